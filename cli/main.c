@@ -1,0 +1,50 @@
+/* stepd's entry point: dispatches to a command. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <stdlib.h>
+
+#include "engine/alloc.h"
+
+static const char usage[] = "usage: stepd <command> [options]\n"
+                            "\n"
+                            "commands:\n"
+                            "  run DEFINITION        run one execution and print its output\n"
+                            "  validate DEFINITION   check a definition, print diagnostics\n"
+                            "  eval                  evaluate a JSONPath or intrinsic function\n"
+                            "\n"
+                            "stepd COMMAND --help for a command's options; stepd --version.\n";
+
+struct cmd {
+  const char *name;
+  int (*fn)(int argc, char **argv);
+};
+
+static const struct cmd cmds[] = {
+  { "eval", sd_cli_eval },
+  { "run", sd_cli_run },
+  { "validate", sd_cli_validate },
+};
+
+int main(int argc, char **argv) {
+  json_set_alloc_funcs(sd_xmalloc, free);
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return SD_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    fputs(usage, stdout);
+    return SD_EXIT_OK;
+  }
+  if (strcmp(argv[1], "--version") == 0) {
+    printf("stepd %s\n", SD_VERSION);
+    return SD_EXIT_OK;
+  }
+  for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+    if (strcmp(argv[1], cmds[i].name) == 0)
+      return cmds[i].fn(argc - 1, argv + 1);
+  fprintf(stderr, "stepd: unknown command '%s'\n\n%s", argv[1], usage);
+  return SD_EXIT_USAGE;
+}

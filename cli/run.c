@@ -1,0 +1,392 @@
+/* `stepd run`: one execution, in-process, to its end. On SUCCEEDED the
+ * output and nothing else goes to stdout; otherwise the last stderr line is
+ * {"error": ..., "cause": ...}. Exit status as in cli.h. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uv.h>
+
+#include "engine/alloc.h"
+#include "engine/err.h"
+#include "engine/exec.h"
+#include "engine/log.h"
+#include "engine/store.h"
+#include "engine/validate.h"
+#include "integrations/mock.h"
+#include "states/states.h"
+
+static const char run_usage[] =
+    "usage: stepd run DEFINITION [options]\n"
+    "\n"
+    "Runs one execution of DEFINITION (an ASL JSON file) and prints its output.\n"
+    "\n"
+    "  --input JSON               execution input (default {})\n"
+    "  --input-file FILE          read the input from FILE (- for stdin)\n"
+    "  --name NAME                execution name (default: a UUID)\n"
+    "  --state-machine-name NAME  state machine name (default: file name without .asl.json/.json)\n"
+    "  --type STANDARD|EXPRESS    state machine type (default STANDARD)\n"
+    "  --mock-config FILE         Step Functions Local mock config; needs --test-case\n"
+    "  --test-case NAME           the test case of the mock config to run\n"
+    "  --db PATH                  keep the execution in this SQLite file (default: in memory)\n"
+    "  --history FILE             write the history as GetExecutionHistory returns it\n"
+    "  --wait-scale FACTOR        scale the execution's clock (0 = instant, order kept; default 1)\n"
+    "  --limits aws|none          enforce AWS's limits (default aws)\n"
+    "  --log-level LEVEL          error|warn|info|debug (default warn)\n"
+    "\n"
+    "Exit status: 0 SUCCEEDED, 1 FAILED, 3 TIMED_OUT, 4 ABORTED, 2 usage or invalid definition/input.\n";
+
+struct run_opts {
+  const char *def_path;
+  const char *input;
+  const char *input_file;
+  const char *name;
+  const char *machine_name;
+  const char *type;
+  const char *mock_config;
+  const char *test_case;
+  const char *db;
+  const char *history;
+  double wait_scale;
+  bool limits;
+  enum sd_log_level log_level;
+};
+
+static void log_sink(enum sd_log_level level, const char *msg, void *data) {
+  static const char *const names[] = { "error", "warn", "info", "debug" };
+  fprintf(stderr, "stepd: %s: %s\n", names[level], msg);
+}
+
+static int parse_level(const char *s, enum sd_log_level *out) {
+  static const char *const names[] = { "error", "warn", "info", "debug" };
+  for (int i = 0; i < 4; i++)
+    if (strcmp(s, names[i]) == 0) {
+      *out = (enum sd_log_level)i;
+      return 0;
+    }
+  return -1;
+}
+
+static int parse_args(int argc, char **argv, struct run_opts *o) {
+  o->wait_scale = 1;
+  o->limits = true;
+  o->log_level = SD_LOG_WARN;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      fputs(run_usage, stdout);
+      exit(SD_EXIT_OK);
+    }
+    if (a[0] != '-' || strcmp(a, "-") == 0) {
+      if (o->def_path != NULL) {
+        sd_cli_errorf("run: unexpected argument '%s'", a);
+        return -1;
+      }
+      o->def_path = a;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      sd_cli_errorf("run: option %s needs a value", a);
+      return -1;
+    }
+    const char *v = argv[++i];
+    if (strcmp(a, "--input") == 0) {
+      o->input = v;
+    } else if (strcmp(a, "--input-file") == 0) {
+      o->input_file = v;
+    } else if (strcmp(a, "--name") == 0) {
+      o->name = v;
+    } else if (strcmp(a, "--state-machine-name") == 0) {
+      o->machine_name = v;
+    } else if (strcmp(a, "--type") == 0) {
+      if (strcmp(v, "STANDARD") != 0 && strcmp(v, "EXPRESS") != 0) {
+        sd_cli_errorf("run: --type must be STANDARD or EXPRESS, not '%s'", v);
+        return -1;
+      }
+      o->type = v;
+    } else if (strcmp(a, "--mock-config") == 0) {
+      o->mock_config = v;
+    } else if (strcmp(a, "--test-case") == 0) {
+      o->test_case = v;
+    } else if (strcmp(a, "--db") == 0) {
+      o->db = v;
+    } else if (strcmp(a, "--history") == 0) {
+      o->history = v;
+    } else if (strcmp(a, "--wait-scale") == 0) {
+      char *end;
+      errno = 0;
+      o->wait_scale = strtod(v, &end);
+      if (errno != 0 || *end != '\0' || end == v || o->wait_scale < 0) {
+        sd_cli_errorf("run: --wait-scale needs a number >= 0, not '%s'", v);
+        return -1;
+      }
+    } else if (strcmp(a, "--limits") == 0) {
+      if (strcmp(v, "none") != 0 && strcmp(v, "aws") != 0) {
+        sd_cli_errorf("run: --limits must be aws or none, not '%s'", v);
+        return -1;
+      }
+      o->limits = strcmp(v, "aws") == 0;
+    } else if (strcmp(a, "--log-level") == 0) {
+      if (parse_level(v, &o->log_level) != 0) {
+        sd_cli_errorf("run: --log-level must be error, warn, info or debug, not '%s'", v);
+        return -1;
+      }
+    } else {
+      sd_cli_errorf("run: unknown option '%s'", a);
+      return -1;
+    }
+  }
+  if (o->def_path == NULL) {
+    sd_cli_errorf("run: missing DEFINITION");
+    return -1;
+  }
+  if (o->input && o->input_file) {
+    sd_cli_errorf("run: --input and --input-file exclude each other");
+    return -1;
+  }
+  if ((o->mock_config == NULL) != (o->test_case == NULL)) {
+    sd_cli_errorf("run: --mock-config and --test-case go together");
+    return -1;
+  }
+  return 0;
+}
+
+/* The state machine name from the file name: "etl.asl.json" -> "etl". */
+static char *default_machine_name(const char *path) {
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  size_t n = strlen(base);
+  static const char *const exts[] = { ".asl.json", ".json" };
+  for (size_t i = 0; i < 2; i++) {
+    size_t e = strlen(exts[i]);
+    if (n > e && strcmp(base + n - e, exts[i]) == 0) {
+      n -= e;
+      break;
+    }
+  }
+  return sd_xstrndup(base, n);
+}
+
+/* Parses JSON text with a line:column message; new reference or NULL. */
+static json_t *parse_json_arg(const char *what, const char *text, size_t len) {
+  json_error_t e;
+  json_t *v = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
+  if (v == NULL)
+    sd_cli_errorf("%s is not valid JSON at %d:%d: %s", what, e.line, e.column, e.text);
+  return v;
+}
+
+struct run_state {
+  struct sd_exec *ex;
+  bool done;
+};
+
+static void on_done(struct sd_exec *ex, void *data) {
+  struct run_state *rs = data;
+  rs->done = true;
+}
+
+static int write_history(struct sd_store *store, const char *arn, const char *path) {
+  struct sd_err err = { 0 };
+  json_t *events = sd_store_history(store, arn, 0, 0, false, &err);
+  if (events == NULL) {
+    sd_cli_errorf("cannot read the history: %s", err.cause ? err.cause : err.name);
+    sd_err_clear(&err);
+    return -1;
+  }
+  json_t *doc = json_pack("{s:o}", "events", events);
+  int rc = json_dump_file(doc, path, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+  json_decref(doc);
+  if (rc != 0)
+    sd_cli_errorf("cannot write %s: %s", path, strerror(errno));
+  return rc;
+}
+
+static void print_error_line(const struct sd_err *e) {
+  json_t *o = json_object();
+  json_object_set_new(o, "error", e->name && e->name[0] ? json_string(e->name) : json_null());
+  json_object_set_new(o, "cause", e->cause ? json_string(e->cause) : json_null());
+  char *s = json_dumps(o, JSON_COMPACT);
+  fprintf(stderr, "%s\n", s);
+  free(s);
+  json_decref(o);
+}
+
+static int exit_status(enum sd_exec_status s) {
+  switch (s) {
+    case SD_EXEC_SUCCEEDED:
+      return SD_EXIT_OK;
+    case SD_EXEC_TIMED_OUT:
+      return SD_EXIT_TIMED_OUT;
+    case SD_EXEC_ABORTED:
+      return SD_EXIT_ABORTED;
+    default:
+      return SD_EXIT_FAILED;
+  }
+}
+
+/* Loads, validates and compiles the definition; prints diagnostics. */
+static struct sd_machine *load_machine(const char *path, const char *type) {
+  size_t len;
+  char *text = sd_cli_read_file(path, &len);
+  if (text == NULL)
+    return NULL;
+  struct sd_err err = { 0 };
+  json_t *def = sd_validate_parse(text, len, &err);
+  free(text);
+  if (def == NULL) {
+    sd_cli_errorf("%s:%s: %s", path, err.where ? err.where : "?", err.cause ? err.cause : "invalid JSON");
+    sd_err_clear(&err);
+    return NULL;
+  }
+  struct sd_validate_opts vo = { .type = type };
+  json_t *res = sd_validate(def, &vo);
+  if (strcmp(json_string_value(json_object_get(res, "result")), "OK") != 0) {
+    char *s = json_dumps(res, JSON_INDENT(2));
+    sd_cli_errorf("%s is not a valid state machine definition:\n%s", path, s);
+    free(s);
+    json_decref(res);
+    json_decref(def);
+    return NULL;
+  }
+  json_decref(res);
+  struct sd_machine *m = sd_asl_compile(sd_states_all, def, &err);
+  json_decref(def);
+  if (m == NULL) {
+    sd_cli_errorf("%s: %s%s%s", path, err.where ? err.where : "", err.where ? ": " : "",
+                  err.cause ? err.cause : "cannot compile");
+    sd_err_clear(&err);
+  }
+  return m;
+}
+
+static json_t *load_input(const struct run_opts *o) {
+  if (o->input_file != NULL) {
+    size_t len;
+    char *text = sd_cli_read_file(o->input_file, &len);
+    if (text == NULL)
+      return NULL;
+    json_t *v = parse_json_arg("the input file", text, len);
+    free(text);
+    return v;
+  }
+  if (o->input != NULL)
+    return parse_json_arg("--input", o->input, strlen(o->input));
+  return json_object();
+}
+
+static int load_mock(const struct run_opts *o, const char *machine, struct sd_connector *conn) {
+  size_t len;
+  char *text = sd_cli_read_file(o->mock_config, &len);
+  if (text == NULL)
+    return -1;
+  json_t *cfg = parse_json_arg("the mock config", text, len);
+  free(text);
+  if (cfg == NULL)
+    return -1;
+  struct sd_err err = { 0 };
+  int rc = sd_mock_load(cfg, machine, o->test_case, conn, &err);
+  json_decref(cfg);
+  if (rc != 0) {
+    sd_cli_errorf("%s%s%s: %s", o->mock_config, err.where ? ":" : "", err.where ? err.where : "",
+                  err.cause ? err.cause : err.name);
+    sd_err_clear(&err);
+  }
+  return rc;
+}
+
+int sd_cli_run(int argc, char **argv) {
+  struct run_opts o = { 0 };
+  if (parse_args(argc, argv, &o) != 0) {
+    fputs(run_usage, stderr);
+    return SD_EXIT_USAGE;
+  }
+  sd_log_set_sink(log_sink, NULL);
+  sd_log_set_level(o.log_level);
+  char *machine_name = o.machine_name ? sd_xstrdup(o.machine_name) : default_machine_name(o.def_path);
+  int status = SD_EXIT_USAGE;
+  struct sd_machine *m = NULL;
+  json_t *input = NULL;
+  struct sd_connector conns[1];
+  size_t nconns = 0;
+  struct sd_store *store = NULL;
+  struct sd_err err = { 0 };
+
+  if ((m = load_machine(o.def_path, o.type)) == NULL || (input = load_input(&o)) == NULL)
+    goto out;
+  if (o.mock_config != NULL) {
+    if (load_mock(&o, machine_name, &conns[0]) != 0)
+      goto out;
+    nconns = 1;
+  }
+  store = sd_store_open(o.db, &err);
+  if (store == NULL) {
+    sd_cli_errorf("cannot open the database %s: %s", o.db ? o.db : ":memory:", err.cause ? err.cause : err.name);
+    goto out;
+  }
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct sd_engine_opts eo = {
+    .loop = &loop,
+    .ops = sd_states_all,
+    .connectors = conns,
+    .nconnectors = nconns,
+    .store = store,
+    .wait_scale = o.wait_scale,
+    .limits = o.limits,
+  };
+  struct sd_engine *eng = sd_engine_new(&eo);
+  struct run_state rs = { 0 };
+  struct sd_exec_opts xo = {
+    .machine = m,
+    .machine_name = machine_name,
+    .name = o.name,
+    .type = o.type,
+    .input = input,
+    .done = on_done,
+    .data = &rs,
+  };
+  rs.ex = sd_exec_start(eng, &xo, &err);
+  if (rs.ex == NULL) {
+    sd_cli_errorf("%s", err.cause ? err.cause : err.name);
+  } else {
+    uv_run(&loop, UV_RUN_DEFAULT);
+  }
+  sd_engine_free(eng);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  if (uv_loop_close(&loop) != 0)
+    sd_log(SD_LOG_WARN, "the loop still had handles open at exit");
+  if (rs.ex != NULL) {
+    enum sd_exec_status st = sd_exec_status(rs.ex);
+    if (!rs.done || st == SD_EXEC_RUNNING) {
+      sd_cli_errorf("the execution stopped before its end (nothing left to wait for)");
+      status = SD_EXIT_FAILED;
+    } else {
+      status = exit_status(st);
+      if (o.history != NULL && write_history(store, sd_exec_arn(rs.ex), o.history) != 0 && status == 0)
+        status = SD_EXIT_USAGE;
+      if (st == SD_EXEC_SUCCEEDED) {
+        char *s = json_dumps(sd_exec_output(rs.ex), JSON_COMPACT | JSON_ENCODE_ANY);
+        printf("%s\n", s);
+        free(s);
+      } else {
+        print_error_line(sd_exec_error(rs.ex));
+      }
+    }
+    sd_exec_free(rs.ex);
+  }
+out:
+  sd_err_clear(&err);
+  for (size_t i = 0; i < nconns; i++)
+    conns[i].ops->free(conns[i].self);
+  if (store != NULL)
+    sd_store_close(store);
+  json_decref(input);
+  sd_asl_unref(m);
+  free(machine_name);
+  return status;
+}

@@ -1,0 +1,52 @@
+/* The context object ($$), built only when an expression reads it: most
+ * states never do, and building it per state would cost more than the state. */
+#include "engine/exec_int.h"
+
+#include <stdio.h>
+
+#include "engine/alloc.h"
+#include "engine/timefmt.h"
+
+static uint64_t next_rand(uint64_t *s) {
+  /* xorshift64*: fast, and good enough for identifiers and jitter. */
+  *s ^= *s >> 12;
+  *s ^= *s << 25;
+  *s ^= *s >> 27;
+  return *s * 2685821657736338717ull;
+}
+
+char *sd_new_uuid(uint64_t *rng) {
+  uint64_t a = next_rand(rng), b = next_rand(rng);
+  a = (a & 0xffffffffffff0fffull) | 0x4000ull;             /* version 4 */
+  b = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull; /* variant 10 */
+  return sd_asprintf("%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)((a >> 16) & 0xffff),
+                     (unsigned)(a & 0xffff), (unsigned)(b >> 48), (unsigned long long)(b & 0xffffffffffffull));
+}
+
+json_t *sd_ctx_build(struct sd_frame *f) {
+  struct sd_exec *ex = f->exec;
+  char ts[32];
+  sd_time_format(f->entered_ms, ts);
+  json_t *ctx = json_object();
+  json_object_set(ctx, "Execution", ex->ctx_exec);
+  json_object_set_new(ctx, "State",
+                      json_pack("{s:s, s:s, s:i}", "EnteredTime", ts, "Name", f->st->name, "RetryCount",
+                                (json_int_t)f->retry_count));
+  json_object_set(ctx, "StateMachine", ex->ctx_sm);
+  if (f->task_token != NULL)
+    json_object_set_new(ctx, "Task", json_pack("{s:s}", "Token", f->task_token));
+  return ctx;
+}
+
+const char *sd_frame_task_token(struct sd_frame *f) {
+  if (f->task_token == NULL) {
+    /* Opaque to clients, as AWS's are; long enough not to be guessed. */
+    uint64_t *rng = &f->exec->eng->rng;
+    f->task_token = sd_asprintf("%016llx%016llx%016llx%016llx", (unsigned long long)next_rand(rng),
+                                (unsigned long long)next_rand(rng), (unsigned long long)next_rand(rng),
+                                (unsigned long long)next_rand(rng));
+    json_decref(f->ctx);
+    f->ctx = NULL;
+  }
+  return f->task_token;
+}

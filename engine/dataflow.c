@@ -1,0 +1,85 @@
+/* The JSONPath data flow every state shares: InputPath, Parameters,
+ * ResultSelector, ResultPath, OutputPath, applied in the order the ASL
+ * specification gives, with AWS's errors. */
+#include "engine/exec_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/alloc.h"
+#include "engine/path.h"
+#include "engine/tmpl.h"
+
+json_t *sd_flow_input(struct sd_frame *f, struct sd_err *err) {
+  const struct sd_state *st = f->st;
+  json_t *in;
+  if (st->input_path_null) {
+    in = json_object();
+  } else if (st->input_path == NULL) {
+    in = json_incref(f->input);
+  } else {
+    in = sd_path_get(st->input_path, f->input, sd_frame_env(f), err);
+    if (in == NULL) {
+      sd_frame_err_in_state(f, err);
+      return NULL;
+    }
+  }
+  if (st->parameters == NULL)
+    return in;
+  json_t *p = sd_tmpl_eval(st->parameters, in, sd_frame_env(f), err);
+  json_decref(in);
+  if (p == NULL)
+    sd_frame_err_in_state(f, err);
+  return p;
+}
+
+json_t *sd_flow_output(struct sd_frame *f, json_t *result, struct sd_err *err) {
+  const struct sd_state *st = f->st;
+  if (st->result_selector != NULL) {
+    json_t *sel = sd_tmpl_eval(st->result_selector, result, sd_frame_env(f), err);
+    json_decref(result);
+    if (sel == NULL) {
+      sd_frame_err_in_state(f, err);
+      return NULL;
+    }
+    result = sel;
+  }
+  json_t *out;
+  if (st->result_path_null) {
+    json_decref(result);
+    out = json_incref(f->input);
+  } else if (st->result_path == NULL) {
+    out = result;
+  } else {
+    out = sd_path_put(st->result_path, f->input, result, err);
+    if (out == NULL) {
+      sd_frame_err_in_state(f, err);
+      return NULL;
+    }
+  }
+  if (st->output_path_null) {
+    json_decref(out);
+    return json_object();
+  }
+  if (st->output_path == NULL)
+    return out;
+  json_t *o = sd_path_get(st->output_path, out, sd_frame_env(f), err);
+  json_decref(out);
+  if (o == NULL)
+    sd_frame_err_in_state(f, err);
+  return o;
+}
+
+int sd_flow_check_size(struct sd_frame *f, json_t *v, struct sd_err *err) {
+  if (!f->exec->eng->limits)
+    return 0;
+  char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+  size_t n = text ? strlen(text) : 0;
+  free(text);
+  if (n <= SD_PAYLOAD_LIMIT)
+    return 0;
+  return sd_err_set(err, SD_E_DATA_LIMIT_EXCEEDED,
+                    "The state/task '%s' returned a result with a size exceeding the maximum number of bytes "
+                    "service limit.",
+                    f->st->name);
+}

@@ -1,0 +1,761 @@
+/* The scheduler (see exec.h). Work arrives as records in one run queue:
+ * "enter the frame's state" or "deliver this wake". A frame that moves on
+ * keeps running in the same turn (depth first, so a Map iteration of Pass
+ * states finishes before the next one starts, as AWS's histories show),
+ * within a budget per loop turn so that one execution cannot starve timers,
+ * requests and other executions. */
+#include "engine/exec_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/alloc.h"
+#include "engine/log.h"
+#include "engine/path.h"
+#include "engine/store.h"
+#include "engine/timefmt.h"
+#include "engine/writer.h"
+
+/* Transitions per loop turn before the loop gets to poll. */
+#define TURN_BUDGET 4096
+/* AWS: "Maximum execution history size: 25,000 events". */
+#define HISTORY_LIMIT 25000
+
+static void frame_run(struct sd_frame *f, int *budget);
+static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err, int *budget);
+static void frame_finish(struct sd_frame *f, json_t *output, struct sd_err *err);
+static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *output, struct sd_err *err);
+
+const char *sd_exec_status_name(enum sd_exec_status s) {
+  switch (s) {
+    case SD_EXEC_RUNNING:
+      return "RUNNING";
+    case SD_EXEC_SUCCEEDED:
+      return "SUCCEEDED";
+    case SD_EXEC_FAILED:
+      return "FAILED";
+    case SD_EXEC_TIMED_OUT:
+      return "TIMED_OUT";
+    case SD_EXEC_ABORTED:
+      return "ABORTED";
+  }
+  return "UNKNOWN";
+}
+
+/* ---- run queue ---- */
+
+struct sd_rec *sd_rec_new(struct sd_frame *f, enum rec_kind kind) {
+  struct sd_rec *r = sd_xcalloc(1, sizeof *r);
+  r->frame = f;
+  r->kind = kind;
+  r->epoch = f->epoch;
+  sd_frame_ref(f);
+  return r;
+}
+
+static void rec_free(struct sd_rec *r) {
+  /* A finished child's owner reference travels with its CHILD_DONE wake. */
+  if (r->wake.child != NULL)
+    sd_frame_unref(r->wake.child);
+  json_decref(r->wake.result);
+  sd_err_clear(&r->wake.err);
+  sd_frame_unref(r->frame);
+  free(r);
+}
+
+static void on_idle(uv_idle_t *h);
+
+void sd_rq_push(struct sd_engine *eng, struct sd_rec *r, bool front) {
+  if (eng->rq_head == NULL) {
+    eng->rq_head = eng->rq_tail = r;
+    r->next = NULL;
+    uv_idle_start(&eng->idle, on_idle);
+  } else if (front) {
+    r->next = eng->rq_head;
+    eng->rq_head = r;
+  } else {
+    r->next = NULL;
+    eng->rq_tail->next = r;
+    eng->rq_tail = r;
+  }
+}
+
+static void on_idle(uv_idle_t *h) {
+  struct sd_engine *eng = h->data;
+  int budget = TURN_BUDGET;
+  while (eng->rq_head != NULL && budget > 0) {
+    struct sd_rec *r = eng->rq_head;
+    eng->rq_head = r->next;
+    if (eng->rq_head == NULL)
+      eng->rq_tail = NULL;
+    struct sd_frame *f = r->frame;
+    if (r->kind == REC_WAKE && r->wake.kind == SD_WAKE_TIMER && r->wake.timer_tag == SD_TAG_EXEC_TIMEOUT) {
+      if (f->exec->status == SD_EXEC_RUNNING) {
+        struct sd_err err = { 0 };
+        sd_err_set_raw(&err, SD_E_TIMEOUT, NULL);
+        exec_close(f->exec, SD_EXEC_TIMED_OUT, NULL, &err);
+        sd_err_clear(&err);
+      }
+    } else if (!f->done && r->epoch == f->epoch) {
+      if (r->kind == REC_ENTER) {
+        frame_run(f, &budget);
+      } else if (r->wake.kind == SD_WAKE_TIMER && r->wake.timer_tag == SD_TAG_RETRY) {
+        f->retrying = true;
+        frame_run(f, &budget);
+      } else {
+        struct sd_err err = { 0 };
+        budget--;
+        enum sd_step step = f->st->ops->resume ? f->st->ops->resume(f, &r->wake, &err) : SD_STEP_WAIT;
+        frame_act(f, step, &err, &budget);
+        sd_err_clear(&err);
+      }
+    }
+    rec_free(r);
+  }
+  if (eng->rq_head == NULL) {
+    uv_idle_stop(&eng->idle);
+    sd_clock_rearm(eng);
+  }
+}
+
+/* ---- frames ---- */
+
+void sd_frame_ref(struct sd_frame *f) {
+  f->refs++;
+}
+
+static void frame_clear_state(struct sd_frame *f) {
+  sd_frame_timers_clear(f);
+  sd_task_cancel_call(f);
+  free(f->attempts);
+  f->attempts = NULL;
+  free(f->task_token);
+  f->task_token = NULL;
+  json_decref(f->ctx);
+  f->ctx = NULL;
+  f->retry_count = 0;
+  f->next = -1;
+  f->retrying = false;
+}
+
+void sd_frame_unref(struct sd_frame *f) {
+  if (--f->refs > 0)
+    return;
+  frame_clear_state(f);
+  json_decref(f->input);
+  json_decref(f->output);
+  json_decref(f->item);
+  free(f);
+}
+
+static json_t *ctx_get(void *data) {
+  struct sd_frame *f = data;
+  if (f->ctx == NULL)
+    f->ctx = sd_ctx_build(f);
+  return f->ctx;
+}
+
+const struct sd_eval_env *sd_frame_env(struct sd_frame *f) {
+  f->env.ctx = f->ctx;
+  f->env.ctx_get = ctx_get;
+  f->env.ctx_data = f;
+  f->env.limits = f->exec->eng->limits;
+  f->env.rng = &f->exec->eng->rng;
+  return &f->env;
+}
+
+json_t *sd_frame_context(struct sd_frame *f) {
+  return ctx_get(f);
+}
+
+static struct sd_frame *frame_new(struct sd_exec *ex, struct sd_frame *parent, const struct sd_machine *m,
+                                  json_t *input) {
+  struct sd_frame *f = sd_xcalloc(1, sizeof *f);
+  f->exec = ex;
+  f->parent = parent;
+  f->machine = m;
+  f->st = &m->states[m->start];
+  f->input = input;
+  f->next = -1;
+  f->refs = 1;
+  f->prev_id = parent ? parent->prev_id : 0;
+  return f;
+}
+
+struct sd_frame *sd_frame_spawn(struct sd_frame *f, const struct sd_machine *m, json_t *input, json_t *item,
+                                int index) {
+  struct sd_frame *c = frame_new(f->exec, f, m, input);
+  c->item = item;
+  c->child_index = index;
+  c->map_iteration = item != NULL;
+  c->owner_state = f->st;
+  sd_rq_push(f->exec->eng, sd_rec_new(c, REC_ENTER), false);
+  return c;
+}
+
+void sd_frame_child_cancel(struct sd_frame *c) {
+  if (c->done)
+    return; /* its CHILD_DONE wake holds the reference now */
+  c->done = true;
+  c->epoch++;
+  if (c->st->ops->cancel)
+    c->st->ops->cancel(c);
+  frame_clear_state(c);
+  sd_frame_unref(c);
+}
+
+/* ---- history ---- */
+
+static int64_t exec_event(struct sd_exec *ex, struct sd_frame *f, const char *type, const char *key, json_t *details) {
+  int64_t id = ++ex->last_id;
+  /* One event stays free for the ExecutionFailed that reports the limit. */
+  if (ex->eng->limits && id >= HISTORY_LIMIT - 1)
+    ex->over_limit = true;
+  int64_t prev = f ? f->prev_id : (id > 1 ? id - 1 : 0);
+  if (f)
+    f->prev_id = id;
+  if (ex->eng->writer != NULL) {
+    char *text = details ? json_dumps(details, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    struct sd_store_event ev = {
+      .exec_arn = ex->arn,
+      .id = id,
+      .prev_id = prev,
+      .ts_ms = sd_engine_now(ex->eng),
+      .type = type,
+      .details_key = details ? key : NULL,
+      .details = text,
+    };
+    sd_writer_add_event(ex->eng->writer, &ev);
+    free(text);
+  }
+  json_decref(details);
+  return id;
+}
+
+/* Frames of a closed execution record nothing more. */
+static int64_t frame_event(struct sd_frame *f, const char *type, const char *key, json_t *details) {
+  if (f->exec->status != SD_EXEC_RUNNING) {
+    json_decref(details);
+    return 0;
+  }
+  return exec_event(f->exec, f, type, key, details);
+}
+
+int64_t sd_frame_event(struct sd_frame *f, const char *type, const char *details_key, json_t *details) {
+  return frame_event(f, type, details_key, details);
+}
+
+static json_t *io_details(const char *name, const char *field, json_t *value) {
+  char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+  json_t *d = json_object();
+  if (name)
+    json_object_set_new(d, "name", json_string(name));
+  json_object_set_new(d, field, json_string(text ? text : "null"));
+  json_t *det = json_object();
+  json_object_set_new(det, "truncated", json_false());
+  char *dkey = sd_asprintf("%sDetails", field);
+  json_object_set_new(d, dkey, det);
+  free(dkey);
+  free(text);
+  return d;
+}
+
+static char *event_name(const struct sd_state *st, const char *suffix) {
+  return sd_asprintf("%s%s", st->ops->events, suffix);
+}
+
+/* ---- stepping ---- */
+
+static void frame_enter_event(struct sd_frame *f) {
+  char *type = event_name(f->st, "StateEntered");
+  f->entered_ms = sd_engine_now(f->exec->eng);
+  f->entered_id = frame_event(f, type, "stateEnteredEventDetails", io_details(f->st->name, "input", f->input));
+  free(type);
+}
+
+static void frame_start(struct sd_frame *f) {
+  f->started = true;
+  if (f->map_iteration) {
+    json_t *d = json_pack("{s:s, s:i}", "name", f->owner_state->name, "index", (json_int_t)f->child_index);
+    frame_event(f, "MapIterationStarted", "mapIterationStartedEventDetails", d);
+  }
+}
+
+/* Runs the frame's current state and, while it moves on synchronously, the
+ * states after it. */
+static void frame_run(struct sd_frame *f, int *budget) {
+  if (!f->started)
+    frame_start(f);
+  (*budget)--;
+  f->epoch++;
+  if (!f->retrying)
+    frame_enter_event(f);
+  if (f->st->nretriers > 0 && f->attempts == NULL)
+    f->attempts = sd_xcalloc(f->st->nretriers, sizeof *f->attempts);
+  struct sd_err err = { 0 };
+  enum sd_step step = f->st->ops->enter(f, &err);
+  f->retrying = false;
+  frame_act(f, step, &err, budget);
+  sd_err_clear(&err);
+}
+
+static void frame_transition(struct sd_frame *f, json_t *output, int next, int *budget) {
+  frame_clear_state(f);
+  json_decref(f->input);
+  f->input = output;
+  f->st = &f->machine->states[next];
+  if (*budget > 0 && f->exec->status == SD_EXEC_RUNNING) {
+    frame_run(f, budget);
+  } else {
+    sd_rq_push(f->exec->eng, sd_rec_new(f, REC_ENTER), false);
+  }
+}
+
+static void frame_exited(struct sd_frame *f, json_t *output) {
+  if (!f->st->ops->has_exited)
+    return;
+  char *type = event_name(f->st, "StateExited");
+  frame_event(f, type, "stateExitedEventDetails", io_details(f->st->name, "output", output));
+  free(type);
+}
+
+/* Retry: returns true when a retry was armed. */
+static bool try_retry(struct sd_frame *f, struct sd_err *err) {
+  const struct sd_state *st = f->st;
+  for (size_t i = 0; i < st->nretriers; i++) {
+    const struct sd_retrier *r = &st->retriers[i];
+    if (!sd_asl_errors_match(r->errors, r->nerrors, err->name))
+      continue;
+    /* Only the first matching retrier counts (ASL: "the first Retrier whose
+     * ErrorEquals matches"); once it is exhausted, Catch takes over. */
+    if (f->attempts[i] >= r->max_attempts)
+      return false;
+    double delay = r->interval * pow(r->backoff, f->attempts[i]);
+    if (r->max_delay > 0 && delay > r->max_delay)
+      delay = r->max_delay;
+    if (r->jitter_full) {
+      uint64_t *s = &f->exec->eng->rng;
+      *s ^= *s << 13;
+      *s ^= *s >> 7;
+      *s ^= *s << 17;
+      delay = delay * (double)(*s >> 11) / 9007199254740992.0;
+    }
+    f->attempts[i]++;
+    f->retry_count++;
+    json_decref(f->ctx); /* $$.State.RetryCount changed */
+    f->ctx = NULL;
+    f->epoch++;
+    sd_frame_timer(f, delay, SD_TAG_RETRY);
+    return true;
+  }
+  return false;
+}
+
+static bool try_catch(struct sd_frame *f, struct sd_err *err, int *budget) {
+  const struct sd_state *st = f->st;
+  for (size_t i = 0; i < st->ncatchers; i++) {
+    const struct sd_catcher *c = &st->catchers[i];
+    if (!sd_asl_errors_match(c->errors, c->nerrors, err->name))
+      continue;
+    json_t *eo = json_object();
+    json_object_set_new(eo, "Error", json_string(err->name));
+    json_object_set_new(eo, "Cause", err->cause ? json_string(err->cause) : json_null());
+    json_t *out;
+    struct sd_err perr = { 0 };
+    if (c->result_path_null) {
+      json_decref(eo);
+      out = json_incref(f->input);
+    } else if (c->result_path == NULL) {
+      out = eo;
+    } else {
+      out = sd_path_put(c->result_path, f->input, eo, &perr);
+      if (out == NULL) {
+        sd_frame_err_in_state(f, &perr);
+        frame_finish(f, NULL, &perr);
+        sd_err_clear(&perr);
+        return true;
+      }
+    }
+    frame_exited(f, out);
+    frame_transition(f, out, c->next, budget);
+    return true;
+  }
+  return false;
+}
+
+static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err, int *budget) {
+  if (f->exec->over_limit && f->exec->status == SD_EXEC_RUNNING) {
+    struct sd_err lim = { 0 };
+    sd_err_set(&lim, SD_E_RUNTIME,
+               "The execution reached the maximum number of history events (%d). Use --limits none to lift "
+               "AWS's limits for local runs.",
+               HISTORY_LIMIT);
+    json_decref(f->output);
+    f->output = NULL;
+    exec_close(f->exec, SD_EXEC_FAILED, NULL, &lim);
+    sd_err_clear(&lim);
+    return;
+  }
+  switch (step) {
+    case SD_STEP_WAIT:
+      return;
+    case SD_STEP_NEXT: {
+      json_t *out = f->output;
+      f->output = NULL;
+      if (out == NULL)
+        out = json_object();
+      frame_exited(f, out);
+      int next = f->next >= 0 ? f->next : f->st->next;
+      if (next < 0) {
+        frame_finish(f, out, NULL);
+        return;
+      }
+      frame_transition(f, out, next, budget);
+      return;
+    }
+    case SD_STEP_SUCCEED: {
+      json_t *out = f->output;
+      f->output = NULL;
+      if (out == NULL)
+        out = json_object();
+      frame_exited(f, out);
+      frame_finish(f, out, NULL);
+      return;
+    }
+    case SD_STEP_FAIL:
+      if (err->name == NULL)
+        sd_err_set(err, SD_E_RUNTIME, "state '%s' failed without an error", f->st->name);
+      /* Retry keeps the attempt counts; everything else of the state goes. */
+      sd_frame_timers_clear(f);
+      sd_task_cancel_call(f);
+      if (f->st->nretriers > 0 && f->attempts != NULL && try_retry(f, err))
+        return;
+      if (try_catch(f, err, budget))
+        return;
+      frame_finish(f, NULL, err);
+      return;
+    case SD_STEP_STOP:
+      return;
+  }
+}
+
+/* The frame ended: report to the parent, or close the execution. `output`
+ * is stolen. */
+static void frame_finish(struct sd_frame *f, json_t *output, struct sd_err *err) {
+  f->done = true;
+  f->epoch++;
+  frame_clear_state(f);
+  struct sd_frame *p = f->parent;
+  if (p == NULL) {
+    if (err != NULL && err->name != NULL)
+      exec_close(f->exec, SD_EXEC_FAILED, NULL, err);
+    else
+      exec_close(f->exec, SD_EXEC_SUCCEEDED, output, NULL);
+    return;
+  }
+  if (f->map_iteration && f->exec->status == SD_EXEC_RUNNING) {
+    json_t *d = json_pack("{s:s, s:i}", "name", f->owner_state->name, "index", (json_int_t)f->child_index);
+    frame_event(f, err && err->name ? "MapIterationFailed" : "MapIterationSucceeded",
+                err && err->name ? "mapIterationFailedEventDetails" : "mapIterationSucceededEventDetails", d);
+  }
+  p->prev_id = f->prev_id;
+  struct sd_rec *r = sd_rec_new(p, REC_WAKE);
+  r->wake.kind = SD_WAKE_CHILD_DONE;
+  r->wake.child = f;
+  r->wake.child_index = f->child_index;
+  r->wake.result = output;
+  if (err != NULL)
+    sd_err_move(&r->wake.err, err);
+  /* The parent continues right away: depth first. */
+  sd_rq_push(f->exec->eng, r, true);
+}
+
+void sd_frame_err_in_state(struct sd_frame *f, struct sd_err *err) {
+  if (err == NULL || err->name == NULL)
+    return;
+  char *old = err->cause;
+  err->cause = NULL;
+  sd_err_set_cause(err, "An error occurred while executing the state '%s' (entered at the event id #%lld). %s",
+                   f->st->name, (long long)f->entered_id, old ? old : "");
+  free(old);
+}
+
+/* ---- executions ---- */
+
+static void exec_row(struct sd_exec *ex) {
+  if (ex->eng->writer == NULL)
+    return;
+  char *out = ex->output ? json_dumps(ex->output, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+  struct sd_store_exec row = {
+    .arn = ex->arn,
+    .name = ex->name,
+    .machine_arn = ex->machine_arn,
+    .status = sd_exec_status_name(ex->status),
+    .input = ex->input_text,
+    .output = out,
+    .error = ex->err.name,
+    .cause = ex->err.cause,
+    .start_ms = ex->start_ms,
+    .stop_ms = ex->status == SD_EXEC_RUNNING ? 0 : sd_engine_now(ex->eng),
+  };
+  sd_writer_put_exec(ex->eng->writer, &row);
+  free(out);
+}
+
+static void exec_done_cb(void *data, int status) {
+  struct sd_exec *ex = data;
+  if (status != 0)
+    sd_log(SD_LOG_ERROR, "execution %s: history could not be written", ex->arn);
+  if (ex->done)
+    ex->done(ex, ex->data);
+}
+
+static const char *close_event(enum sd_exec_status status, const char **key) {
+  switch (status) {
+    case SD_EXEC_SUCCEEDED:
+      *key = "executionSucceededEventDetails";
+      return "ExecutionSucceeded";
+    case SD_EXEC_TIMED_OUT:
+      *key = "executionTimedOutEventDetails";
+      return "ExecutionTimedOut";
+    case SD_EXEC_ABORTED:
+      *key = "executionAbortedEventDetails";
+      return "ExecutionAborted";
+    default:
+      *key = "executionFailedEventDetails";
+      return "ExecutionFailed";
+  }
+}
+
+static json_t *error_details(const struct sd_err *err) {
+  json_t *d = json_object();
+  if (err->name && err->name[0])
+    json_object_set_new(d, "error", json_string(err->name));
+  if (err->cause)
+    json_object_set_new(d, "cause", json_string(err->cause));
+  return d;
+}
+
+/* Closes the execution: records its last event and row, tears down what
+ * still runs, and reports once the history is committed. `output` is
+ * stolen. */
+static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *output, struct sd_err *err) {
+  if (ex->status != SD_EXEC_RUNNING) {
+    json_decref(output);
+    return;
+  }
+  const char *key;
+  const char *type = close_event(status, &key);
+  json_t *details;
+  if (status == SD_EXEC_SUCCEEDED) {
+    details = io_details(NULL, "output", output);
+    ex->output = output;
+  } else {
+    sd_err_set_raw(&ex->err, err->name, err->cause);
+    details = error_details(&ex->err);
+  }
+  exec_event(ex, ex->root->done ? NULL : ex->root, type, key, details);
+  ex->status = status;
+  if (ex->timeout != NULL) {
+    sd_clock_remove(ex->eng, ex->timeout);
+    ex->timeout = NULL;
+  }
+  struct sd_frame *root = ex->root;
+  if (!root->done) {
+    root->done = true;
+    root->epoch++;
+    if (root->st->ops->cancel)
+      root->st->ops->cancel(root);
+    frame_clear_state(root);
+  }
+  exec_row(ex);
+  if (ex->eng->writer != NULL)
+    sd_writer_barrier(ex->eng->writer, exec_done_cb, ex);
+  else
+    exec_done_cb(ex, 0);
+}
+
+void sd_exec_stop(struct sd_exec *ex, const char *error, const char *cause) {
+  struct sd_err err = { 0 };
+  sd_err_set_raw(&err, error ? error : "", cause);
+  exec_close(ex, SD_EXEC_ABORTED, NULL, &err);
+  sd_err_clear(&err);
+}
+
+static char *exec_arn(struct sd_engine *eng, const char *type, const char *machine, const char *name) {
+  if (type != NULL && strcmp(type, "EXPRESS") == 0) {
+    char *uuid = sd_new_uuid(&eng->rng);
+    char *arn = sd_asprintf("arn:aws:states:%s:%s:express:%s:%s:%s", eng->region, eng->account, machine, name, uuid);
+    free(uuid);
+    return arn;
+  }
+  return sd_asprintf("arn:aws:states:%s:%s:execution:%s:%s", eng->region, eng->account, machine, name);
+}
+
+struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *o, struct sd_err *err) {
+  json_t *input = o->input ? json_incref(o->input) : json_object();
+  char *text = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
+  if (eng->limits && strlen(text) > SD_PAYLOAD_LIMIT) {
+    free(text);
+    json_decref(input);
+    sd_err_set(err, SD_E_INVALID_INPUT, "the execution input exceeds the maximum size of %d bytes",
+               SD_PAYLOAD_LIMIT);
+    return NULL;
+  }
+  struct sd_exec *ex = sd_xcalloc(1, sizeof *ex);
+  ex->eng = eng;
+  ex->machine = sd_asl_ref(o->machine);
+  ex->machine_name = sd_xstrdup(o->machine_name ? o->machine_name : "StateMachine");
+  ex->name = o->name ? sd_xstrdup(o->name) : sd_new_uuid(&eng->rng);
+  ex->type = sd_xstrdup(o->type ? o->type : "STANDARD");
+  ex->arn = exec_arn(eng, ex->type, ex->machine_name, ex->name);
+  ex->machine_arn = sd_asprintf("arn:aws:states:%s:%s:stateMachine:%s", eng->region, eng->account, ex->machine_name);
+  ex->role_arn = o->role_arn ? sd_xstrdup(o->role_arn)
+                             : sd_asprintf("arn:aws:iam::%s:role/service-role/StepFunctions-%s-role", eng->account,
+                                           ex->machine_name);
+  ex->input = input;
+  ex->input_text = text;
+  ex->start_ms = sd_engine_now(eng);
+  ex->done = o->done;
+  ex->data = o->data;
+  ex->status = SD_EXEC_RUNNING;
+
+  char ts[32];
+  sd_time_format(ex->start_ms, ts);
+  ex->ctx_exec = json_pack("{s:s, s:O, s:s, s:s, s:s, s:i}", "Id", ex->arn, "Input", input, "Name", ex->name,
+                           "RoleArn", ex->role_arn, "StartTime", ts, "RedriveCount", 0);
+  ex->ctx_sm = json_pack("{s:s, s:s}", "Id", ex->machine_arn, "Name", ex->machine_name);
+
+  exec_row(ex);
+  json_t *d = json_pack("{s:s, s:{s:b}, s:s}", "input", text, "inputDetails", "truncated", 0, "roleArn", ex->role_arn);
+  exec_event(ex, NULL, "ExecutionStarted", "executionStartedEventDetails", d);
+
+  ex->root = frame_new(ex, NULL, ex->machine, json_incref(input));
+  ex->root->prev_id = ex->last_id;
+  if (ex->machine->timeout_seconds > 0) {
+    ex->timeout = sd_clock_add(eng, ex->start_ms + (int64_t)(ex->machine->timeout_seconds * 1000), ex->root,
+                               SD_TAG_EXEC_TIMEOUT);
+  }
+  sd_rq_push(eng, sd_rec_new(ex->root, REC_ENTER), false);
+  return ex;
+}
+
+void sd_exec_free(struct sd_exec *ex) {
+  if (ex == NULL)
+    return;
+  if (ex->timeout != NULL)
+    sd_clock_remove(ex->eng, ex->timeout);
+  sd_frame_unref(ex->root);
+  sd_asl_unref(ex->machine);
+  free(ex->arn);
+  free(ex->name);
+  free(ex->machine_arn);
+  free(ex->machine_name);
+  free(ex->role_arn);
+  free(ex->type);
+  free(ex->input_text);
+  json_decref(ex->input);
+  json_decref(ex->ctx_exec);
+  json_decref(ex->ctx_sm);
+  json_decref(ex->output);
+  sd_err_clear(&ex->err);
+  free(ex);
+}
+
+enum sd_exec_status sd_exec_status(const struct sd_exec *ex) {
+  return ex->status;
+}
+const char *sd_exec_arn(const struct sd_exec *ex) {
+  return ex->arn;
+}
+const char *sd_exec_name(const struct sd_exec *ex) {
+  return ex->name;
+}
+int64_t sd_exec_start_ms(const struct sd_exec *ex) {
+  return ex->start_ms;
+}
+json_t *sd_exec_output(const struct sd_exec *ex) {
+  return ex->output;
+}
+const struct sd_err *sd_exec_error(const struct sd_exec *ex) {
+  return &ex->err;
+}
+struct sd_engine *sd_exec_engine(const struct sd_exec *ex) {
+  return ex->eng;
+}
+
+/* ---- the engine ---- */
+
+struct sd_engine *sd_engine_new(const struct sd_engine_opts *o) {
+  struct sd_engine *eng = sd_xcalloc(1, sizeof *eng);
+  eng->loop = o->loop;
+  eng->ops = o->ops;
+  eng->conns = o->connectors;
+  eng->nconns = o->nconnectors;
+  eng->store = o->store;
+  eng->wait_scale = o->wait_scale;
+  eng->limits = o->limits;
+  eng->region = sd_xstrdup(o->region ? o->region : "us-east-1");
+  eng->account = sd_xstrdup(o->account ? o->account : "123456789012");
+  eng->rng = (uint64_t)uv_hrtime() ^ ((uint64_t)(uintptr_t)eng << 17) ^ 0x9E3779B97F4A7C15ull;
+  if (eng->rng == 0)
+    eng->rng = 1;
+  uv_idle_init(eng->loop, &eng->idle);
+  eng->idle.data = eng;
+  sd_clock_init(eng);
+  if (eng->store != NULL)
+    eng->writer = sd_writer_new(eng->loop, eng->store);
+  return eng;
+}
+
+uv_loop_t *sd_engine_loop(struct sd_engine *eng) {
+  return eng->loop;
+}
+
+const struct sd_state_ops *const *sd_engine_ops(struct sd_engine *eng) {
+  return eng->ops;
+}
+
+void sd_engine_flush(struct sd_engine *eng, void (*cb)(void *data, int status), void *data) {
+  if (eng->writer != NULL)
+    sd_writer_barrier(eng->writer, cb, data);
+  else
+    cb(data, 0);
+}
+
+static void engine_closed(uv_handle_t *h) {
+  struct sd_engine *eng = h->data;
+  if (--eng->closing > 0)
+    return;
+  free(eng->heap);
+  free(eng->region);
+  free(eng->account);
+  free(eng);
+}
+
+static void writer_closed(void *data, int status) {
+  (void)status;
+  struct sd_engine *eng = data;
+  eng->writer = NULL;
+  engine_closed((uv_handle_t *)&eng->idle);
+}
+
+/* Starts closing: the engine is freed from the loop once its handles are
+ * closed and the writer has committed what it holds; run the loop after
+ * this call. Executions must be freed before. */
+void sd_engine_free(struct sd_engine *eng) {
+  while (eng->rq_head != NULL) {
+    struct sd_rec *r = eng->rq_head;
+    eng->rq_head = r->next;
+    rec_free(r);
+  }
+  eng->rq_tail = NULL;
+  while (eng->nheap > 0)
+    sd_clock_remove(eng, eng->heap[0]);
+  eng->closing = 2 + (eng->writer != NULL);
+  uv_close((uv_handle_t *)&eng->idle, engine_closed);
+  uv_close((uv_handle_t *)&eng->timer, engine_closed);
+  if (eng->writer != NULL)
+    sd_writer_close(eng->writer, writer_closed, eng);
+}

@@ -1,0 +1,182 @@
+/* The scheduler: executions as trees of frames, advanced by events on one
+ * libuv loop. A frame runs one state at a time; a state handler returns a
+ * step (next, wait, fail, ...) and the scheduler acts on it: history events,
+ * Retry and Catch, transitions, timers, task calls and child frames for
+ * Parallel branches and Map iterations. Handlers never block and never call
+ * each other. Not for: compiling (asl.h) or storage (store.h). */
+#ifndef SD_ENGINE_EXEC_H
+#define SD_ENGINE_EXEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "engine/asl.h"
+#include "engine/connector.h"
+#include "engine/err.h"
+#include "engine/eval.h"
+
+struct sd_engine;
+struct sd_exec;
+struct sd_frame;
+struct sd_store;
+struct sd_timer;
+
+enum sd_exec_status {
+  SD_EXEC_RUNNING,
+  SD_EXEC_SUCCEEDED,
+  SD_EXEC_FAILED,
+  SD_EXEC_TIMED_OUT,
+  SD_EXEC_ABORTED,
+};
+const char *sd_exec_status_name(enum sd_exec_status s);
+
+/* What woke a waiting frame. */
+enum sd_wake_kind {
+  SD_WAKE_TIMER,       /* a timer armed with sd_frame_timer */
+  SD_WAKE_TASK_DONE,   /* the task call ended: result or err */
+  SD_WAKE_TASK_SUBMITTED, /* .sync / .waitForTaskToken: accepted, still running */
+  SD_WAKE_CHILD_DONE,  /* a child frame ended: result or err */
+};
+
+struct sd_wake {
+  enum sd_wake_kind kind;
+  int timer_tag;          /* SD_WAKE_TIMER: the tag given when arming */
+  json_t *result;         /* TASK_DONE / CHILD_DONE success: owned by the wake, handler may steal with json_incref */
+  struct sd_err err;      /* TASK_DONE / CHILD_DONE failure (err.name set) */
+  struct sd_frame *child; /* CHILD_DONE: the child (freed after resume returns) */
+  int child_index;        /* CHILD_DONE */
+};
+
+struct sd_engine_opts {
+  uv_loop_t *loop;                        /* borrowed */
+  const struct sd_state_ops *const *ops;  /* NULL-terminated; borrowed */
+  struct sd_connector *connectors;        /* tried in order; borrowed */
+  size_t nconnectors;
+  struct sd_store *store;                 /* borrowed; NULL = no persistence */
+  double wait_scale;                      /* 1 = real time; 0 = instant, order kept */
+  bool limits;                            /* enforce AWS's limits */
+  const char *region;                     /* for ARNs; default us-east-1 */
+  const char *account;                    /* default 123456789012 */
+};
+
+struct sd_engine *sd_engine_new(const struct sd_engine_opts *opts);
+/* Flushes history and frees the engine; running executions are dropped. */
+void sd_engine_free(struct sd_engine *eng);
+uv_loop_t *sd_engine_loop(struct sd_engine *eng);
+const struct sd_state_ops *const *sd_engine_ops(struct sd_engine *eng);
+/* The engine's clock (virtual when wait_scale != 1), ms since the epoch. */
+int64_t sd_engine_now(struct sd_engine *eng);
+/* Calls cb once all history appended so far is committed. */
+void sd_engine_flush(struct sd_engine *eng, void (*cb)(void *data, int status), void *data);
+
+typedef void (*sd_exec_done_fn)(struct sd_exec *ex, void *data);
+
+struct sd_exec_opts {
+  struct sd_machine *machine;  /* borrowed; the execution takes a reference */
+  const char *machine_name;    /* $$.StateMachine.Name */
+  const char *name;            /* execution name; NULL = a UUID */
+  const char *type;            /* "STANDARD" or "EXPRESS" */
+  const char *role_arn;        /* NULL = a default role */
+  json_t *input;               /* borrowed; NULL = {} */
+  sd_exec_done_fn done;        /* called once when the execution closes */
+  void *data;
+};
+
+/* Starts an execution; its first step runs on the next loop turn. */
+struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *opts, struct sd_err *err);
+void sd_exec_stop(struct sd_exec *ex, const char *error, const char *cause); /* ABORTED */
+void sd_exec_free(struct sd_exec *ex); /* after done */
+
+enum sd_exec_status sd_exec_status(const struct sd_exec *ex);
+const char *sd_exec_arn(const struct sd_exec *ex);
+json_t *sd_exec_output(const struct sd_exec *ex);        /* borrowed; SUCCEEDED only */
+const struct sd_err *sd_exec_error(const struct sd_exec *ex); /* FAILED / TIMED_OUT / ABORTED */
+const char *sd_exec_name(const struct sd_exec *ex);
+int64_t sd_exec_start_ms(const struct sd_exec *ex);
+struct sd_engine *sd_exec_engine(const struct sd_exec *ex);
+
+/* ---- for state handlers (states/) ---- */
+
+struct sd_frame {
+  struct sd_exec *exec;             /* borrowed */
+  struct sd_frame *parent;          /* NULL for the root frame */
+  const struct sd_machine *machine; /* borrowed from the execution's machine */
+  const struct sd_state *st;        /* the current state */
+  json_t *input;                    /* raw input of the current state; owned */
+  json_t *output;                   /* set by a handler before NEXT / SUCCEED; owned */
+  int next;                         /* Choice / Catch override of st->next; -1 = none */
+  int64_t entered_id;               /* id of the current <Type>StateEntered event */
+  int64_t entered_ms;               /* when the current state was entered */
+  int64_t prev_id;                  /* previousEventId for this frame's next event */
+  int retry_count;                  /* $$.State.RetryCount */
+  int *attempts;                    /* per retrier; owned; sized st->nretriers */
+  json_t *item;                     /* Map iteration: {"Index": n, "Value": v}; owned or NULL */
+  int child_index;                  /* index among the parent's children */
+  bool retrying;                    /* enter() is a Retry, not a first entry */
+  void *rt;                         /* the handler's runtime data for this state; the handler owns it */
+  struct sd_task_call *call;        /* in flight; owned by the engine */
+  struct sd_timer *timers;          /* armed timers; owned by the engine */
+  char *task_token;                 /* $$.Task.Token of the current state; owned or NULL */
+  json_t *ctx;                      /* context object cache for the current state; owned or NULL */
+  struct sd_eval_env env;           /* what sd_frame_env returns */
+  uint32_t epoch;                   /* bumped on each entry and retry: stale wakes are dropped */
+  int refs;                         /* owner + run-queue records */
+  bool started;                     /* ran its first step (Map iterations log MapIterationStarted then) */
+  bool done;
+  bool map_iteration;               /* a Map iteration: MapIteration* events */
+  const struct sd_state *owner_state; /* the parent's Map / Parallel state */
+};
+
+/* An env for expressions evaluated by this frame (context object built on
+ * demand and cached for the current state). */
+const struct sd_eval_env *sd_frame_env(struct sd_frame *f);
+/* The context object for the current state; borrowed. */
+json_t *sd_frame_context(struct sd_frame *f);
+
+/* Appends a history event for this frame: `details` (stolen; may be NULL) is
+ * put under `details_key`. Returns the new event id. */
+int64_t sd_frame_event(struct sd_frame *f, const char *type, const char *details_key, json_t *details);
+
+/* Arms a timer `seconds` (virtual) from now; resume() gets SD_WAKE_TIMER with
+ * `tag`. Several timers may be armed; sd_frame_timers_clear drops them. */
+void sd_frame_timer(struct sd_frame *f, double seconds, int tag);
+void sd_frame_timer_at(struct sd_frame *f, int64_t due_ms, int tag);
+void sd_frame_timers_clear(struct sd_frame *f);
+
+/* Starts a task through the connectors, after the history recording it is
+ * committed (write ahead, then act). `params` is stolen. Result comes as
+ * SD_WAKE_TASK_DONE (and SD_WAKE_TASK_SUBMITTED first for callbacks). */
+int sd_frame_task_start(struct sd_frame *f, const char *resource, json_t *params, double timeout_s,
+                        double heartbeat_s, enum sd_task_kind kind, struct sd_err *err);
+void sd_frame_task_cancel(struct sd_frame *f);
+
+/* Creates the task token for the current state ($$.Task.Token), before
+ * Parameters are evaluated; borrowed, valid until the state is left. */
+const char *sd_frame_task_token(struct sd_frame *f);
+
+/* Spawns a child frame running `m` from its start state on `input` (stolen).
+ * `item` (stolen, may be NULL) is the Map iteration's $$.Map.Item. The child
+ * reports SD_WAKE_CHILD_DONE to this frame with `index`. */
+struct sd_frame *sd_frame_spawn(struct sd_frame *f, const struct sd_machine *m, json_t *input, json_t *item,
+                                int index);
+/* Cancels and frees a child that has not reported yet. */
+void sd_frame_child_cancel(struct sd_frame *child);
+
+/* Formats AWS's runtime-error cause prefix for the current state:
+ * "An error occurred while executing the state 'X' (entered at the event id #N). "
+ * and sets err (name kept) to that prefix followed by the old cause. */
+void sd_frame_err_in_state(struct sd_frame *f, struct sd_err *err);
+
+/* Data flow helpers shared by the handlers (engine/dataflow.c). */
+/* InputPath then Parameters: returns the effective input (new ref) or NULL. */
+json_t *sd_flow_input(struct sd_frame *f, struct sd_err *err);
+/* ResultSelector, ResultPath, OutputPath applied to `result` (stolen) with
+ * f->input as the raw input. Returns the state output (new ref) or NULL. */
+json_t *sd_flow_output(struct sd_frame *f, json_t *result, struct sd_err *err);
+/* Checks AWS's 256 KiB limit on a value; fails with States.DataLimitExceeded. */
+int sd_flow_check_size(struct sd_frame *f, json_t *v, struct sd_err *err);
+
+#endif

@@ -1,0 +1,110 @@
+/* Internals shared by the scheduler's files (exec.c, clock.c, task.c,
+ * context.c, dataflow.c). Not for: states/ or integrations/, which see only
+ * exec.h. */
+#ifndef SD_ENGINE_EXEC_INT_H
+#define SD_ENGINE_EXEC_INT_H
+
+#include "engine/exec.h"
+
+#include <stdint.h>
+
+struct sd_writer;
+
+/* Timer tags the scheduler keeps for itself (handlers use tags >= 0). */
+#define SD_TAG_RETRY (-1)
+#define SD_TAG_EXEC_TIMEOUT (-2)
+
+/* A virtual-clock timer: due in engine time, ordered by (due, seq). */
+struct sd_timer {
+  int64_t due;
+  uint64_t seq;
+  size_t hidx; /* position in the heap */
+  struct sd_frame *frame;
+  uint32_t epoch;
+  int tag;
+  struct sd_timer *fnext; /* the frame's list of armed timers */
+};
+
+/* A unit of work in the run queue: enter the frame's current state, or
+ * deliver a wake. `epoch` drops wakes meant for a state the frame left. */
+enum rec_kind { REC_ENTER, REC_WAKE };
+struct sd_rec {
+  struct sd_rec *next;
+  struct sd_frame *frame; /* holds a reference */
+  uint32_t epoch;
+  enum rec_kind kind;
+  struct sd_wake wake;
+};
+
+struct sd_engine {
+  uv_loop_t *loop;
+  const struct sd_state_ops *const *ops;
+  struct sd_connector *conns;
+  size_t nconns;
+  struct sd_store *store;
+  struct sd_writer *writer; /* NULL without a store */
+  double wait_scale;
+  bool limits;
+  char *region;
+  char *account;
+
+  struct sd_rec *rq_head, *rq_tail; /* run queue */
+  uv_idle_t idle;                   /* active while the run queue is not empty */
+  uv_timer_t timer;                 /* armed for the earliest virtual timer */
+  struct sd_timer **heap;
+  size_t nheap, capheap;
+  uint64_t timer_seq;
+  int64_t epoch_base; /* wall-clock ms at start */
+  uint64_t uv_base;   /* uv_now at start */
+  int64_t offset;     /* virtual clock jumps, ms */
+  size_t inflight;    /* task calls in flight */
+  uint64_t rng;
+  int closing;        /* handles still to close */
+};
+
+struct sd_exec {
+  struct sd_engine *eng;
+  struct sd_machine *machine; /* holds a reference */
+  char *arn;
+  char *name;
+  char *machine_arn;
+  char *machine_name;
+  char *role_arn;
+  char *type;
+  json_t *input;     /* owned */
+  char *input_text;  /* owned */
+  json_t *ctx_exec;  /* $$.Execution, owned */
+  json_t *ctx_sm;    /* $$.StateMachine, owned */
+  int64_t start_ms;
+  int64_t last_id;   /* history ids */
+  enum sd_exec_status status;
+  bool over_limit;   /* reached AWS's history event limit */
+  json_t *output;    /* owned, SUCCEEDED */
+  struct sd_err err; /* FAILED / TIMED_OUT / ABORTED */
+  struct sd_frame *root;
+  struct sd_timer *timeout; /* top-level TimeoutSeconds */
+  sd_exec_done_fn done;
+  void *data;
+};
+
+/* Frame fields the scheduler keeps private live in the public struct; these
+ * helpers act on them. */
+void sd_rq_push(struct sd_engine *eng, struct sd_rec *r, bool front);
+struct sd_rec *sd_rec_new(struct sd_frame *f, enum rec_kind kind);
+void sd_frame_ref(struct sd_frame *f);
+void sd_frame_unref(struct sd_frame *f);
+
+/* clock.c */
+void sd_clock_init(struct sd_engine *eng);
+struct sd_timer *sd_clock_add(struct sd_engine *eng, int64_t due, struct sd_frame *f, int tag);
+void sd_clock_remove(struct sd_engine *eng, struct sd_timer *t);
+void sd_clock_rearm(struct sd_engine *eng);
+
+/* task.c */
+void sd_task_cancel_call(struct sd_frame *f);
+
+/* context.c */
+json_t *sd_ctx_build(struct sd_frame *f); /* new reference */
+char *sd_new_uuid(uint64_t *rng);
+
+#endif

@@ -1,0 +1,624 @@
+/* The SQLite backend of store.h: the schema and its migrations, the batch
+ * format, one-transaction batch writes, history pages and execution rows.
+ * The only file in stepd that speaks SQL. Not for: deciding when to write
+ * (writer.c) or what an event means (the engine builds the details text).
+ *
+ * Layout (docs/storage.md has the measurements behind it): executions get a
+ * small integer id besides their ARN, so a history row carries a few bytes
+ * of execution key instead of a ~90-byte ARN. History rows live in a rowid
+ * table, appended in commit order, with (exec_id, id) as its index: with
+ * many executions running, a WITHOUT ROWID table keyed by (exec_id, id)
+ * inserts full rows at as many places in its b-tree and wrote 40% slower. */
+#include "engine/store.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "engine/alloc.h"
+#include "engine/err.h"
+
+/* Storage failures reach the API as AWS's generic 500 error name; the cause
+ * says what SQLite said and about which file. */
+static const char E_STORE[] = "InternalFailure";
+static const char E_NO_EXEC[] = "ExecutionDoesNotExist";
+
+/* ---- schema ---- */
+
+/* Migration N (1-based) takes a database from user_version N-1 to N. Steps
+ * are only ever appended: a released step never changes, since databases in
+ * the field have already run it. Migration 2 will add execution frames. */
+static const char *const migrations[] = {
+  /* 1: executions and their history events. */
+  "CREATE TABLE executions ("
+  "  id INTEGER PRIMARY KEY," /* compact key for events (and frames) */
+  "  arn TEXT NOT NULL UNIQUE,"
+  "  name TEXT, machine_arn TEXT, status TEXT,"
+  "  input TEXT, output TEXT, error TEXT, cause TEXT,"
+  "  start_ms INTEGER NOT NULL DEFAULT 0, stop_ms INTEGER NOT NULL DEFAULT 0);"
+  /* ListExecutions pages a machine's executions newest first, optionally by
+   * status; recovery loads every RUNNING execution. */
+  "CREATE INDEX executions_by_machine ON executions(machine_arn, start_ms);"
+  "CREATE INDEX executions_by_status ON executions(status, machine_arn, start_ms);"
+  "CREATE TABLE events ("
+  "  exec_id INTEGER NOT NULL, id INTEGER NOT NULL, prev_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
+  "  type TEXT NOT NULL, details_key TEXT, details TEXT,"
+  "  PRIMARY KEY (exec_id, id));",
+};
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* Prepared once per handle, on first use (SQLite's own advice for statements
+ * run many times: SQLITE_PREPARE_PERSISTENT). */
+enum stmt_id {
+  ST_BEGIN,
+  ST_COMMIT,
+  ST_ROLLBACK,
+  ST_EXEC_PUT,
+  ST_EXEC_ID,
+  ST_EXEC_STUB,
+  ST_EVENT_PUT,
+  ST_EXEC_GET,
+  ST_HIST_FWD,
+  ST_HIST_REV,
+  ST__COUNT
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+  /* IMMEDIATE takes the write lock up front, so another process's writer
+   * makes us wait (busy_timeout) rather than fail mid-transaction. */
+  [ST_BEGIN] = "BEGIN IMMEDIATE",
+  [ST_COMMIT] = "COMMIT",
+  [ST_ROLLBACK] = "ROLLBACK",
+  [ST_EXEC_PUT] = "INSERT INTO executions(arn, name, machine_arn, status, input, output, error, cause,"
+                  " start_ms, stop_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                  " ON CONFLICT(arn) DO UPDATE SET name = excluded.name, machine_arn = excluded.machine_arn,"
+                  " status = excluded.status, input = excluded.input, output = excluded.output,"
+                  " error = excluded.error, cause = excluded.cause, start_ms = excluded.start_ms,"
+                  " stop_ms = excluded.stop_ms RETURNING id",
+  [ST_EXEC_ID] = "SELECT id FROM executions WHERE arn = ?1",
+  [ST_EXEC_STUB] = "INSERT INTO executions(arn) VALUES (?1) RETURNING id",
+  [ST_EVENT_PUT] = "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+  [ST_EXEC_GET] = "SELECT arn, name, machine_arn, status, input, output, error, cause, start_ms, stop_ms"
+                  " FROM executions WHERE arn = ?1",
+  [ST_HIST_FWD] = "SELECT id, prev_id, ts_ms, type, details_key, details FROM events"
+                  " WHERE exec_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+  [ST_HIST_REV] = "SELECT id, prev_id, ts_ms, type, details_key, details FROM events"
+                  " WHERE exec_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+};
+
+struct sd_store {
+  sqlite3 *db;
+  char *path;                    /* for messages; owned */
+  sqlite3_stmt *stmt[ST__COUNT]; /* NULL until first used */
+};
+
+/* ---- the batch ---- */
+
+/* A batch is one text arena plus two arrays of fixed-size records holding
+ * offsets into it: appending a row copies its strings once and mallocs only
+ * when an array doubles. A record's strings sit back to back in the arena,
+ * NUL-terminated; `nulls` has bit i set when string i is NULL. Execution
+ * ARNs are interned (each distinct ARN stored once) so that the write looks
+ * each execution's id up once per batch, not once per event. */
+struct ev_rec {
+  int64_t id, prev_id, ts_ms;
+  size_t off;    /* type, details_key, details */
+  uint32_t slot; /* execution ARN */
+  uint32_t nulls;
+};
+
+struct ex_rec {
+  int64_t start_ms, stop_ms;
+  size_t off;    /* name, machine_arn, status, input, output, error, cause */
+  uint32_t slot; /* execution ARN */
+  uint32_t nulls;
+};
+
+struct arn_slot {
+  size_t off; /* the ARN in the arena */
+  uint32_t hash;
+  int64_t exec_id; /* set by sd_store_write; 0 = not looked up yet */
+};
+
+struct sd_store_batch {
+  struct sd_buf text; /* every string of the batch */
+  struct ev_rec *ev;  /* owned */
+  size_t nev, ev_cap;
+  struct ex_rec *ex; /* owned */
+  size_t nex, ex_cap;
+  struct arn_slot *slots; /* owned */
+  size_t nslots, slots_cap;
+  uint32_t *index;  /* open addressing: slot + 1, 0 = empty; owned */
+  size_t index_cap; /* a power of two, at least twice nslots */
+  uint32_t last;    /* slot of the previous lookup: runs of one ARN are common */
+};
+
+struct sd_store_batch *sd_store_batch_new(void) {
+  return sd_xcalloc(1, sizeof(struct sd_store_batch));
+}
+
+void sd_store_batch_free(struct sd_store_batch *b) {
+  if (b == NULL)
+    return;
+  sd_buf_free(&b->text);
+  free(b->ev);
+  free(b->ex);
+  free(b->slots);
+  free(b->index);
+  free(b);
+}
+
+size_t sd_store_batch_len(const struct sd_store_batch *b) {
+  return b->nev + b->nex;
+}
+
+static uint32_t hash_str(const char *s) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+static void index_grow(struct sd_store_batch *b) {
+  size_t cap = b->index_cap ? b->index_cap * 2 : 16;
+  uint32_t *index = sd_xcalloc(cap, sizeof *index);
+  for (size_t i = 0; i < b->nslots; i++) {
+    size_t j = b->slots[i].hash & (cap - 1);
+    while (index[j] != 0)
+      j = (j + 1) & (cap - 1);
+    index[j] = (uint32_t)i + 1;
+  }
+  free(b->index);
+  b->index = index;
+  b->index_cap = cap;
+}
+
+static uint32_t intern_arn(struct sd_store_batch *b, const char *arn) {
+  if (arn == NULL)
+    arn = ""; /* the write rejects it with a clear message */
+  if (b->nslots > 0 && strcmp(b->text.data + b->slots[b->last].off, arn) == 0)
+    return b->last;
+  if ((b->nslots + 1) * 2 > b->index_cap)
+    index_grow(b);
+  uint32_t h = hash_str(arn);
+  size_t j = h & (b->index_cap - 1);
+  for (; b->index[j] != 0; j = (j + 1) & (b->index_cap - 1)) {
+    struct arn_slot *sl = &b->slots[b->index[j] - 1];
+    if (sl->hash == h && strcmp(b->text.data + sl->off, arn) == 0)
+      return b->last = b->index[j] - 1;
+  }
+  assert(b->nslots < UINT32_MAX);
+  if (b->nslots == b->slots_cap) {
+    b->slots_cap = b->slots_cap ? b->slots_cap * 2 : 8;
+    b->slots = sd_xrealloc(b->slots, b->slots_cap * sizeof *b->slots);
+  }
+  b->slots[b->nslots] = (struct arn_slot){ .off = b->text.len, .hash = h };
+  sd_buf_add(&b->text, arn, strlen(arn) + 1);
+  b->index[j] = (uint32_t)b->nslots + 1;
+  return b->last = (uint32_t)b->nslots++;
+}
+
+/* Appends `n` strings back to back; returns their offset and sets `nulls`. */
+static size_t put_strs(struct sd_store_batch *b, const char *const *strs, int n, uint32_t *nulls) {
+  size_t off = b->text.len;
+  *nulls = 0;
+  for (int i = 0; i < n; i++) {
+    if (strs[i] == NULL)
+      *nulls |= 1u << i;
+    const char *s = strs[i] ? strs[i] : "";
+    sd_buf_add(&b->text, s, strlen(s) + 1);
+  }
+  return off;
+}
+
+/* Walks the strings written by put_strs: NULL for the NULL ones. */
+static const char *next_str(const char **p, uint32_t nulls, int i) {
+  const char *s = *p;
+  *p += strlen(s) + 1;
+  return (nulls & (1u << i)) ? NULL : s;
+}
+
+void sd_store_batch_put_exec(struct sd_store_batch *b, const struct sd_store_exec *row) {
+  if (b->nex == b->ex_cap) {
+    b->ex_cap = b->ex_cap ? b->ex_cap * 2 : 4;
+    b->ex = sd_xrealloc(b->ex, b->ex_cap * sizeof *b->ex);
+  }
+  struct ex_rec *r = &b->ex[b->nex++];
+  r->slot = intern_arn(b, row->arn);
+  r->start_ms = row->start_ms;
+  r->stop_ms = row->stop_ms;
+  const char *strs[] = { row->name,   row->machine_arn, row->status, row->input,
+                         row->output, row->error,       row->cause };
+  r->off = put_strs(b, strs, 7, &r->nulls);
+}
+
+void sd_store_batch_add_event(struct sd_store_batch *b, const struct sd_store_event *ev) {
+  if (b->nev == b->ev_cap) {
+    b->ev_cap = b->ev_cap ? b->ev_cap * 2 : 64;
+    b->ev = sd_xrealloc(b->ev, b->ev_cap * sizeof *b->ev);
+  }
+  struct ev_rec *r = &b->ev[b->nev++];
+  r->slot = intern_arn(b, ev->exec_arn);
+  r->id = ev->id;
+  r->prev_id = ev->prev_id;
+  r->ts_ms = ev->ts_ms;
+  const char *strs[] = { ev->type, ev->details_key, ev->details };
+  r->off = put_strs(b, strs, 3, &r->nulls);
+}
+
+/* ---- handle ---- */
+
+static int db_fail(struct sd_store *s, struct sd_err *err, const char *what) {
+  return sd_err_set(err, E_STORE, "store '%s': %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+/* Returns the cached statement, reset and ready to bind, or NULL with err. */
+static sqlite3_stmt *stmt_get(struct sd_store *s, enum stmt_id id, struct sd_err *err) {
+  if (s->stmt[id] == NULL && sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                                &s->stmt[id], NULL) != SQLITE_OK) {
+    db_fail(s, err, "preparing a statement");
+    return NULL;
+  }
+  return s->stmt[id];
+}
+
+/* Resets a statement after use and drops its bindings, which may point
+ * into a batch about to be freed. */
+static void stmt_done(sqlite3_stmt *st) {
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+}
+
+/* Runs a statement that returns no rows (or whose rows we ignore). */
+static int run(struct sd_store *s, enum stmt_id id, const char *what, struct sd_err *err) {
+  sqlite3_stmt *st = stmt_get(s, id, err);
+  if (st == NULL)
+    return -1;
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : db_fail(s, err, what);
+}
+
+static int exec_sql(struct sd_store *s, const char *sql, const char *what, struct sd_err *err) {
+  return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : db_fail(s, err, what);
+}
+
+/* Reads a one-row, one-column pragma as text into buf. */
+static int pragma_text(struct sd_store *s, const char *sql, const char *what, char *buf, size_t n,
+                       struct sd_err *err) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+    return db_fail(s, err, what);
+  int rc = sqlite3_step(st);
+  const unsigned char *v = rc == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+  snprintf(buf, n, "%s", v ? (const char *)v : "");
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? 0 : db_fail(s, err, what);
+}
+
+static int user_version(struct sd_store *s, long *v, struct sd_err *err) {
+  char buf[32], *end = NULL;
+  if (pragma_text(s, "PRAGMA user_version", "reading the schema version", buf, sizeof buf, err) != 0)
+    return -1;
+  *v = strtol(buf, &end, 10);
+  return end != buf && *end == '\0' ? 0 : sd_err_set(err, E_STORE, "store '%s': bad user_version", s->path);
+}
+
+/* Brings the schema to SCHEMA_VERSION in one transaction, so a crash midway
+ * leaves the old version intact. The version is read again inside the
+ * transaction: another process may have migrated while we waited. */
+static int migrate(struct sd_store *s, struct sd_err *err) {
+  long v = 0;
+  if (user_version(s, &v, err) != 0)
+    return -1;
+  if (v == SCHEMA_VERSION)
+    return 0;
+  if (exec_sql(s, "BEGIN IMMEDIATE", "starting the schema migration", err) != 0)
+    return -1;
+  if (user_version(s, &v, err) != 0)
+    goto fail;
+  if (v < 0 || v > SCHEMA_VERSION) {
+    sd_err_set(err, E_STORE, "store '%s': schema version %ld is not one this stepd knows (%d or older)",
+               s->path, v, SCHEMA_VERSION);
+    goto fail;
+  }
+  for (long i = v; i < SCHEMA_VERSION; i++) {
+    char what[64];
+    snprintf(what, sizeof what, "schema migration %ld", i + 1);
+    if (exec_sql(s, migrations[i], what, err) != 0)
+      goto fail;
+  }
+  char sql[64];
+  snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
+  if (exec_sql(s, sql, "setting the schema version", err) != 0 ||
+      exec_sql(s, "COMMIT", "committing the schema migration", err) != 0)
+    goto fail;
+  return 0;
+fail:
+  sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  return -1;
+}
+
+static int configure(struct sd_store *s, bool file, struct sd_err *err) {
+  sqlite3_busy_timeout(s->db, 5000);
+  /* Reading the version first gives "file is not a database" its plainest
+   * context. */
+  long v = 0;
+  if (user_version(s, &v, err) != 0)
+    return -1;
+  if (v > SCHEMA_VERSION)
+    return sd_err_set(err, E_STORE, "store '%s': schema version %ld is newer than this stepd's (%d)", s->path,
+                      v, SCHEMA_VERSION);
+  if (file) {
+    /* WAL lets readers run beside the writer; synchronous=NORMAL syncs at
+     * checkpoints only, so a commit costs a write(), not an fsync (a power
+     * cut may lose the last commits, never corrupt the file). */
+    char mode[16];
+    if (pragma_text(s, "PRAGMA journal_mode=WAL", "setting WAL mode", mode, sizeof mode, err) != 0)
+      return -1;
+    if (strcmp(mode, "wal") != 0)
+      return sd_err_set(err, E_STORE, "store '%s': cannot use WAL mode (journal_mode is %s)", s->path, mode);
+    if (exec_sql(s, "PRAGMA synchronous=NORMAL", "setting synchronous=NORMAL", err) != 0)
+      return -1;
+  }
+  return migrate(s, err);
+}
+
+struct sd_store *sd_store_open(const char *path, struct sd_err *err) {
+  bool file = path != NULL && path[0] != '\0' && strcmp(path, ":memory:") != 0;
+  struct sd_store *s = sd_xcalloc(1, sizeof *s);
+  s->path = sd_xstrdup(file ? path : ":memory:");
+  /* NOMUTEX: a handle is used by one thread at a time (store.h), and the
+   * hand-off between loop and worker already goes through libuv's locks. */
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(s->path, &s->db, flags, NULL);
+  if (rc != SQLITE_OK) {
+    sd_err_set(err, E_STORE, "store '%s': cannot open: %s", s->path,
+               s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+    sd_store_close(s);
+    return NULL;
+  }
+  sqlite3_extended_result_codes(s->db, 1);
+  if (configure(s, file, err) != 0) {
+    sd_store_close(s);
+    return NULL;
+  }
+  return s;
+}
+
+void sd_store_close(struct sd_store *s) {
+  if (s == NULL)
+    return;
+  for (int i = 0; i < ST__COUNT; i++)
+    sqlite3_finalize(s->stmt[i]);
+  sqlite3_close_v2(s->db);
+  free(s->path);
+  free(s);
+}
+
+/* ---- writing ---- */
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v) {
+  if (v)
+    sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null(st, i);
+}
+
+/* Runs a statement that returns the execution id in its one row. */
+static int step_id(struct sd_store *s, sqlite3_stmt *st, int64_t *id, const char *what, struct sd_err *err) {
+  int rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    *id = sqlite3_column_int64(st, 0);
+    rc = sqlite3_step(st); /* finishes a RETURNING statement */
+  }
+  if (rc != SQLITE_DONE)
+    db_fail(s, err, what);
+  stmt_done(st);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int put_exec(struct sd_store *s, struct sd_store_batch *b, const struct ex_rec *r,
+                    struct sd_err *err) {
+  sqlite3_stmt *st = stmt_get(s, ST_EXEC_PUT, err);
+  if (st == NULL)
+    return -1;
+  struct arn_slot *sl = &b->slots[r->slot];
+  const char *p = b->text.data + r->off;
+  bind_text(st, 1, b->text.data + sl->off);
+  for (int i = 0; i < 7; i++)
+    bind_text(st, i + 2, next_str(&p, r->nulls, i));
+  sqlite3_bind_int64(st, 9, r->start_ms);
+  sqlite3_bind_int64(st, 10, r->stop_ms);
+  return step_id(s, st, &sl->exec_id, "writing an execution", err);
+}
+
+/* The id of an event's execution: from this batch's rows, else the table,
+ * else a stub row that a later put_exec fills in (the engine may log an
+ * event before it writes the execution row; the event must not be lost). */
+static int exec_id(struct sd_store *s, struct sd_store_batch *b, uint32_t slot, struct sd_err *err) {
+  struct arn_slot *sl = &b->slots[slot];
+  const char *arn = b->text.data + sl->off;
+  if (sl->exec_id != 0)
+    return 0;
+  if (arn[0] == '\0')
+    return sd_err_set(err, E_STORE, "store '%s': history event without an execution ARN", s->path);
+  sqlite3_stmt *st = stmt_get(s, ST_EXEC_ID, err);
+  if (st == NULL)
+    return -1;
+  bind_text(st, 1, arn);
+  if (step_id(s, st, &sl->exec_id, "looking up an execution", err) != 0)
+    return -1;
+  if (sl->exec_id != 0)
+    return 0;
+  st = stmt_get(s, ST_EXEC_STUB, err);
+  if (st == NULL)
+    return -1;
+  bind_text(st, 1, arn);
+  return step_id(s, st, &sl->exec_id, "adding an execution", err);
+}
+
+static int put_event(struct sd_store *s, struct sd_store_batch *b, const struct ev_rec *r,
+                     struct sd_err *err) {
+  if (exec_id(s, b, r->slot, err) != 0)
+    return -1;
+  sqlite3_stmt *st = stmt_get(s, ST_EVENT_PUT, err);
+  if (st == NULL)
+    return -1;
+  const char *p = b->text.data + r->off;
+  sqlite3_bind_int64(st, 1, b->slots[r->slot].exec_id);
+  sqlite3_bind_int64(st, 2, r->id);
+  sqlite3_bind_int64(st, 3, r->prev_id);
+  sqlite3_bind_int64(st, 4, r->ts_ms);
+  for (int i = 0; i < 3; i++)
+    bind_text(st, i + 5, next_str(&p, r->nulls, i));
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE)
+    return sd_err_set(err, E_STORE, "store '%s': writing event %" PRId64 " of '%s': %s", s->path, r->id,
+                      b->text.data + b->slots[r->slot].off, sqlite3_errmsg(s->db));
+  return 0;
+}
+
+/* Execution rows go first: the final state is the same as in append order
+ * (events never read execution rows), and events then find their
+ * execution's id without a stub. */
+int sd_store_write(struct sd_store *s, struct sd_store_batch *b, struct sd_err *err) {
+  if (sd_store_batch_len(b) == 0)
+    return 0;
+  for (size_t i = 0; i < b->nslots; i++)
+    b->slots[i].exec_id = 0; /* ids from a failed (rolled back) attempt are void */
+  if (run(s, ST_BEGIN, "starting a transaction", err) != 0)
+    return -1;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < b->nex; i++)
+    rc = put_exec(s, b, &b->ex[i], err);
+  for (size_t i = 0; rc == 0 && i < b->nev; i++)
+    rc = put_event(s, b, &b->ev[i], err);
+  if (s->stmt[ST_EVENT_PUT])
+    sqlite3_clear_bindings(s->stmt[ST_EVENT_PUT]);
+  if (rc == 0 && run(s, ST_COMMIT, "committing", err) == 0)
+    return 0;
+  /* A failed COMMIT may leave the transaction open (SQLITE_BUSY); roll back
+   * so the handle is usable again. */
+  if (!sqlite3_get_autocommit(s->db))
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  return -1;
+}
+
+/* ---- reading ---- */
+
+/* Sets key to a column's text when not NULL; false when the text is not
+ * valid UTF-8 (a damaged row). */
+static bool set_col(json_t *obj, const char *key, sqlite3_stmt *st, int col) {
+  const char *v = (const char *)sqlite3_column_text(st, col);
+  if (v == NULL)
+    return true;
+  json_t *str = json_stringn(v, (size_t)sqlite3_column_bytes(st, col)); /* new */
+  return str != NULL && json_object_set_new(obj, key, str) == 0;
+}
+
+/* Finds an execution's id; 0 when absent. */
+static int find_exec(struct sd_store *s, const char *arn, int64_t *id, struct sd_err *err) {
+  sqlite3_stmt *st = stmt_get(s, ST_EXEC_ID, err);
+  if (st == NULL)
+    return -1;
+  *id = 0;
+  sqlite3_bind_text(st, 1, arn, -1, SQLITE_STATIC);
+  return step_id(s, st, id, "looking up an execution", err);
+}
+
+/* One history row as a GetExecutionHistory event (API model shape
+ * HistoryEvent): timestamp in epoch seconds, previousEventId left out for
+ * the first event, the details object under its `<type>EventDetails` key.
+ * Returns a new reference or NULL with err for a damaged row. */
+static json_t *event_json(struct sd_store *s, sqlite3_stmt *st, const char *arn, struct sd_err *err) {
+  int64_t id = sqlite3_column_int64(st, 0), prev = sqlite3_column_int64(st, 1);
+  json_t *ev = json_object(); /* new */
+  json_object_set_new(ev, "timestamp", json_real((double)sqlite3_column_int64(st, 2) / 1000.0));
+  bool ok = sqlite3_column_type(st, 3) == SQLITE_TEXT && set_col(ev, "type", st, 3);
+  json_object_set_new(ev, "id", json_integer(id));
+  if (prev != 0)
+    json_object_set_new(ev, "previousEventId", json_integer(prev));
+  const char *key = (const char *)sqlite3_column_text(st, 4);
+  const char *details = (const char *)sqlite3_column_text(st, 5);
+  if (ok && key != NULL && details != NULL) {
+    json_error_t jerr;
+    json_t *d = json_loadb(details, (size_t)sqlite3_column_bytes(st, 5), 0, &jerr); /* new */
+    ok = d != NULL && json_object_set_new(ev, key, d) == 0;
+  }
+  if (!ok) {
+    json_decref(ev);
+    sd_err_set(err, E_STORE, "store '%s': history event %" PRId64 " of '%s' is damaged", s->path, id, arn);
+    return NULL;
+  }
+  return ev;
+}
+
+json_t *sd_store_history(struct sd_store *s, const char *exec_arn, int64_t from_id, size_t limit,
+                         bool reverse, struct sd_err *err) {
+  int64_t id = 0;
+  if (find_exec(s, exec_arn, &id, err) != 0)
+    return NULL;
+  if (id == 0) {
+    sd_err_set(err, E_NO_EXEC, "Execution Does Not Exist: '%s'", exec_arn);
+    return NULL;
+  }
+  sqlite3_stmt *st = stmt_get(s, reverse ? ST_HIST_REV : ST_HIST_FWD, err);
+  if (st == NULL)
+    return NULL;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_int64(st, 2, reverse && from_id == 0 ? INT64_MAX : from_id);
+  sqlite3_bind_int64(st, 3, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
+  json_t *events = json_array(); /* new */
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    json_t *ev = event_json(s, st, exec_arn, err); /* new */
+    if (ev == NULL)
+      break;
+    json_array_append_new(events, ev);
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_fail(s, err, "reading history");
+  stmt_done(st);
+  if (rc != SQLITE_DONE) {
+    json_decref(events);
+    return NULL;
+  }
+  return events;
+}
+
+json_t *sd_store_exec_get(struct sd_store *s, const char *arn, struct sd_err *err) {
+  static const char *const cols[] = { "arn",   "name",   "machine_arn", "status",
+                                      "input", "output", "error",       "cause" };
+  sqlite3_stmt *st = stmt_get(s, ST_EXEC_GET, err);
+  if (st == NULL)
+    return NULL;
+  sqlite3_bind_text(st, 1, arn, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(st);
+  json_t *row = NULL;
+  if (rc == SQLITE_ROW) {
+    row = json_object(); /* new */
+    bool ok = true;
+    for (int i = 0; i < 8; i++)
+      ok = ok && set_col(row, cols[i], st, i);
+    json_object_set_new(row, "start_ms", json_integer(sqlite3_column_int64(st, 8)));
+    json_object_set_new(row, "stop_ms", json_integer(sqlite3_column_int64(st, 9)));
+    if (!ok) {
+      json_decref(row);
+      row = NULL;
+      sd_err_set(err, E_STORE, "store '%s': execution row '%s' is damaged", s->path, arn);
+    }
+  } else if (rc == SQLITE_DONE) {
+    sd_err_set(err, E_NO_EXEC, "Execution Does Not Exist: '%s'", arn);
+  } else {
+    db_fail(s, err, "reading an execution");
+  }
+  stmt_done(st);
+  return row;
+}

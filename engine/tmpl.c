@@ -1,0 +1,284 @@
+/* Payload templates (see tmpl.h): the template JSON is compiled once into a
+ * tree that mirrors it, in which every subtree without a ".$" key collapses
+ * into one constant. Evaluating a constant is a json_incref; only the spine
+ * leading to paths and intrinsic calls is rebuilt per evaluation. Not for:
+ * the paths themselves (path.c) or the intrinsic functions (intrinsic_*.c).
+ *
+ * Constants are shared between every output of the template: like every
+ * JSON value the engine hands around, outputs must be treated as immutable. */
+#include "engine/tmpl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/alloc.h"
+#include "engine/err.h"
+#include "engine/intrinsic.h"
+#include "engine/path.h"
+
+enum tkind {
+  T_CONST,  /* a JSON value without any ".$" key */
+  T_PATH,   /* "key.$": "$..." or "$$..." */
+  T_FUNC,   /* "key.$": "States.Something(...)" */
+  T_OBJECT, /* an object with some dynamic member */
+  T_ARRAY,  /* an array with some dynamic element */
+};
+
+struct tnode;
+
+struct tfield {
+  char *key; /* output key, ".$" dropped; owned */
+  size_t len;
+  struct tnode *node; /* owned */
+};
+
+struct tnode {
+  enum tkind kind;
+  json_t *value;           /* T_CONST; owned */
+  struct sd_path *path;    /* T_PATH; owned */
+  struct sd_intrinsic *fn; /* T_FUNC; owned */
+  char *field;             /* T_PATH, T_FUNC: the key as written, for causes; owned */
+  struct tfield *fields;   /* T_OBJECT; owned */
+  struct tnode **items;    /* T_ARRAY; owned */
+  size_t n;
+};
+
+struct sd_tmpl {
+  struct tnode *root; /* owned */
+};
+
+static void node_free(struct tnode *t) {
+  if (t == NULL)
+    return;
+  json_decref(t->value);
+  sd_path_free(t->path);
+  if (t->fn != NULL)
+    sd_intrinsic_free(t->fn);
+  free(t->field);
+  for (size_t i = 0; t->fields != NULL && i < t->n; i++) {
+    free(t->fields[i].key);
+    node_free(t->fields[i].node);
+  }
+  for (size_t i = 0; t->items != NULL && i < t->n; i++)
+    node_free(t->items[i]);
+  free(t->fields);
+  free(t->items);
+  free(t);
+}
+
+void sd_tmpl_free(struct sd_tmpl *t) {
+  if (t == NULL)
+    return;
+  node_free(t->root);
+  free(t);
+}
+
+static struct tnode *node_new(enum tkind kind) {
+  struct tnode *t = sd_xcalloc(1, sizeof *t);
+  t->kind = kind;
+  return t;
+}
+
+/* Appends a JSON Pointer reference token (RFC 6901: "~" and "/" escaped). */
+static char *pointer_join(const char *where, const char *key) {
+  struct sd_buf b = { 0 };
+  sd_buf_puts(&b, where ? where : "");
+  sd_buf_putc(&b, '/');
+  for (const char *k = key; *k; k++) {
+    if (*k == '~')
+      sd_buf_puts(&b, "~0");
+    else if (*k == '/')
+      sd_buf_puts(&b, "~1");
+    else
+      sd_buf_putc(&b, *k);
+  }
+  return sd_buf_steal(&b);
+}
+
+static bool ends_with_dollar(const char *key, size_t len) {
+  return len >= 2 && key[len - 2] == '.' && key[len - 1] == '$';
+}
+
+/* A "key.$" member (`v` borrowed): the value must be a string holding a path or an
+ * intrinsic call. AWS reports any other value, or one that does not parse,
+ * with one message located at the enclosing object. */
+static struct tnode *compile_dynamic(const char *key, json_t *v, const char *where, struct sd_err *err) {
+  const char *text = json_is_string(v) ? json_string_value(v) : NULL;
+  struct tnode *t = NULL;
+  struct sd_err inner = { 0 };
+  if (text != NULL && text[0] == '$') {
+    struct sd_path *p = sd_path_compile(text, 0, &inner);
+    if (p != NULL) {
+      t = node_new(T_PATH);
+      t->path = p;
+    }
+  } else if (text != NULL && sd_intrinsic_is_call(text)) {
+    struct sd_intrinsic *f = sd_intrinsic_compile(text, &inner);
+    if (f != NULL) {
+      t = node_new(T_FUNC);
+      t->fn = f;
+    }
+  }
+  sd_err_clear(&inner);
+  if (t == NULL) {
+    sd_err_set(err, SD_E_INVALID_DEFINITION,
+               "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call",
+               key);
+    sd_err_set_where(err, "%s", where ? where : "");
+    return NULL;
+  }
+  t->field = sd_xstrdup(key);
+  return t;
+}
+
+static struct tnode *compile_node(json_t *def, const char *where, struct sd_err *err);
+
+static struct tnode *compile_object(json_t *def, const char *where, struct sd_err *err) {
+  struct tnode *t = node_new(T_OBJECT);
+  t->fields = sd_xcalloc(json_object_size(def) ? json_object_size(def) : 1, sizeof *t->fields);
+  bool dynamic = false;
+  const char *key;
+  size_t klen;
+  json_t *v;
+  json_object_keylen_foreach(def, key, klen, v) {
+    struct tfield *f = &t->fields[t->n];
+    struct tnode *child;
+    if (ends_with_dollar(key, klen)) {
+      child = compile_dynamic(key, v, where, err);
+      f->len = klen - 2;
+    } else {
+      char *sub = pointer_join(where, key);
+      child = compile_node(v, sub, err);
+      free(sub);
+      f->len = klen;
+    }
+    if (child == NULL) {
+      node_free(t);
+      return NULL;
+    }
+    f->key = sd_xstrndup(key, f->len);
+    f->node = child;
+    t->n++;
+    dynamic |= child->kind != T_CONST;
+  }
+  if (dynamic)
+    return t;
+  node_free(t);
+  struct tnode *c = node_new(T_CONST);
+  c->value = json_deep_copy(def);
+  return c;
+}
+
+static struct tnode *compile_array(json_t *def, const char *where, struct sd_err *err) {
+  struct tnode *t = node_new(T_ARRAY);
+  t->items = sd_xcalloc(json_array_size(def) ? json_array_size(def) : 1, sizeof *t->items);
+  bool dynamic = false;
+  size_t i;
+  json_t *v;
+  json_array_foreach(def, i, v) {
+    char idx[32];
+    snprintf(idx, sizeof idx, "%zu", i);
+    char *sub = pointer_join(where, idx);
+    struct tnode *child = compile_node(v, sub, err);
+    free(sub);
+    if (child == NULL) {
+      node_free(t);
+      return NULL;
+    }
+    t->items[t->n++] = child;
+    dynamic |= child->kind != T_CONST;
+  }
+  if (dynamic)
+    return t;
+  node_free(t);
+  struct tnode *c = node_new(T_CONST);
+  c->value = json_deep_copy(def);
+  return c;
+}
+
+static struct tnode *compile_node(json_t *def, const char *where, struct sd_err *err) {
+  if (json_is_object(def))
+    return compile_object(def, where, err);
+  if (json_is_array(def))
+    return compile_array(def, where, err);
+  struct tnode *c = node_new(T_CONST);
+  c->value = json_incref(def); /* scalars are never mutated */
+  return c;
+}
+
+struct sd_tmpl *sd_tmpl_compile(json_t *def, const char *where, struct sd_err *err) {
+  if (def == NULL) {
+    sd_err_set(err, SD_E_INVALID_DEFINITION, "A payload template must be JSON");
+    sd_err_set_where(err, "%s", where ? where : "");
+    return NULL;
+  }
+  struct tnode *root = compile_node(def, where, err);
+  if (root == NULL)
+    return NULL;
+  struct sd_tmpl *t = sd_xmalloc(sizeof *t);
+  t->root = root;
+  return t;
+}
+
+/* The cause AWS gives when a template's path finds nothing: it quotes the
+ * template's input as compact JSON, also for "$$" paths. */
+static json_t *path_missing(const struct tnode *t, json_t *input, struct sd_err *err) {
+  if (err == NULL)
+    return NULL;
+  char *in = json_dumps(input ? input : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+  sd_err_set(err, SD_E_RUNTIME,
+             "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'",
+             sd_path_text(t->path), t->field, in ? in : "null");
+  free(in);
+  return NULL;
+}
+
+/* Evaluates one node on `input` (borrowed). New reference, or NULL with err. */
+static json_t *eval_node(const struct tnode *t, json_t *input, const struct sd_eval_env *env,
+                         struct sd_err *err) {
+  switch (t->kind) {
+    case T_CONST:
+      return json_incref(t->value);
+    case T_PATH: {
+      json_t *v = sd_path_get(t->path, input, env, err);
+      /* A null input keeps the path's own cause, as AWS reports that case
+       * before it looks for any field. */
+      if (v == NULL && (sd_path_is_context(t->path) || !(input == NULL || json_is_null(input))))
+        return path_missing(t, input, err);
+      return v;
+    }
+    case T_FUNC:
+      return sd_intrinsic_eval(t->fn, input, env, err);
+    case T_OBJECT: {
+      json_t *out = json_object();
+      for (size_t i = 0; i < t->n; i++) {
+        json_t *v = eval_node(t->fields[i].node, input, env, err);
+        if (v == NULL) {
+          json_decref(out);
+          return NULL;
+        }
+        json_object_setn_new_nocheck(out, t->fields[i].key, t->fields[i].len, v);
+      }
+      return out;
+    }
+    case T_ARRAY: {
+      json_t *out = json_array();
+      for (size_t i = 0; i < t->n; i++) {
+        json_t *v = eval_node(t->items[i], input, env, err);
+        if (v == NULL) {
+          json_decref(out);
+          return NULL;
+        }
+        json_array_append_new(out, v);
+      }
+      return out;
+    }
+  }
+  return NULL;
+}
+
+json_t *sd_tmpl_eval(const struct sd_tmpl *t, json_t *input, const struct sd_eval_env *env,
+                     struct sd_err *err) {
+  return eval_node(t->root, input, env, err);
+}

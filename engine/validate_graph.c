@@ -1,0 +1,179 @@
+/* Transitions of each (sub-)machine: targets that exist in the same machine
+ * (a Next cannot leave a Parallel branch or a Map's ItemProcessor), states
+ * that StartAt cannot reach, a machine without any terminal state, and
+ * states from which no terminal state can be reached.
+ *
+ * AWS's words, as it reports them (quoted in public reports of its answers):
+ *   MISSING_TRANSITION_TARGET "Missing 'Next' target: X"     at the field
+ *   MISSING_TRANSITION_TARGET "State \"X\" is not reachable." at the state
+ *   MISSING_END_STATE         "Workflow has no terminal state" (no location)
+ * and a machine without a terminal state gets only the latter, not the
+ * unreachable states too. A reachable state that can never finish (a loop
+ * with no exit) is legal on AWS, so it is only a warning here. */
+#include "engine/validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/validate_impl.h"
+
+struct vd_edge {
+  size_t from;
+  char *to;  /* owned */
+  char *loc; /* owned */
+};
+
+struct vd_scope {
+  char *ptr;   /* the machine's pointer ("" for the root); owned */
+  char *start; /* StartAt; owned, NULL when absent */
+  json_t *index; /* state name -> its position; owned */
+  char **names;  /* by position; owned */
+  bool *terminal;
+  size_t n;
+  struct vd_edge *edges; /* owned */
+  size_t nedges, capedges;
+};
+
+struct vd_scope *vd_scope_new(struct vd_ctx *c, json_t *states, const char *start) {
+  struct vd_scope *s = sd_xcalloc(1, sizeof *s);
+  s->ptr = sd_xstrdup(c->ptr.len ? c->ptr.data : "");
+  s->start = start ? sd_xstrdup(start) : NULL;
+  s->index = json_object();
+  s->n = json_object_size(states);
+  s->names = sd_xcalloc(s->n, sizeof *s->names);
+  s->terminal = sd_xcalloc(s->n, sizeof *s->terminal);
+  size_t i = 0;
+  const char *name;
+  json_t *v;
+  json_object_foreach(states, name, v) {
+    s->names[i] = sd_xstrdup(name);
+    json_object_set_new(s->index, name, json_integer((json_int_t)i));
+    i++;
+  }
+  if (c->nscopes == c->capscopes) {
+    c->capscopes = c->capscopes ? c->capscopes * 2 : 8;
+    c->scopes = sd_xrealloc(c->scopes, c->capscopes * sizeof *c->scopes);
+  }
+  c->scopes[c->nscopes++] = s;
+  return s;
+}
+
+void vd_scope_terminal(struct vd_scope *s, size_t index) {
+  if (index < s->n)
+    s->terminal[index] = true;
+}
+
+void vd_scope_edge(struct vd_ctx *c, struct vd_scope *s, size_t index, const char *target, const char *field) {
+  if (s->nedges == s->capedges) {
+    s->capedges = s->capedges ? s->capedges * 2 : 16;
+    s->edges = sd_xrealloc(s->edges, s->capedges * sizeof *s->edges);
+  }
+  size_t mark = field ? vd_push(c, field) : c->ptr.len;
+  s->edges[s->nedges++] = (struct vd_edge){ index, sd_xstrdup(target), sd_xstrdup(vd_loc(c)) };
+  vd_pop(c, mark);
+}
+
+static long target_index(const struct vd_scope *s, const char *name) {
+  json_t *i = name ? json_object_get(s->index, name) : NULL;
+  return i ? (long)json_integer_value(i) : -1;
+}
+
+/* Marks what `from` reaches (forward) or what reaches it (backward), with an
+ * explicit work list: machines can hold thousands of states. */
+static void flood(const struct vd_scope *s, bool *mark, size_t *work, size_t nwork, bool forward) {
+  while (nwork > 0) {
+    size_t at = work[--nwork];
+    for (size_t e = 0; e < s->nedges; e++) {
+      long to = target_index(s, s->edges[e].to);
+      if (to < 0)
+        continue;
+      size_t a = forward ? s->edges[e].from : (size_t)to;
+      size_t b = forward ? (size_t)to : s->edges[e].from;
+      if (a == at && !mark[b]) {
+        mark[b] = true;
+        work[nwork++] = b;
+      }
+    }
+  }
+}
+
+static void state_loc(struct sd_buf *b, const struct vd_scope *s, size_t i) {
+  b->len = 0;
+  sd_buf_puts(b, s->ptr);
+  sd_buf_puts(b, "/States/");
+  vd_ptr_append(b, s->names[i]);
+}
+
+static void check_scope(struct vd_ctx *c, const struct vd_scope *s) {
+  struct sd_buf loc = { 0 };
+  for (size_t e = 0; e < s->nedges; e++)
+    if (target_index(s, s->edges[e].to) < 0)
+      vd_diag(c, VD_ERROR, VD_MISSING_TARGET, s->edges[e].loc, "Missing 'Next' target: %s", s->edges[e].to);
+  long start = target_index(s, s->start);
+  if (s->start != NULL && start < 0) {
+    sd_buf_printf(&loc, "%s/StartAt", s->ptr);
+    vd_diag(c, VD_ERROR, VD_MISSING_TARGET, loc.data, "Missing 'Next' target: %s", s->start);
+  }
+  bool any_terminal = false;
+  for (size_t i = 0; i < s->n; i++)
+    any_terminal = any_terminal || s->terminal[i];
+  if (!any_terminal && s->n > 0) {
+    vd_diag(c, VD_ERROR, VD_MISSING_END, s->ptr[0] ? s->ptr : NULL, "Workflow has no terminal state");
+    sd_buf_free(&loc);
+    return;
+  }
+  bool *reached = sd_xcalloc(s->n + 1, sizeof *reached);
+  bool *finishes = sd_xcalloc(s->n + 1, sizeof *finishes);
+  size_t *work = sd_xcalloc(s->n + 1, sizeof *work);
+  size_t nwork = 0;
+  if (start >= 0) {
+    reached[start] = true;
+    work[nwork++] = (size_t)start;
+  }
+  flood(s, reached, work, nwork, true);
+  nwork = 0;
+  for (size_t i = 0; i < s->n; i++)
+    if (s->terminal[i]) {
+      finishes[i] = true;
+      work[nwork++] = i;
+    }
+  flood(s, finishes, work, nwork, false);
+  for (size_t i = 0; i < s->n; i++) {
+    state_loc(&loc, s, i);
+    if (!reached[i])
+      vd_diag(c, VD_ERROR, VD_MISSING_TARGET, loc.data, "State \"%s\" is not reachable.", s->names[i]);
+    else if (!finishes[i])
+      vd_diag(c, VD_WARNING, VD_NO_END_PATH, loc.data, "State \"%s\" has no path to a terminal state",
+              s->names[i]);
+  }
+  free(reached);
+  free(finishes);
+  free(work);
+  sd_buf_free(&loc);
+}
+
+void vd_graph_check(struct vd_ctx *c) {
+  for (size_t i = 0; i < c->nscopes; i++)
+    check_scope(c, c->scopes[i]);
+}
+
+void vd_scopes_free(struct vd_ctx *c) {
+  for (size_t i = 0; i < c->nscopes; i++) {
+    struct vd_scope *s = c->scopes[i];
+    for (size_t e = 0; e < s->nedges; e++) {
+      free(s->edges[e].to);
+      free(s->edges[e].loc);
+    }
+    for (size_t k = 0; k < s->n; k++)
+      free(s->names[k]);
+    free(s->edges);
+    free(s->names);
+    free(s->terminal);
+    free(s->start);
+    json_decref(s->index);
+    free(s);
+  }
+  free(c->scopes);
+  c->scopes = NULL;
+  c->nscopes = c->capscopes = 0;
+}

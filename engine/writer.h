@@ -1,0 +1,36 @@
+/* Group commit: history events and execution rows appended on the loop
+ * thread are written to the store in one transaction per loop turn, on a
+ * libuv worker, with at most one write in flight (so commit order is append
+ * order without locks). The loop thread never waits on fsync. */
+#ifndef SD_ENGINE_WRITER_H
+#define SD_ENGINE_WRITER_H
+
+#include <uv.h>
+
+struct sd_err;
+struct sd_store;
+struct sd_store_event;
+struct sd_store_exec;
+struct sd_writer;
+
+typedef void (*sd_writer_cb)(void *data, int status);
+
+/* The writer borrows `store` (which must outlive it) and hands it to the
+ * worker thread while a write runs. */
+struct sd_writer *sd_writer_new(uv_loop_t *loop, struct sd_store *store);
+
+void sd_writer_put_exec(struct sd_writer *w, const struct sd_store_exec *row);
+void sd_writer_add_event(struct sd_writer *w, const struct sd_store_event *ev);
+
+/* Calls cb(data, 0) once everything appended before this call is committed,
+ * or cb(data, -1) if that write failed. Never calls cb from inside. */
+void sd_writer_barrier(struct sd_writer *w, sd_writer_cb cb, void *data);
+
+/* Rows appended and not yet committed (for back-pressure decisions). */
+size_t sd_writer_pending(const struct sd_writer *w);
+
+/* Writes what is pending, then closes the writer's handles; cb runs after
+ * the last commit (status as above). The writer is freed after cb. */
+void sd_writer_close(struct sd_writer *w, sd_writer_cb cb, void *data);
+
+#endif

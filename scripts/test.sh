@@ -1,0 +1,28 @@
+#!/bin/sh
+# Sets everything up and runs the whole test suite: installs missing Debian
+# packages, builds stepd plainly and with AddressSanitizer +
+# UndefinedBehaviorSanitizer, and runs ctest on both builds.
+#   scripts/test.sh            both builds
+#   SD_TEST_QUICK=1 scripts/test.sh   the plain build only
+set -eu
+cd "$(dirname "$0")/.."
+scripts/setup-debian.sh --test
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+run_build() {
+  dir=$1
+  shift
+  cmake -S . -B "$dir" -DSD_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$JOBS"
+  (cd "$dir" && ctest --output-on-failure -j "$JOBS")
+}
+
+run_build build
+if [ -z "${SD_TEST_QUICK:-}" ]; then
+  # The sanitized build uses clang when present (its UBSan checks more),
+  # else gcc.
+  CC_SAN=$(command -v clang || command -v gcc)
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    run_build build-asan -DCMAKE_C_COMPILER="$CC_SAN" -DSD_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug
+fi
+echo "all tests passed"

@@ -1,0 +1,311 @@
+/* Map (inline): runs the ItemProcessor once per item of ItemsPath as child
+ * frames of the same execution, at most MaxConcurrency at a time (0 = all),
+ * collecting the outputs in item order. Failures beyond the tolerated count
+ * or percentage fail the state. */
+#include "states/states.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/alloc.h"
+#include "engine/err.h"
+#include "engine/exec.h"
+#include "engine/path.h"
+#include "engine/tmpl.h"
+
+struct map {
+  struct sd_machine *proc;     /* ItemProcessor / Iterator; owned */
+  struct sd_path *items_path;  /* owned; NULL = "$" */
+  struct sd_tmpl *selector;    /* ItemSelector / Parameters; owned or NULL */
+  long max_conc;               /* 0 = unbounded */
+  struct sd_path *max_conc_path;
+  long tol_count;              /* -1 = not set */
+  struct sd_path *tol_count_path;
+  double tol_pct;              /* -1 = not set */
+  struct sd_path *tol_pct_path;
+};
+
+struct map_rt {
+  json_t *items;   /* owned */
+  json_t *in;      /* the effective input, for ItemSelector; owned */
+  json_t *results; /* owned */
+  size_t n, next, running, finished, failed;
+  size_t max_conc;
+  long tol_count;
+  double tol_pct;
+  struct sd_frame **children; /* borrowed while running; NULL once reported */
+};
+
+static int path_field(json_t *def, const char *name, struct sd_path **out, struct sd_err *err) {
+  json_t *v = json_object_get(def, name);
+  if (v == NULL)
+    return 0;
+  if (!json_is_string(v))
+    return sd_err_set(err, SD_E_INVALID_DEFINITION, "%s must be a string", name);
+  *out = sd_path_compile(json_string_value(v), SD_PATH_REF, err);
+  return *out ? 0 : -1;
+}
+
+static int map_compile(struct sd_state *st, struct sd_compile *cc, struct sd_err *err) {
+  struct map *m = sd_xcalloc(1, sizeof *m);
+  st->priv = m;
+  m->tol_count = -1;
+  m->tol_pct = -1;
+  const char *pf = json_object_get(st->def, "ItemProcessor") ? "ItemProcessor" : "Iterator";
+  char *ptr = sd_asprintf("%s/%s", st->ptr, pf);
+  m->proc = sd_asl_compile_sub(cc, json_object_get(st->def, pf), ptr, st->qlang, err);
+  free(ptr);
+  if (m->proc == NULL)
+    return -1;
+  json_t *sel = json_object_get(st->def, "ItemSelector");
+  const char *sf = "ItemSelector";
+  if (sel == NULL) {
+    sel = json_object_get(st->def, "Parameters");
+    sf = "Parameters";
+  }
+  if (sel != NULL) {
+    ptr = sd_asprintf("%s/%s", st->ptr, sf);
+    m->selector = sd_tmpl_compile(sel, ptr, err);
+    free(ptr);
+    if (m->selector == NULL)
+      return -1;
+  }
+  json_t *v = json_object_get(st->def, "MaxConcurrency");
+  if (json_is_integer(v))
+    m->max_conc = (long)json_integer_value(v);
+  v = json_object_get(st->def, "ToleratedFailureCount");
+  if (json_is_integer(v))
+    m->tol_count = (long)json_integer_value(v);
+  v = json_object_get(st->def, "ToleratedFailurePercentage");
+  if (json_is_number(v))
+    m->tol_pct = json_number_value(v);
+  if (path_field(st->def, "ItemsPath", &m->items_path, err) != 0 ||
+      path_field(st->def, "MaxConcurrencyPath", &m->max_conc_path, err) != 0 ||
+      path_field(st->def, "ToleratedFailureCountPath", &m->tol_count_path, err) != 0 ||
+      path_field(st->def, "ToleratedFailurePercentagePath", &m->tol_pct_path, err) != 0)
+    return -1;
+  return 0;
+}
+
+static void map_free(struct sd_state *st) {
+  struct map *m = st->priv;
+  if (m->proc)
+    sd_asl_free_sub(m->proc);
+  sd_path_free(m->items_path);
+  sd_tmpl_free(m->selector);
+  sd_path_free(m->max_conc_path);
+  sd_path_free(m->tol_count_path);
+  sd_path_free(m->tol_pct_path);
+  free(m);
+}
+
+static void rt_free(struct sd_frame *f) {
+  struct map_rt *rt = f->rt;
+  if (rt == NULL)
+    return;
+  for (size_t i = 0; i < rt->n; i++)
+    if (rt->children[i] != NULL)
+      sd_frame_child_cancel(rt->children[i]);
+  free(rt->children);
+  json_decref(rt->items);
+  json_decref(rt->in);
+  json_decref(rt->results);
+  free(rt);
+  f->rt = NULL;
+}
+
+/* Reads a *Path number field with AWS's messages. */
+static int read_number(struct sd_frame *f, struct sd_path *p, json_t *in, const char *field, bool integer,
+                       double *out, struct sd_err *err) {
+  json_t *v = sd_path_get(p, in, sd_frame_env(f), err);
+  if (v == NULL)
+    return -1;
+  int rc = 0;
+  if (integer ? !json_is_integer(v) : !json_is_number(v)) {
+    char *text = json_is_string(v) ? sd_xstrdup(json_string_value(v)) : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    rc = sd_err_set(err, SD_E_RUNTIME, "The %s field refers to value \"%s\" which is not a valid %s: %s", field,
+                    text, integer ? "integer" : "float", sd_path_text(p));
+    free(text);
+  } else {
+    *out = json_number_value(v);
+  }
+  json_decref(v);
+  return rc;
+}
+
+static int read_settings(struct sd_frame *f, const struct map *m, json_t *in, struct map_rt *rt,
+                         struct sd_err *err) {
+  double v;
+  rt->max_conc = m->max_conc > 0 ? (size_t)m->max_conc : 0;
+  rt->tol_count = m->tol_count;
+  rt->tol_pct = m->tol_pct;
+  if (m->max_conc_path) {
+    if (read_number(f, m->max_conc_path, in, "MaxConcurrencyPath", true, &v, err) != 0)
+      return -1;
+    if (v < 0)
+      return sd_err_set(err, SD_E_RUNTIME, "MaxConcurrency cannot be negative.");
+    rt->max_conc = (size_t)v;
+  }
+  if (m->tol_count_path) {
+    if (read_number(f, m->tol_count_path, in, "ToleratedFailureCountPath", true, &v, err) != 0)
+      return -1;
+    rt->tol_count = (long)v;
+  }
+  if (m->tol_pct_path) {
+    if (read_number(f, m->tol_pct_path, in, "ToleratedFailurePercentagePath", false, &v, err) != 0)
+      return -1;
+    rt->tol_pct = v;
+  }
+  if ((m->tol_count_path || m->tol_count >= 0) && rt->tol_count < 0)
+    return sd_err_set(err, SD_E_RUNTIME, "ToleratedFailureCount cannot be negative.");
+  if ((m->tol_pct_path || m->tol_pct >= 0) && (rt->tol_pct < 0 || rt->tol_pct > 100))
+    return sd_err_set(err, SD_E_RUNTIME, "ToleratedFailurePercentage must be between 0 and 100.");
+  return 0;
+}
+
+/* Starts iterations while the concurrency cap allows. */
+static int launch(struct sd_frame *f, struct sd_err *err) {
+  const struct map *m = f->st->priv;
+  struct map_rt *rt = f->rt;
+  while (rt->next < rt->n && (rt->max_conc == 0 || rt->running < rt->max_conc)) {
+    size_t i = rt->next++;
+    json_t *value = json_array_get(rt->items, i);
+    json_t *item = json_pack("{s:I, s:O}", "Index", (json_int_t)i, "Value", value);
+    json_t *input;
+    if (m->selector != NULL) {
+      json_t *ctx = json_copy(sd_frame_context(f));
+      json_object_set_new(ctx, "Map", json_pack("{s:O}", "Item", item));
+      struct sd_eval_env env = *sd_frame_env(f);
+      env.ctx = ctx;
+      input = sd_tmpl_eval(m->selector, rt->in, &env, err);
+      json_decref(ctx);
+      if (input == NULL) {
+        json_decref(item);
+        sd_frame_err_in_state(f, err);
+        return -1;
+      }
+    } else {
+      input = json_incref(value);
+    }
+    rt->running++;
+    rt->children[i] = sd_frame_spawn(f, m->proc, input, item, (int)i);
+  }
+  return 0;
+}
+
+static enum sd_step map_enter(struct sd_frame *f, struct sd_err *err) {
+  const struct map *m = f->st->priv;
+  json_t *in = sd_flow_input(f, err);
+  if (in == NULL)
+    return SD_STEP_FAIL;
+  json_t *items = m->items_path ? sd_path_get(m->items_path, in, sd_frame_env(f), err) : json_incref(in);
+  if (items == NULL) {
+    json_decref(in);
+    sd_frame_err_in_state(f, err);
+    return SD_STEP_FAIL;
+  }
+  if (!json_is_array(items)) {
+    char *text = json_dumps(items, JSON_COMPACT | JSON_ENCODE_ANY);
+    sd_err_set(err, SD_E_RUNTIME, "Map state input must be an array but was: %s", text ? text : "");
+    free(text);
+    json_decref(items);
+    json_decref(in);
+    sd_frame_err_in_state(f, err);
+    return SD_STEP_FAIL;
+  }
+  struct map_rt *rt = sd_xcalloc(1, sizeof *rt);
+  rt->items = items;
+  rt->in = in;
+  rt->n = json_array_size(items);
+  rt->results = json_array();
+  for (size_t i = 0; i < rt->n; i++)
+    json_array_append_new(rt->results, json_null());
+  rt->children = sd_xcalloc(rt->n ? rt->n : 1, sizeof *rt->children);
+  f->rt = rt;
+  sd_frame_event(f, "MapStateStarted", "mapStateStartedEventDetails", json_pack("{s:I}", "length", (json_int_t)rt->n));
+  if (read_settings(f, m, in, rt, err) != 0) {
+    rt_free(f);
+    sd_frame_err_in_state(f, err);
+    return SD_STEP_FAIL;
+  }
+  if (rt->n == 0) {
+    json_t *results = json_incref(rt->results);
+    rt_free(f);
+    sd_frame_event(f, "MapStateSucceeded", NULL, NULL);
+    f->output = sd_flow_output(f, results, err);
+    return f->output ? SD_STEP_NEXT : SD_STEP_FAIL;
+  }
+  if (launch(f, err) != 0) {
+    rt_free(f);
+    return SD_STEP_FAIL;
+  }
+  return SD_STEP_WAIT;
+}
+
+static bool over_tolerance(const struct map_rt *rt) {
+  if (rt->tol_count < 0 && rt->tol_pct < 0)
+    return rt->failed > 0;
+  if (rt->tol_count >= 0 && (long)rt->failed <= rt->tol_count)
+    return false;
+  if (rt->tol_pct >= 0 && (double)rt->failed * 100.0 / (double)rt->n <= rt->tol_pct)
+    return false;
+  return true;
+}
+
+static enum sd_step map_resume(struct sd_frame *f, struct sd_wake *w, struct sd_err *err) {
+  struct map_rt *rt = f->rt;
+  if (w->kind != SD_WAKE_CHILD_DONE || rt == NULL)
+    return SD_STEP_WAIT;
+  rt->children[w->child_index] = NULL;
+  rt->running--;
+  rt->finished++;
+  if (w->err.name != NULL) {
+    rt->failed++;
+    if (over_tolerance(rt)) {
+      bool tolerance = rt->tol_count >= 0 || rt->tol_pct >= 0;
+      if (tolerance)
+        sd_err_set(err, SD_E_EXCEED_TOLERATED_FAILURE_THRESHOLD,
+                   "The specified tolerated failure threshold was exceeded");
+      else
+        sd_err_move(err, &w->err);
+      rt_free(f);
+      sd_frame_event(f, "MapStateFailed", NULL, NULL);
+      return SD_STEP_FAIL;
+    }
+    json_t *eo = json_object();
+    json_object_set_new(eo, "Error", json_string(w->err.name));
+    json_object_set_new(eo, "Cause", w->err.cause ? json_string(w->err.cause) : json_null());
+    json_array_set_new(rt->results, (size_t)w->child_index, eo);
+  } else {
+    json_array_set(rt->results, (size_t)w->child_index, w->result);
+  }
+  if (rt->finished < rt->n) {
+    if (launch(f, err) != 0) {
+      rt_free(f);
+      return SD_STEP_FAIL;
+    }
+    return SD_STEP_WAIT;
+  }
+  json_t *results = json_incref(rt->results);
+  rt_free(f);
+  sd_frame_event(f, "MapStateSucceeded", NULL, NULL);
+  f->output = sd_flow_output(f, results, err);
+  return f->output ? SD_STEP_NEXT : SD_STEP_FAIL;
+}
+
+static void map_cancel(struct sd_frame *f) {
+  rt_free(f);
+}
+
+const struct sd_state_ops sd_state_map = {
+  .type = "Map",
+  .events = "Map",
+  .has_exited = true,
+  .has_io = true,
+  .compile = map_compile,
+  .enter = map_enter,
+  .resume = map_resume,
+  .cancel = map_cancel,
+  .free = map_free,
+};
