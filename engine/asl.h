@@ -45,6 +45,9 @@ struct sd_state_ops {
   const char *events; /* history prefix: "Pass" -> PassStateEntered / PassStateExited */
   bool has_exited;    /* whether AWS records a <events>StateExited event */
   bool has_io;        /* InputPath/OutputPath apply (all but Fail) */
+  /* Recorded once when the state fails for good, after Retry gave up and
+   * before Catch: "ParallelStateFailed", "MapStateFailed"; NULL for none. */
+  const char *failed_event;
   /* Compiles type-specific fields of st->def into st->priv. */
   int (*compile)(struct sd_state *st, struct sd_compile *cc, struct sd_err *err);
   /* The frame entered the state with f->input (or retries it). */
@@ -132,9 +135,9 @@ void sd_asl_free_sub(struct sd_machine *m); /* sub-machines, from ops->free */
 
 int sd_asl_find(const struct sd_machine *m, const char *name); /* state index or -1 */
 
-/* True when `name` (an error) matches one of `errors` (ErrorEquals), with
- * States.ALL matching everything but States.DataLimitExceeded and
- * States.Runtime, as the specification says. */
+/* True when `name` (an error) matches one of `errors` (ErrorEquals):
+ * States.ALL matches every error, States.TaskFailed every error but
+ * States.Timeout, and States.Runtime is never matched (it is terminal). */
 bool sd_asl_errors_match(char *const *errors, size_t n, const char *name);
 
 #endif

@@ -29,9 +29,12 @@ json_t *sd_ctx_build(struct sd_frame *f) {
   sd_time_format(f->entered_ms, ts);
   json_t *ctx = json_object();
   json_object_set(ctx, "Execution", ex->ctx_exec);
-  json_object_set_new(ctx, "State",
-                      json_pack("{s:s, s:s, s:i}", "EnteredTime", ts, "Name", f->st->name, "RetryCount",
-                                (json_int_t)f->retry_count));
+  json_t *state = json_pack("{s:s, s:s}", "EnteredTime", ts, "Name", f->st->name);
+  /* RetryCount appears only where a Retry can count (recorded Lambda retry
+   * cases); a Pass state's $$.State has just EnteredTime and Name. */
+  if (f->st->nretriers > 0)
+    json_object_set_new(state, "RetryCount", json_integer(f->retry_count));
+  json_object_set_new(ctx, "State", state);
   json_object_set(ctx, "StateMachine", ex->ctx_sm);
   if (f->task_token != NULL)
     json_object_set_new(ctx, "Task", json_pack("{s:s}", "Token", f->task_token));

@@ -320,6 +320,16 @@ static void frame_exited(struct sd_frame *f, json_t *output) {
   free(type);
 }
 
+/* AWS's 256 KiB limit on what a state passes on; a state whose output is
+ * larger fails with States.DataLimitExceeded before it exits
+ * (test_start_large_input). Measured on the serialised output, which the
+ * Exited event needs anyway; JSON_MAX_INDENT keeps the measure cheap. */
+static int check_output_size(struct sd_frame *f, json_t *out, struct sd_err *err) {
+  if (!f->exec->eng->limits)
+    return 0;
+  return sd_flow_check_size(f, out, err);
+}
+
 /* Retry: returns true when a retry was armed. */
 static bool try_retry(struct sd_frame *f, struct sd_err *err) {
   const struct sd_state *st = f->st;
@@ -359,8 +369,12 @@ static bool try_catch(struct sd_frame *f, struct sd_err *err, int *budget) {
     if (!sd_asl_errors_match(c->errors, c->nerrors, err->name))
       continue;
     json_t *eo = json_object();
-    json_object_set_new(eo, "Error", json_string(err->name));
-    json_object_set_new(eo, "Cause", err->cause ? json_string(err->cause) : json_null());
+    /* A named error without a cause reads as "" in Catch output
+     * (test_invoke_timeout); a failure with neither gives two nulls
+     * (test_sqs_failure_in_wait_for_task_tok_no_error_field). */
+    bool named = err->name[0] != '\0';
+    json_object_set_new(eo, "Error", named ? json_string(err->name) : json_null());
+    json_object_set_new(eo, "Cause", err->cause ? json_string(err->cause) : named ? json_string("") : json_null());
     json_t *out;
     struct sd_err perr = { 0 };
     if (c->result_path_null) {
@@ -405,6 +419,13 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
       f->output = NULL;
       if (out == NULL)
         out = json_object();
+      struct sd_err lim = { 0 };
+      if (check_output_size(f, out, &lim) != 0) {
+        json_decref(out);
+        frame_act(f, SD_STEP_FAIL, &lim, budget);
+        sd_err_clear(&lim);
+        return;
+      }
       frame_exited(f, out);
       int next = f->next >= 0 ? f->next : f->st->next;
       if (next < 0) {
@@ -431,6 +452,8 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
       sd_task_cancel_call(f);
       if (f->st->nretriers > 0 && f->attempts != NULL && try_retry(f, err))
         return;
+      if (f->st->ops->failed_event != NULL)
+        frame_event(f, f->st->ops->failed_event, NULL, NULL);
       if (try_catch(f, err, budget))
         return;
       frame_finish(f, NULL, err);
@@ -623,8 +646,11 @@ struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *
 
   char ts[32];
   sd_time_format(ex->start_ms, ts);
-  ex->ctx_exec = json_pack("{s:s, s:O, s:s, s:s, s:s, s:i}", "Id", ex->arn, "Input", input, "Name", ex->name,
-                           "RoleArn", ex->role_arn, "StartTime", ts, "RedriveCount", 0);
+  ex->ctx_exec = json_pack("{s:s, s:O, s:s, s:s, s:s}", "Id", ex->arn, "Input", input, "Name", ex->name,
+                           "RoleArn", ex->role_arn, "StartTime", ts);
+  /* EXPRESS executions cannot be redriven and have no RedriveCount. */
+  if (strcmp(ex->type, "EXPRESS") != 0)
+    json_object_set_new(ex->ctx_exec, "RedriveCount", json_integer(0));
   ex->ctx_sm = json_pack("{s:s, s:s}", "Id", ex->machine_arn, "Name", ex->machine_name);
 
   exec_row(ex);

@@ -123,7 +123,8 @@ static bool machine_field(enum vd_kind kind, const char *key) {
   if (kind == VD_ROOT)
     return strcmp(key, "Version") == 0 || strcmp(key, "TimeoutSeconds") == 0 ||
            strcmp(key, "QueryLanguage") == 0;
-  return kind == VD_PROCESSOR && strcmp(key, "ProcessorConfig") == 0;
+  /* Iterator, ItemProcessor's older name, takes a ProcessorConfig as well. */
+  return (kind == VD_PROCESSOR || kind == VD_ITERATOR) && strcmp(key, "ProcessorConfig") == 0;
 }
 
 /* Counts Unicode characters of a UTF-8 string. */

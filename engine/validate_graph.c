@@ -170,6 +170,7 @@ void vd_scopes_free(struct vd_ctx *c) {
     free(s->names);
     free(s->terminal);
     free(s->start);
+    free(s->ptr);
     json_decref(s->index);
     free(s);
   }

@@ -47,7 +47,7 @@ static void processor(struct vd_ctx *c, const char *field, json_t *p, enum vd_ki
   static const char *const exec_types[] = { "STANDARD", "EXPRESS", NULL };
   size_t mark = vd_push(c, field);
   json_t *pc = json_object_get(p, "ProcessorConfig");
-  if (kind == VD_PROCESSOR && pc != NULL && vd_object(c, "ProcessorConfig", pc)) {
+  if (pc != NULL && vd_object(c, "ProcessorConfig", pc)) {
     size_t m2 = vd_push(c, "ProcessorConfig");
     vd_fields(c, pc, both, NULL, NULL, VD_JSONPATH);
     json_t *v;

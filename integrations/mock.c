@@ -189,8 +189,10 @@ static int compile_entry(const char *rname, const char *key, json_t *val, struct
     return cfg_err(err, PTR(R, rname, key, "Throw"), "'Throw' in mocked response '%s' must be an object",
                    rname);
   json_t *error = json_object_get(thr, "Error"), *cause = json_object_get(thr, "Cause");
-  if (!json_is_string(error))
-    return cfg_err(err, PTR(R, rname, key, "Throw"), "'Throw' in mocked response '%s' needs a string 'Error'",
+  /* Error may be absent: a service failure without an error name (AWS
+   * records such TaskFailed events; the execution then fails without one). */
+  if (error && !json_is_string(error))
+    return cfg_err(err, PTR(R, rname, key, "Throw"), "'Error' in mocked response '%s' must be a string",
                    rname);
   if (cause && !json_is_string(cause))
     return cfg_err(err, PTR(R, rname, key, "Throw"), "'Cause' in mocked response '%s' must be a string",
@@ -204,7 +206,7 @@ static int compile_entry(const char *rname, const char *key, json_t *val, struct
                      "allowed",
                      k, rname);
   }
-  e->error = json_string_value(error);
+  e->error = error ? json_string_value(error) : "";
   e->cause = cause ? json_string_value(cause) : NULL;
   return 0;
 }

@@ -270,7 +270,6 @@ static enum sd_step map_resume(struct sd_frame *f, struct sd_wake *w, struct sd_
       else
         sd_err_move(err, &w->err);
       rt_free(f);
-      sd_frame_event(f, "MapStateFailed", NULL, NULL);
       return SD_STEP_FAIL;
     }
     json_t *eo = json_object();
@@ -303,6 +302,7 @@ const struct sd_state_ops sd_state_map = {
   .events = "Map",
   .has_exited = true,
   .has_io = true,
+  .failed_event = "MapStateFailed",
   .compile = map_compile,
   .enter = map_enter,
   .resume = map_resume,

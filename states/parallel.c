@@ -89,7 +89,6 @@ static enum sd_step parallel_resume(struct sd_frame *f, struct sd_wake *w, struc
   if (w->err.name != NULL) {
     sd_err_move(err, &w->err);
     rt_free(f); /* stops the other branches */
-    sd_frame_event(f, "ParallelStateFailed", NULL, NULL);
     return SD_STEP_FAIL;
   }
   json_array_set(rt->results, (size_t)w->child_index, w->result);
@@ -111,6 +110,7 @@ const struct sd_state_ops sd_state_parallel = {
   .events = "Parallel",
   .has_exited = true,
   .has_io = true,
+  .failed_event = "ParallelStateFailed",
   .compile = parallel_compile,
   .enter = parallel_enter,
   .resume = parallel_resume,

@@ -158,8 +158,10 @@ static void event_scheduled(struct sd_frame *f, const struct task *t, json_t *pa
 
 static enum sd_step task_enter(struct sd_frame *f, struct sd_err *err) {
   const struct task *t = f->st->priv;
-  if (t->wait_for_token)
-    sd_frame_task_token(f); /* before Parameters, which may read $$.Task.Token */
+  /* Callback and .sync tasks get a token before Parameters, which may read
+   * $$.Task.Token (test_sync_with_task_token passes it to the child). */
+  if (t->wait_for_token || strstr(t->resource, ".sync") != NULL)
+    sd_frame_task_token(f);
   json_t *params = sd_flow_input(f, err);
   if (params == NULL)
     return SD_STEP_FAIL;

@@ -227,8 +227,11 @@ TEST(return_and_throw_shapes) {
   ASSERT_CFG_ERR(err, "/MockedResponses/R/0", "must be an object with a 'Return' or a 'Throw' field");
   ASSERT_INT_EQ(load_resp("{\"0\": {\"Throw\": \"E\"}}", &err), -1);
   ASSERT_CFG_ERR(err, "/MockedResponses/R/0/Throw", "'Throw' in mocked response 'R' must be an object");
-  ASSERT_INT_EQ(load_resp("{\"0\": {\"Throw\": {\"Cause\": \"c\"}}}", &err), -1);
-  ASSERT_CFG_ERR(err, "/MockedResponses/R/0/Throw", "needs a string 'Error'");
+  /* A Throw without Error is a failure without an error name, as AWS
+   * records some (TaskFailed with no error field). */
+  ASSERT_INT_EQ(load_resp("{\"0\": {\"Throw\": {\"Cause\": \"c\"}}}", &err), 0);
+  ASSERT_INT_EQ(load_resp("{\"0\": {\"Throw\": {\"Error\": 1}}}", &err), -1);
+  ASSERT_CFG_ERR(err, "/MockedResponses/R/0/Throw", "'Error' in mocked response 'R' must be a string");
   ASSERT_INT_EQ(load_resp("{\"0\": {\"Throw\": {\"Error\": \"E\", \"Cause\": {}}}}", &err), -1);
   ASSERT_CFG_ERR(err, "/MockedResponses/R/0/Throw", "'Cause' in mocked response 'R' must be a string");
   ASSERT_INT_EQ(load_resp("{\"0\": {\"Throw\": {\"Error\": \"E\", \"Cuase\": \"c\"}}}", &err), -1);
@@ -263,7 +266,7 @@ TEST(unused_entries_are_checked_only_by_validate_file) {
   const char *text =
       "{\"StateMachines\": {\"M\": {\"TestCases\": {\"T\": {\"S\": \"Good\"}, \"U\": {\"S\": \"Bad\"}}}},"
       " \"MockedResponses\": {\"Good\": {\"0\": {\"Return\": 1}}, \"Bad\": {\"0-\": {\"Return\": 1}},"
-      " \"Unused\": {\"0\": {\"Throw\": {}}}}}";
+      " \"Unused\": {\"0\": {\"Throw\": {\"Error\": 5}}}}}";
   struct sd_err err = { 0 };
   ASSERT_INT_EQ(load_mt(text, &err), 0);
   json_t *cfg = sd_test_json(text);
@@ -275,7 +278,7 @@ TEST(unused_entries_are_checked_only_by_validate_file) {
   ASSERT_CFG_ERR(err, "/MockedResponses/Bad/0-", "Invalid invocation key '0-'");
   json_object_del(json_object_get(cfg, "MockedResponses"), "Bad");
   ASSERT_INT_EQ(sd_mock_validate_file(cfg, &err), -1);
-  ASSERT_CFG_ERR(err, "/MockedResponses/Unused/0/Throw", "needs a string 'Error'");
+  ASSERT_CFG_ERR(err, "/MockedResponses/Unused/0/Throw", "'Error' in mocked response 'Unused' must be a string");
   json_object_del(json_object_get(cfg, "MockedResponses"), "Unused");
   sd_err_clear(&err);
   ASSERT_INT_EQ(sd_mock_validate_file(cfg, &err), 0);

@@ -1,0 +1,440 @@
+#!/usr/bin/env python3
+"""stepd benchmark harness: stepd side by side with its peers.
+
+Runs the shared workloads (DIR/*.asl.json + .input.json + .expected.json,
+DIR/transitions.json) through
+  - `stepd run` as a whole process, with its in-memory history and with a
+    SQLite file (--db, WAL), best of N: wall time, transitions/s, peak RSS;
+  - the SQLite yardstick bench/sqlite_insert (raw batched inserts);
+  - the peer, npm aws-local-stepfunctions v3 (bench/peer/run.mjs): the
+    execution alone, in-process, best of N; the whole Node process for the
+    1-state workload; its peak RSS on map-10k;
+  - moto's Step Functions backend (moto_server with execute_state_machine),
+    when moto_server is installed;
+then prints a report with the issue's targets as PASS/FAIL lines.
+
+Every output is compared (as parsed JSON) with the expected one: a wrong
+stepd output fails the run (exit status 1). A peer's wrong output or error
+is reported as the peer's, and leaves that comparison out.
+
+Python 3 standard library only; bench/run.sh builds what it needs and calls
+this. `python3 bench/run.py --help` lists the options.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+import moto_peer
+from common import json_equal, load_json, spawn_measure
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+MIB = 1024.0 * 1024.0
+
+# The issue's targets.
+SPEEDUP_WORKLOADS = ["pass-chain-1000", "choice-loop", "map-10k", "parallel-fanout"]
+SPEEDUP_MIN = 5.0  # stepd whole process vs the peer's execution alone
+TRIVIAL = "trivial-1state"
+TRIVIAL_SPEEDUP_MIN = 40.0  # whole process vs whole process
+SQLITE_RATIO_MAX = 1.5  # raw SQLite rows/s over stepd --db rows/s
+SQLITE_WORKLOADS = ["choice-loop", "map-10k"]  # long enough for start-up not to count
+ROWS_PER_TRANSITION = 2
+RSS_WORKLOAD = "map-10k"
+RSS_MAX_MIB = 60.0
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--workloads", default="/work/shared/bench/workloads", help="workload directory")
+    p.add_argument("--stepd", default=os.path.join(ROOT, "build-bench", "stepd"), help="stepd binary")
+    p.add_argument("--sqlite-insert", default=os.path.join(ROOT, "build-bench", "bench", "sqlite_insert"),
+                   help="sqlite_insert binary (skipped if missing)")
+    p.add_argument("--runs", type=int, default=5, help="stepd runs per workload and mode (best is kept)")
+    p.add_argument("--trivial-runs", type=int, default=30, help="stepd runs of the 1-state workload")
+    p.add_argument("--peer-runs", type=int, default=5, help="peer executions per workload, in-process")
+    p.add_argument("--peer-budget", type=float, default=15.0,
+                   help="seconds after which the peer stops repeating one workload")
+    p.add_argument("--only", help="comma-separated workload names (default: all in transitions.json)")
+    p.add_argument("--skip", default="", help="comma-separated: peer, moto, sqlite")
+    p.add_argument("--moto-timeout", type=float, default=45.0,
+                   help="seconds moto may spend on pass-chain-1000 before its partial rate is taken (0: skip it)")
+    p.add_argument("--db-dir", default=None, help="where the --db files go (default: a temporary directory)")
+    p.add_argument("--json", default=os.path.join(HERE, "out", "results.json"), help="where to write all figures")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a target fails, too")
+    return p.parse_args()
+
+
+def wl_paths(wdir, name):
+    return tuple(os.path.join(wdir, name + ext) for ext in (".asl.json", ".input.json", ".expected.json"))
+
+
+def check_output(out_path, expected):
+    """None when the file holds `expected`, else a short reason."""
+    try:
+        got = load_json(out_path)
+    except (OSError, ValueError) as e:
+        return "unparsable output (%s)" % e
+    return None if json_equal(got, expected) else "output differs from expected"
+
+
+def tail(path, n=300):
+    try:
+        with open(path, "rb") as f:
+            return f.read()[-n:].decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+# ---- stepd ----
+
+def stepd_mode(args, tmp, name, transitions, expected, db, runs):
+    """Runs `stepd run` `runs` times; returns a dict of figures."""
+    dfn, inp, _ = wl_paths(args.workloads, name)
+    out, err = os.path.join(tmp, "stepd.out"), os.path.join(tmp, "stepd.err")
+    walls, rss, error = [], 0, None
+    for i in range(runs):
+        argv = [args.stepd, "run", dfn, "--input-file", inp, "--limits", "none", "--wait-scale", "0"]
+        if db:
+            dbpath = os.path.join(args.db_dir or tmp, "bench-%s.db" % name)
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(dbpath + suffix):
+                    os.unlink(dbpath + suffix)
+            argv += ["--db", dbpath]
+        r = spawn_measure(argv, out, err)
+        rss = max(rss, r.maxrss_kib)
+        if r.status != 0:
+            error = "exit status %d: %s" % (r.status, tail(err))
+            break
+        # Each run's output is checked: a fast wrong answer is no result.
+        error = check_output(out, expected)
+        if error:
+            break
+        walls.append(r.wall)
+    res = {"runs": len(walls), "error": error, "peak_rss_mib": rss / 1024.0}
+    if walls:
+        best = min(walls)
+        res.update(best_s=best, median_s=statistics.median(walls), transitions_per_s=transitions / best)
+        if db:
+            res["rows_per_s"] = ROWS_PER_TRANSITION * transitions / best
+        if transitions == 1:
+            res["executions_per_s_best"] = 1.0 / best
+            res["executions_per_s_mean"] = len(walls) / sum(walls)
+    return res
+
+
+def run_stepd(args, tmp, names, trans, expected):
+    results = {}
+    for name in names:
+        runs = args.trivial_runs if trans[name] == 1 else args.runs
+        results[name] = {}
+        for mode, db in (("memory", False), ("file_db", True)):
+            r = stepd_mode(args, tmp, name, trans[name], expected[name], db, runs)
+            results[name][mode] = r
+            status = r["error"] or "%.4f s best, %.0f transitions/s, %.1f MiB" % (
+                r["best_s"], r["transitions_per_s"], r["peak_rss_mib"])
+            log("stepd %-16s %-7s %s" % (name, mode, status))
+    return results
+
+
+# ---- the SQLite yardstick ----
+
+def run_sqlite(args, tmp):
+    if not os.access(args.sqlite_insert, os.X_OK):
+        return {"skipped": "%s not built" % args.sqlite_insert}
+    out, err = os.path.join(tmp, "sqlite.out"), os.path.join(tmp, "sqlite.err")
+    r = spawn_measure([args.sqlite_insert, "200000", args.db_dir or tmp, "raw"], out, err)
+    if r.status != 0:
+        return {"error": "exit status %d: %s" % (r.status, tail(err))}
+    res = {}
+    with open(out) as f:
+        for line in f:
+            if line.startswith("raw SQL, in memory"):
+                break  # the file figures come first; memory is not the yardstick
+            for key, label in (("rows_per_s_1", "1 row per transaction"),
+                               ("rows_per_s_100", "100 rows per transaction")):
+                if line.strip().startswith(label):
+                    res[key] = float(line.split()[-2])
+    if "rows_per_s_100" not in res:
+        return {"error": "cannot read sqlite_insert's output: %s" % tail(out)}
+    log("sqlite_insert raw WAL: %.0f rows/s at 100 rows/txn, %.0f at 1 row/txn"
+        % (res["rows_per_s_100"], res.get("rows_per_s_1", 0)))
+    return res
+
+
+# ---- the peer ----
+
+def peer_version(peer_dir):
+    try:
+        return load_json(os.path.join(peer_dir, "node_modules", "aws-local-stepfunctions", "package.json"))["version"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def run_peer(args, tmp, names, trans, expected):
+    peer_dir = os.path.join(HERE, "peer")
+    node = shutil.which("node")
+    version = peer_version(peer_dir)
+    if node is None or version is None:
+        return {"skipped": "node or bench/peer/node_modules missing (cd bench/peer && npm install)"}
+    script = os.path.join(peer_dir, "run.mjs")
+    res = {"package": "aws-local-stepfunctions@" + version, "node": platform_node(node), "workloads": {}}
+    out, err, rep = (os.path.join(tmp, x) for x in ("peer.out", "peer.err", "peer.report"))
+    for name in names:
+        dfn, inp, _ = wl_paths(args.workloads, name)
+        argv = [node, script, dfn, inp, "--runs", str(args.peer_runs),
+                "--budget-ms", str(int(args.peer_budget * 1000)), "--out", out]
+        if os.path.exists(out):
+            os.unlink(out)
+        r = spawn_measure(argv, rep, err)
+        w = {}
+        try:
+            w = load_json(rep)
+        except (OSError, ValueError):
+            w = {"error": "exit status %d: %s" % (r.status, tail(err))}
+        if "error" not in w:
+            w["error"] = check_output(out, expected[name])
+        if w.get("best_ms"):
+            w["transitions_per_s"] = trans[name] / (w["best_ms"] / 1000.0)
+            if trans[name] == 1:
+                w["executions_per_s"] = 1000.0 / w["best_ms"]
+        res["workloads"][name] = w
+        log("peer  %-16s %s" % (name, w["error"] or "%.1f ms best of %d, %.0f transitions/s" % (
+            w["best_ms"], w["runs"], w["transitions_per_s"])))
+
+    # The whole Node process, start-up included, for the 1-state workload.
+    if TRIVIAL in names:
+        dfn, inp, _ = wl_paths(args.workloads, TRIVIAL)
+        walls, error = [], None
+        for _ in range(args.runs):
+            r = spawn_measure([node, script, dfn, inp, "--whole"], out, err)
+            error = ("exit status %d: %s" % (r.status, tail(err))) if r.status else check_output(out, expected[TRIVIAL])
+            if error:
+                break
+            walls.append(r.wall)
+        res["trivial_whole"] = {"error": error, "runs": len(walls)}
+        if walls:
+            res["trivial_whole"].update(best_s=min(walls), median_s=statistics.median(walls))
+            log("peer  %-16s whole process %.3f s best of %d" % (TRIVIAL, min(walls), len(walls)))
+
+    # Peak memory of one whole process running map-10k once.
+    if RSS_WORKLOAD in names:
+        dfn, inp, _ = wl_paths(args.workloads, RSS_WORKLOAD)
+        r = spawn_measure([node, script, dfn, inp, "--runs", "1", "--out", out], rep, err)
+        res["rss_map10k"] = {"error": ("exit status %d" % r.status) if r.status else None,
+                             "peak_rss_mib": r.maxrss_kib / 1024.0}
+        log("peer  %-16s peak RSS %.1f MiB (one run)" % (RSS_WORKLOAD, r.maxrss_kib / 1024.0))
+    return res
+
+
+def platform_node(node):
+    import subprocess
+    try:
+        return subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+# ---- report ----
+
+def log(msg):
+    print("# " + msg, file=sys.stderr, flush=True)
+
+
+def fmt_rate(x):
+    return "—" if x is None else ("%.0f" % x if x >= 100 else "%.1f" % x)
+
+
+def fmt_s(x):
+    return "—" if x is None else ("%.4f" % x if x < 1 else "%.3f" % x)
+
+
+def machine_line():
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
+    except OSError:
+        model = "?"
+    return "%s, %d cores (%s), load average before the run %.2f" % (
+        platform.platform(terse=True), os.cpu_count() or 0, model, os.getloadavg()[0])
+
+
+def targets(names, trans, st, sq, peer):
+    """[(ok or None, text)]: None when a figure is missing."""
+    lines = []
+    pw = peer.get("workloads", {}) if "skipped" not in peer else {}
+    for name in SPEEDUP_WORKLOADS:
+        if name not in names:
+            continue
+        s, p = st[name]["memory"], pw.get(name, {})
+        if s.get("error") or not s.get("best_s"):
+            lines.append((False, "%s: stepd failed (%s)" % (name, s.get("error"))))
+        elif p.get("error") or not p.get("best_ms"):
+            lines.append((None, "%s: no peer figure (%s)" % (name, p.get("error") or "peer skipped")))
+        else:
+            x = (p["best_ms"] / 1000.0) / s["best_s"]
+            lines.append((x >= SPEEDUP_MIN, "%s: stepd %s transitions/s (whole process) vs peer %s (execution alone)"
+                          " = %.2fx, target >= %.0fx" % (name, fmt_rate(s["transitions_per_s"]),
+                                                         fmt_rate(p["transitions_per_s"]), x, SPEEDUP_MIN)))
+    if TRIVIAL in names:
+        s, p = st[TRIVIAL]["memory"], peer.get("trivial_whole", {})
+        if s.get("error") or not s.get("best_s"):
+            lines.append((False, "%s: stepd failed (%s)" % (TRIVIAL, s.get("error"))))
+        elif not p.get("best_s"):
+            lines.append((None, "%s: no peer whole-process figure (%s)" % (TRIVIAL, p.get("error") or "skipped")))
+        else:
+            x = p["best_s"] / s["best_s"]
+            lines.append((x >= TRIVIAL_SPEEDUP_MIN, "%s whole process: stepd %s s vs peer %s s = %.1fx, target >= %.0fx"
+                          % (TRIVIAL, fmt_s(s["best_s"]), fmt_s(p["best_s"]), x, TRIVIAL_SPEEDUP_MIN)))
+    for name in SQLITE_WORKLOADS:
+        if name not in names:
+            continue
+        s = st[name]["file_db"]
+        if not sq.get("rows_per_s_100"):
+            lines.append((None, "%s file DB vs raw SQLite: no sqlite_insert figure (%s)"
+                          % (name, sq.get("skipped") or sq.get("error"))))
+        elif s.get("error") or not s.get("rows_per_s"):
+            lines.append((False, "%s file DB: stepd failed (%s)" % (name, s.get("error"))))
+        else:
+            x = sq["rows_per_s_100"] / s["rows_per_s"]
+            lines.append((x <= SQLITE_RATIO_MAX, "%s file DB: stepd %s history rows/s (%d per transition, whole process)"
+                          " vs raw SQLite %s rows/s at 100 rows/txn = %.2fx slower, target <= %.1fx"
+                          % (name, fmt_rate(s["rows_per_s"]), ROWS_PER_TRANSITION, fmt_rate(sq["rows_per_s_100"]),
+                             x, SQLITE_RATIO_MAX)))
+    if RSS_WORKLOAD in names:
+        m = max(st[RSS_WORKLOAD][mode]["peak_rss_mib"] for mode in ("memory", "file_db"))
+        lines.append((m < RSS_MAX_MIB, "%s peak RSS: stepd %.1f MiB (worst of memory and file DB), target < %.0f MiB"
+                      % (RSS_WORKLOAD, m, RSS_MAX_MIB)))
+    return lines
+
+
+def report(args, machine, names, trans, st, sq, peer, moto, tlines, started):
+    w = []
+    w.append("# stepd benchmark, %s" % started.strftime("%Y-%m-%d %H:%M"))
+    w.append("")
+    w.append("- machine: %s" % machine)
+    w.append("- stepd: %s; workloads: %s; best of %d runs (%d for %s)"
+             % (args.stepd, args.workloads, args.runs, args.trivial_runs, TRIVIAL))
+    w.append("- command: %s" % " ".join(["bench/run.py"] + sys.argv[1:]))
+    w.append("")
+    w.append("## stepd run, whole process (--limits none --wait-scale 0)")
+    w.append("")
+    w.append("| workload | transitions | memory: best s | transitions/s | peak RSS MiB | file DB: best s "
+             "| transitions/s | history rows/s | peak RSS MiB | output |")
+    w.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for n in names:
+        m, f = st[n]["memory"], st[n]["file_db"]
+        ok = m.get("error") or f.get("error") or "ok"
+        w.append("| %s | %d | %s | %s | %.1f | %s | %s | %s | %.1f | %s |" % (
+            n, trans[n], fmt_s(m.get("best_s")), fmt_rate(m.get("transitions_per_s")), m["peak_rss_mib"],
+            fmt_s(f.get("best_s")), fmt_rate(f.get("transitions_per_s")), fmt_rate(f.get("rows_per_s")),
+            f["peak_rss_mib"], ok))
+    if TRIVIAL in names and st[TRIVIAL]["memory"].get("best_s"):
+        m = st[TRIVIAL]["memory"]
+        w.append("")
+        w.append("%s: %s executions/s (1 / best process), %s executions/s (runs / total time), memory history"
+                 % (TRIVIAL, fmt_rate(m["executions_per_s_best"]), fmt_rate(m["executions_per_s_mean"])))
+    w.append("")
+    w.append("## SQLite yardstick (bench/sqlite_insert raw: WAL, synchronous=NORMAL)")
+    w.append("")
+    if sq.get("rows_per_s_100"):
+        w.append("raw inserts: %s rows/s at 100 rows/txn, %s rows/s at 1 row/txn"
+                 % (fmt_rate(sq["rows_per_s_100"]), fmt_rate(sq.get("rows_per_s_1"))))
+        w.append("")
+        w.append("| workload | stepd --db history rows/s | raw 100/txn ÷ stepd |")
+        w.append("|---|---:|---:|")
+        for n in names:
+            f = st[n]["file_db"]
+            if f.get("rows_per_s"):
+                w.append("| %s | %s | %.2f |" % (n, fmt_rate(f["rows_per_s"]), sq["rows_per_s_100"] / f["rows_per_s"]))
+    else:
+        w.append("skipped: %s" % (sq.get("skipped") or sq.get("error")))
+    w.append("")
+    if "skipped" in peer:
+        w.append("## Peer: skipped (%s)" % peer["skipped"])
+    else:
+        w.append("## Peer: %s on node %s, execution alone, in-process" % (peer["package"], peer["node"]))
+        w.append("")
+        w.append("| workload | runs | best ms | median ms | transitions/s | validation ms | stepd speed-up | output |")
+        w.append("|---|---:|---:|---:|---:|---:|---:|---|")
+        for n in names:
+            p = peer["workloads"][n]
+            s = st[n]["memory"]
+            up = "%.2fx" % ((p["best_ms"] / 1000.0) / s["best_s"]) if p.get("best_ms") and s.get("best_s") else "—"
+            w.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                n, p.get("runs", "—"), "%.1f" % p["best_ms"] if "best_ms" in p else "—",
+                "%.1f" % p["median_ms"] if "median_ms" in p else "—", fmt_rate(p.get("transitions_per_s")),
+                "%.0f" % p["construct_ms"] if "construct_ms" in p else "—", up, p.get("error") or "ok"))
+        tw = peer.get("trivial_whole")
+        if tw:
+            w.append("")
+            w.append("%s, whole Node process: %s s best of %d%s" % (
+                TRIVIAL, fmt_s(tw.get("best_s")), tw["runs"], (" (%s)" % tw["error"]) if tw["error"] else ""))
+        rm = peer.get("rss_map10k")
+        if rm:
+            w.append("")
+            w.append("%s peak RSS, one execution in one Node process: %.1f MiB" % (RSS_WORKLOAD, rm["peak_rss_mib"]))
+    w.append("")
+    w.extend(moto_peer.report_lines(moto))
+    w.append("")
+    w.append("## Targets")
+    w.append("")
+    for ok, text in tlines:
+        w.append("- %s %s" % ({True: "PASS", False: "FAIL", None: "N/A "}[ok], text))
+    return "\n".join(w) + "\n"
+
+
+def main():
+    args = parse_args()
+    started = datetime.datetime.now()
+    skip = set(filter(None, args.skip.split(",")))
+    if not os.access(args.stepd, os.X_OK):
+        sys.exit("run.py: %s is not built (bench/run.sh builds it)" % args.stepd)
+    trans = load_json(os.path.join(args.workloads, "transitions.json"))
+    names = args.only.split(",") if args.only else list(trans)
+    for n in names:
+        if n not in trans or not all(os.path.exists(p) for p in wl_paths(args.workloads, n)):
+            sys.exit("run.py: workload %s is missing from %s" % (n, args.workloads))
+    expected = {n: load_json(wl_paths(args.workloads, n)[2]) for n in names}
+    machine = machine_line()
+    loadavg = os.getloadavg()[0]
+    if loadavg > 0.5 * (os.cpu_count() or 1):
+        log("warning: load average %.2f: other work is running, figures will be noisy" % loadavg)
+
+    with tempfile.TemporaryDirectory(prefix="stepd-bench-") as tmp:
+        st = run_stepd(args, tmp, names, trans, expected)
+        sq = {"skipped": "--skip sqlite"} if "sqlite" in skip else run_sqlite(args, tmp)
+        peer = {"skipped": "--skip peer"} if "peer" in skip else run_peer(args, tmp, names, trans, expected)
+        if "moto" in skip:
+            moto = {"skipped": "--skip moto"}
+        else:
+            moto = moto_peer.run(args.workloads, names, trans, expected, args.moto_timeout, log)
+
+    tlines = targets(names, trans, st, sq, peer)
+    text = report(args, machine, names, trans, st, sq, peer, moto, tlines, started)
+    sys.stdout.write(text)
+    if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+        with open(args.json, "w") as f:
+            json.dump({"date": started.isoformat(timespec="seconds"), "machine": machine,
+                       "argv": sys.argv[1:], "transitions": {n: trans[n] for n in names}, "stepd": st,
+                       "sqlite_insert": sq, "peer": peer, "moto": moto,
+                       "targets": [{"ok": ok, "text": t} for ok, t in tlines]}, f, indent=1)
+        log("figures written to %s" % args.json)
+    stepd_failed = any(st[n][m].get("error") for n in names for m in ("memory", "file_db"))
+    if stepd_failed:
+        log("FAILED: a stepd run exited non-zero or printed a wrong output")
+        return 1
+    if args.strict and any(ok is False for ok, _ in tlines):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
