@@ -9,11 +9,11 @@
 
 #include <jansson.h>
 
-#define SD_EXIT_OK 0
-#define SD_EXIT_FAILED 1
-#define SD_EXIT_USAGE 2
+#define SD_EXIT_OK        0
+#define SD_EXIT_FAILED    1
+#define SD_EXIT_USAGE     2
 #define SD_EXIT_TIMED_OUT 3
-#define SD_EXIT_ABORTED 4
+#define SD_EXIT_ABORTED   4
 
 int sd_cli_run(int argc, char **argv);
 int sd_cli_validate(int argc, char **argv);

@@ -11,7 +11,8 @@
 #include "engine/path.h"
 
 static const char eval_usage[] =
-    "usage: stepd eval (--jsonpath PATH | --intrinsic CALL) [--input JSON | --input-file FILE] [--context JSON]\n"
+    "usage: stepd eval (--jsonpath PATH | --intrinsic CALL) [--input JSON | --input-file FILE] [--context "
+    "JSON]\n"
     "\n"
     "Prints the value the expression gives on the input (default {}), or the error\n"
     "AWS would raise as {\"error\": ..., \"cause\": ...} on stderr (exit 1).\n"

@@ -324,7 +324,8 @@ int sd_cli_run(int argc, char **argv) {
   }
   store = sd_store_open(o.db, &err);
   if (store == NULL) {
-    sd_cli_errorf("cannot open the database %s: %s", o.db ? o.db : ":memory:", err.cause ? err.cause : err.name);
+    sd_cli_errorf("cannot open the database %s: %s",
+                  o.db ? o.db : ":memory:", err.cause ? err.cause : err.name);
     goto out;
   }
 

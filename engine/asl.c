@@ -34,8 +34,8 @@ static const struct sd_state_ops *find_ops(const struct sd_state_ops *const *ops
 
 /* Compiles an optional path field: absent leaves *out NULL, JSON null sets
  * *is_null. */
-static int compile_path_field(json_t *def, const char *field, unsigned flags, const char *ptr, struct sd_path **out,
-                              bool *is_null, struct sd_err *err) {
+static int compile_path_field(json_t *def, const char *field, unsigned flags, const char *ptr,
+                              struct sd_path **out, bool *is_null, struct sd_err *err) {
   json_t *v = json_object_get(def, field);
   *out = NULL;
   if (is_null)
@@ -88,8 +88,9 @@ static int compile_retry(struct sd_state *st, json_t *retry, struct sd_err *err)
     json_t *r = json_array_get(retry, i);
     struct sd_retrier *rt = &st->retriers[i];
     char *ptr = sd_asprintf("%s/Retry/%zu", st->ptr, i);
-    int rc = json_is_object(r) ? compile_errors(json_object_get(r, "ErrorEquals"), ptr, &rt->errors, &rt->nerrors, err)
-                               : fail_at(err, ptr, "%s", "a retrier must be an object");
+    int rc = json_is_object(r)
+                 ? compile_errors(json_object_get(r, "ErrorEquals"), ptr, &rt->errors, &rt->nerrors, err)
+                 : fail_at(err, ptr, "%s", "a retrier must be an object");
     free(ptr);
     if (rc != 0)
       return -1;
@@ -119,8 +120,8 @@ static int compile_catch(struct sd_state *st, json_t *catch, struct sd_err *err)
     if (!json_is_object(c))
       fail_at(err, ptr, "%s", "a catcher must be an object");
     else if (compile_errors(json_object_get(c, "ErrorEquals"), ptr, &ct->errors, &ct->nerrors, err) == 0 &&
-             compile_path_field(c, "ResultPath", SD_PATH_REF, ptr, &ct->result_path, &ct->result_path_null, err) ==
-                 0) {
+             compile_path_field(c, "ResultPath", SD_PATH_REF, ptr, &ct->result_path, &ct->result_path_null,
+                                err) == 0) {
       json_t *next = json_object_get(c, "Next");
       ct->next = json_is_string(next) ? sd_asl_find(st->machine, json_string_value(next)) : -1;
       rc = ct->next < 0 ? fail_at(err, ptr, "%s", "Catch Next must name a state of the same scope") : 0;
@@ -151,7 +152,8 @@ static int compile_common(struct sd_state *st, struct sd_err *err) {
     return fail_at(err, st->ptr, "%s", "JSONata is not supported yet (QueryLanguage)");
   if (compile_path_field(d, "InputPath", 0, st->ptr, &st->input_path, &st->input_path_null, err) != 0 ||
       compile_path_field(d, "OutputPath", 0, st->ptr, &st->output_path, &st->output_path_null, err) != 0 ||
-      compile_path_field(d, "ResultPath", SD_PATH_REF, st->ptr, &st->result_path, &st->result_path_null, err) != 0)
+      compile_path_field(d, "ResultPath", SD_PATH_REF, st->ptr, &st->result_path, &st->result_path_null,
+                         err) != 0)
     return -1;
   json_t *params = json_object_get(d, "Parameters");
   if (params != NULL && strcmp(st->ops->type, "Map") != 0) {
@@ -199,6 +201,8 @@ static void free_state(struct sd_state *st) {
   free(st->catchers);
   free(st->name);
   free(st->ptr);
+  free(st->ev_entered);
+  free(st->ev_exited);
 }
 
 static void free_machine(struct sd_machine *m) {
@@ -208,6 +212,7 @@ static void free_machine(struct sd_machine *m) {
     free_state(&m->states[i]);
   free(m->states);
   free(m->ptr);
+  json_decref(m->names);
   if (m->root == m)
     json_decref(m->def);
   free(m);
@@ -224,6 +229,7 @@ static int compile_machine(struct sd_machine *m, struct sd_compile *cc, struct s
     return fail_at(err, m->ptr[0] ? m->ptr : "/", "%s", "StartAt must be a string");
   m->nstates = json_object_size(states);
   m->states = sd_xcalloc(m->nstates, sizeof *m->states);
+  m->names = json_object();
   size_t i = 0;
   const char *name;
   json_t *sdef;
@@ -235,6 +241,7 @@ static int compile_machine(struct sd_machine *m, struct sd_compile *cc, struct s
     st->ptr = sd_asprintf("%s/States/%s", m->ptr, name);
     st->def = sdef;
     st->next = -1;
+    json_object_set_new(m->names, name, json_integer(st->index));
   }
   m->start = sd_asl_find(m, json_string_value(start));
   if (m->start < 0)
@@ -247,6 +254,8 @@ static int compile_machine(struct sd_machine *m, struct sd_compile *cc, struct s
     st->ops = find_ops(cc->ops, json_string_value(type));
     if (st->ops == NULL)
       return fail_at(err, st->ptr, "unknown state Type '%s'", json_string_value(type));
+    st->ev_entered = sd_asprintf("%sStateEntered", st->ops->events);
+    st->ev_exited = sd_asprintf("%sStateExited", st->ops->events);
     if (compile_common(st, err) != 0)
       return -1;
     if (st->ops->compile && st->ops->compile(st, cc, err) != 0) {
@@ -269,7 +278,8 @@ struct sd_machine *sd_asl_compile(const struct sd_state_ops *const *ops, json_t 
   m->root = m;
   m->refs = 1;
   json_t *ql = json_object_get(def, "QueryLanguage");
-  m->qlang = json_is_string(ql) && strcmp(json_string_value(ql), "JSONata") == 0 ? SD_QL_JSONATA : SD_QL_JSONPATH;
+  m->qlang =
+      json_is_string(ql) && strcmp(json_string_value(ql), "JSONata") == 0 ? SD_QL_JSONATA : SD_QL_JSONPATH;
   json_t *to = json_object_get(def, "TimeoutSeconds");
   if (to != NULL) {
     if (!json_is_integer(to) || json_integer_value(to) <= 0) {
@@ -287,8 +297,8 @@ struct sd_machine *sd_asl_compile(const struct sd_state_ops *const *ops, json_t 
   return m;
 }
 
-struct sd_machine *sd_asl_compile_sub(struct sd_compile *cc, json_t *def, const char *ptr, enum sd_qlang qlang,
-                                      struct sd_err *err) {
+struct sd_machine *sd_asl_compile_sub(struct sd_compile *cc, json_t *def, const char *ptr,
+                                      enum sd_qlang qlang, struct sd_err *err) {
   if (!json_is_object(def)) {
     fail_at(err, ptr, "%s", "a branch or item processor must be an object");
     return NULL;
@@ -298,8 +308,9 @@ struct sd_machine *sd_asl_compile_sub(struct sd_compile *cc, json_t *def, const 
   m->ptr = sd_xstrdup(ptr);
   m->root = cc->root;
   json_t *ql = json_object_get(def, "QueryLanguage");
-  m->qlang = json_is_string(ql) ? (strcmp(json_string_value(ql), "JSONata") == 0 ? SD_QL_JSONATA : SD_QL_JSONPATH)
-                                : qlang;
+  m->qlang = json_is_string(ql)
+                 ? (strcmp(json_string_value(ql), "JSONata") == 0 ? SD_QL_JSONATA : SD_QL_JSONPATH)
+                 : qlang;
   if (compile_machine(m, cc, err) != 0) {
     free_machine(m);
     return NULL;
@@ -322,10 +333,8 @@ void sd_asl_free_sub(struct sd_machine *m) {
 }
 
 int sd_asl_find(const struct sd_machine *m, const char *name) {
-  for (size_t i = 0; i < m->nstates; i++)
-    if (m->states[i].name && strcmp(m->states[i].name, name) == 0)
-      return (int)i;
-  return -1;
+  json_t *v = m->names ? json_object_get(m->names, name) : NULL;
+  return v ? (int)json_integer_value(v) : -1;
 }
 
 bool sd_asl_errors_match(char *const *errors, size_t n, const char *name) {

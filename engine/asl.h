@@ -27,11 +27,11 @@ enum sd_qlang { SD_QL_JSONPATH = 0, SD_QL_JSONATA = 1 };
 
 /* What a state handler asks the scheduler to do next. */
 enum sd_step {
-  SD_STEP_NEXT, /* f->output set: go to f->next (or the state's Next / End) */
-  SD_STEP_WAIT, /* something is armed (timer, task, children): resume later */
-  SD_STEP_FAIL, /* err set: Retry / Catch of the state apply, else the frame fails */
+  SD_STEP_NEXT,    /* f->output set: go to f->next (or the state's Next / End) */
+  SD_STEP_WAIT,    /* something is armed (timer, task, children): resume later */
+  SD_STEP_FAIL,    /* err set: Retry / Catch of the state apply, else the frame fails */
   SD_STEP_SUCCEED, /* f->output set: the frame ends now (Succeed state) */
-  SD_STEP_STOP, /* the frame already ended (Fail state, after it recorded its event) */
+  SD_STEP_STOP,    /* the frame already ended (Fail state, after it recorded its event) */
 };
 
 /* Compile-time context handed to each state's compile function. */
@@ -105,18 +105,22 @@ struct sd_state {
   size_t ncatchers;
 
   void *priv; /* the state type's compiled fields; freed by ops->free */
+
+  char *ev_entered; /* "PassStateEntered": history types, built once; owned */
+  char *ev_exited;  /* "PassStateExited"; owned */
 };
 
 struct sd_machine {
-  json_t *def;       /* root: owned; sub-machines: borrowed from the root */
-  char *ptr;         /* JSON pointer of this machine ("" for the root); owned */
+  json_t *def;             /* root: owned; sub-machines: borrowed from the root */
+  char *ptr;               /* JSON pointer of this machine ("" for the root); owned */
   struct sd_state *states; /* owned */
   size_t nstates;
   int start;
   double timeout_seconds; /* top-level TimeoutSeconds; 0 = none */
   enum sd_qlang qlang;
   struct sd_machine *root;
-  int refs; /* root only: executions and engine holding it */
+  json_t *names; /* state name -> index (hashed: a 1,000-state chain resolves Next in O(n)); owned */
+  int refs;      /* root only: executions and engine holding it */
 };
 
 /* Compiles the root definition `def` (borrowed; a reference is taken).
@@ -126,11 +130,11 @@ struct sd_machine *sd_asl_compile(const struct sd_state_ops *const *ops, json_t 
 
 /* Compiles a nested machine (Parallel branch, Map ItemProcessor) found at
  * `ptr` in the root definition; used by state compile functions. */
-struct sd_machine *sd_asl_compile_sub(struct sd_compile *cc, json_t *def, const char *ptr, enum sd_qlang qlang,
-                                      struct sd_err *err);
+struct sd_machine *sd_asl_compile_sub(struct sd_compile *cc, json_t *def, const char *ptr,
+                                      enum sd_qlang qlang, struct sd_err *err);
 
 struct sd_machine *sd_asl_ref(struct sd_machine *m);
-void sd_asl_unref(struct sd_machine *m);  /* root machines */
+void sd_asl_unref(struct sd_machine *m);    /* root machines */
 void sd_asl_free_sub(struct sd_machine *m); /* sub-machines, from ops->free */
 
 int sd_asl_find(const struct sd_machine *m, const char *name); /* state index or -1 */

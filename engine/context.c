@@ -20,7 +20,8 @@ char *sd_new_uuid(uint64_t *rng) {
   a = (a & 0xffffffffffff0fffull) | 0x4000ull;             /* version 4 */
   b = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull; /* variant 10 */
   return sd_asprintf("%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)((a >> 16) & 0xffff),
-                     (unsigned)(a & 0xffff), (unsigned)(b >> 48), (unsigned long long)(b & 0xffffffffffffull));
+                     (unsigned)(a & 0xffff), (unsigned)(b >> 48),
+                     (unsigned long long)(b & 0xffffffffffffull));
 }
 
 json_t *sd_ctx_build(struct sd_frame *f) {

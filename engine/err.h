@@ -43,7 +43,8 @@ struct sd_err {
 
 /* Sets name and a formatted cause, replacing what `err` held. Returns -1 so
  * that `return sd_err_set(...)` reads as a failure. `err` may be NULL. */
-int sd_err_set(struct sd_err *err, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int sd_err_set(struct sd_err *err, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int sd_err_setv(struct sd_err *err, const char *name, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 /* Same, with a raw cause (NULL allowed): no format expansion. */

@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 struct sd_eval_env {
-  json_t *ctx;   /* the context object ($$), borrowed; NULL: ask ctx_get */
+  json_t *ctx; /* the context object ($$), borrowed; NULL: ask ctx_get */
   /* Builds the context object on first use (most states never read `$$`, so
    * the engine does not build it up front); returns a borrowed reference. */
   json_t *(*ctx_get)(void *data);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine/alloc.h"
+#include "engine/jsonw.h"
 #include "engine/log.h"
 #include "engine/path.h"
 #include "engine/store.h"
@@ -109,6 +110,8 @@ static void on_idle(uv_idle_t *h) {
         enum sd_step step = f->st->ops->resume ? f->st->ops->resume(f, &r->wake, &err) : SD_STEP_WAIT;
         frame_act(f, step, &err, &budget);
         sd_err_clear(&err);
+        if (f->cont && !f->done)
+          frame_run(f, &budget);
       }
     }
     rec_free(r);
@@ -207,7 +210,9 @@ void sd_frame_child_cancel(struct sd_frame *c) {
 
 /* ---- history ---- */
 
-static int64_t exec_event(struct sd_exec *ex, struct sd_frame *f, const char *type, const char *key, json_t *details) {
+/* Appends an event whose details are JSON text (or NULL). */
+static int64_t exec_event_text(struct sd_exec *ex, struct sd_frame *f, const char *type, const char *key,
+                               const char *details) {
   int64_t id = ++ex->last_id;
   /* One event stays free for the ExecutionFailed that reports the limit. */
   if (ex->eng->limits && id >= HISTORY_LIMIT - 1)
@@ -216,7 +221,6 @@ static int64_t exec_event(struct sd_exec *ex, struct sd_frame *f, const char *ty
   if (f)
     f->prev_id = id;
   if (ex->eng->writer != NULL) {
-    char *text = details ? json_dumps(details, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     struct sd_store_event ev = {
       .exec_arn = ex->arn,
       .id = id,
@@ -224,11 +228,18 @@ static int64_t exec_event(struct sd_exec *ex, struct sd_frame *f, const char *ty
       .ts_ms = sd_engine_now(ex->eng),
       .type = type,
       .details_key = details ? key : NULL,
-      .details = text,
+      .details = details,
     };
     sd_writer_add_event(ex->eng->writer, &ev);
-    free(text);
   }
+  return id;
+}
+
+/* Same, with details as a JSON object (stolen; may be NULL). */
+static int64_t exec_event(struct sd_exec *ex, struct sd_frame *f, const char *type, const char *key, json_t *details) {
+  char *text = details ? sd_jsonw_dumps(details, NULL) : NULL;
+  int64_t id = exec_event_text(ex, f, type, key, text);
+  free(text);
   json_decref(details);
   return id;
 }
@@ -246,32 +257,47 @@ int64_t sd_frame_event(struct sd_frame *f, const char *type, const char *details
   return frame_event(f, type, details_key, details);
 }
 
-static json_t *io_details(const char *name, const char *field, json_t *value) {
-  char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
-  json_t *d = json_object();
-  if (name)
-    json_object_set_new(d, "name", json_string(name));
-  json_object_set_new(d, field, json_string(text ? text : "null"));
-  json_t *det = json_object();
-  json_object_set_new(det, "truncated", json_false());
-  char *dkey = sd_asprintf("%sDetails", field);
-  json_object_set_new(d, dkey, det);
-  free(dkey);
-  free(text);
-  return d;
+/* The details of an event carrying a state's input or output:
+ * {"name": ..., "<field>": "<JSON text>", "<field>Details": {"truncated": false}},
+ * built as text in one pass. `text` is the value's JSON. */
+static char *io_details_text(const char *name, const char *field, const char *text, size_t len) {
+  struct sd_buf b = { 0 };
+  sd_buf_putc(&b, '{');
+  if (name != NULL) {
+    sd_buf_puts(&b, "\"name\":");
+    sd_jsonw_string(&b, name, strlen(name));
+    sd_buf_putc(&b, ',');
+  }
+  sd_buf_putc(&b, '"');
+  sd_buf_puts(&b, field);
+  sd_buf_puts(&b, "\":");
+  sd_jsonw_string(&b, text, len);
+  sd_buf_puts(&b, ",\"");
+  sd_buf_puts(&b, field);
+  sd_buf_puts(&b, "Details\":{\"truncated\":false}}");
+  return sd_buf_steal(&b);
 }
 
-static char *event_name(const struct sd_state *st, const char *suffix) {
-  return sd_asprintf("%s%s", st->ops->events, suffix);
+/* Records <Type>StateEntered / Exited / ExecutionSucceeded for a value. */
+static int64_t frame_io_event(struct sd_frame *f, const char *type, const char *key, const char *name,
+                              const char *field, const char *text, size_t len) {
+  if (f != NULL && f->exec->status != SD_EXEC_RUNNING)
+    return 0;
+  char *d = io_details_text(name, field, text, len);
+  int64_t id = exec_event_text(f->exec, f, type, key, d);
+  free(d);
+  return id;
 }
 
 /* ---- stepping ---- */
 
 static void frame_enter_event(struct sd_frame *f) {
-  char *type = event_name(f->st, "StateEntered");
+  const char *type = f->st->ev_entered;
+  size_t len;
+  char *text = sd_jsonw_dumps(f->input, &len);
   f->entered_ms = sd_engine_now(f->exec->eng);
-  f->entered_id = frame_event(f, type, "stateEnteredEventDetails", io_details(f->st->name, "input", f->input));
-  free(type);
+  f->entered_id = frame_io_event(f, type, "stateEnteredEventDetails", f->st->name, "input", text, len);
+  free(text);
 }
 
 static void frame_start(struct sd_frame *f) {
@@ -285,49 +311,70 @@ static void frame_start(struct sd_frame *f) {
 /* Runs the frame's current state and, while it moves on synchronously, the
  * states after it. */
 static void frame_run(struct sd_frame *f, int *budget) {
-  if (!f->started)
-    frame_start(f);
-  (*budget)--;
-  f->epoch++;
-  if (!f->retrying)
-    frame_enter_event(f);
-  if (f->st->nretriers > 0 && f->attempts == NULL)
-    f->attempts = sd_xcalloc(f->st->nretriers, sizeof *f->attempts);
-  struct sd_err err = { 0 };
-  enum sd_step step = f->st->ops->enter(f, &err);
-  f->retrying = false;
-  frame_act(f, step, &err, budget);
-  sd_err_clear(&err);
+  sd_frame_ref(f); /* it may finish and lose its owner on the way */
+  do {
+    f->cont = false;
+    if (!f->started)
+      frame_start(f);
+    (*budget)--;
+    f->epoch++;
+    if (!f->retrying)
+      frame_enter_event(f);
+    if (f->st->nretriers > 0 && f->attempts == NULL)
+      f->attempts = sd_xcalloc(f->st->nretriers, sizeof *f->attempts);
+    struct sd_err err = { 0 };
+    enum sd_step step = f->st->ops->enter(f, &err);
+    f->retrying = false;
+    frame_act(f, step, &err, budget);
+    sd_err_clear(&err);
+  } while (f->cont && !f->done);
+  f->cont = false;
+  sd_frame_unref(f);
 }
 
+/* Moves the frame to state `next` with `output` (stolen) as its input. The
+ * frame runs it in the same turn while the budget lasts (frame_run loops on
+ * `f->cont`, so a 10,000-state chain does not recurse), else later. */
 static void frame_transition(struct sd_frame *f, json_t *output, int next, int *budget) {
   frame_clear_state(f);
   json_decref(f->input);
   f->input = output;
   f->st = &f->machine->states[next];
-  if (*budget > 0 && f->exec->status == SD_EXEC_RUNNING) {
-    frame_run(f, budget);
-  } else {
+  if (*budget > 0 && f->exec->status == SD_EXEC_RUNNING)
+    f->cont = true;
+  else
     sd_rq_push(f->exec->eng, sd_rec_new(f, REC_ENTER), false);
+}
+
+/* Records <Type>StateExited. A state whose output is larger than AWS's
+ * 256 KiB limit fails with States.DataLimitExceeded instead, before it
+ * exits (test_start_large_input); the size is measured on the text the
+ * event needs anyway. Returns -1 with err set then. */
+static int frame_exited_checked(struct sd_frame *f, json_t *output, struct sd_err *err) {
+  bool limits = f->exec->eng->limits;
+  if (!f->st->ops->has_exited && !limits)
+    return 0;
+  size_t len;
+  char *text = sd_jsonw_dumps(output, &len);
+  int rc = 0;
+  if (limits && len > SD_PAYLOAD_LIMIT) {
+    rc = sd_err_set(err, SD_E_DATA_LIMIT_EXCEEDED,
+                    "The state/task '%s' returned a result with a size exceeding the maximum number of bytes "
+                    "service limit.",
+                    f->st->name);
+  } else if (f->st->ops->has_exited) {
+    frame_io_event(f, f->st->ev_exited, "stateExitedEventDetails", f->st->name, "output", text, len);
   }
+  free(text);
+  return rc;
 }
 
 static void frame_exited(struct sd_frame *f, json_t *output) {
-  if (!f->st->ops->has_exited)
-    return;
-  char *type = event_name(f->st, "StateExited");
-  frame_event(f, type, "stateExitedEventDetails", io_details(f->st->name, "output", output));
-  free(type);
-}
-
-/* AWS's 256 KiB limit on what a state passes on; a state whose output is
- * larger fails with States.DataLimitExceeded before it exits
- * (test_start_large_input). Measured on the serialised output, which the
- * Exited event needs anyway; JSON_MAX_INDENT keeps the measure cheap. */
-static int check_output_size(struct sd_frame *f, json_t *out, struct sd_err *err) {
-  if (!f->exec->eng->limits)
-    return 0;
-  return sd_flow_check_size(f, out, err);
+  struct sd_err ignored = { 0 };
+  bool limits = f->exec->eng->limits;
+  f->exec->eng->limits = false;
+  frame_exited_checked(f, output, &ignored);
+  f->exec->eng->limits = limits;
 }
 
 /* Retry: returns true when a retry was armed. */
@@ -374,7 +421,10 @@ static bool try_catch(struct sd_frame *f, struct sd_err *err, int *budget) {
      * (test_sqs_failure_in_wait_for_task_tok_no_error_field). */
     bool named = err->name[0] != '\0';
     json_object_set_new(eo, "Error", named ? json_string(err->name) : json_null());
-    json_object_set_new(eo, "Cause", err->cause ? json_string(err->cause) : named ? json_string("") : json_null());
+    json_object_set_new(eo, "Cause",
+                        err->cause ? json_string(err->cause)
+                        : named    ? json_string("")
+                                   : json_null());
     json_t *out;
     struct sd_err perr = { 0 };
     if (c->result_path_null) {
@@ -420,13 +470,12 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
       if (out == NULL)
         out = json_object();
       struct sd_err lim = { 0 };
-      if (check_output_size(f, out, &lim) != 0) {
+      if (frame_exited_checked(f, out, &lim) != 0) {
         json_decref(out);
         frame_act(f, SD_STEP_FAIL, &lim, budget);
         sd_err_clear(&lim);
         return;
       }
-      frame_exited(f, out);
       int next = f->next >= 0 ? f->next : f->st->next;
       if (next < 0) {
         frame_finish(f, out, NULL);
@@ -440,7 +489,13 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
       f->output = NULL;
       if (out == NULL)
         out = json_object();
-      frame_exited(f, out);
+      struct sd_err lim = { 0 };
+      if (frame_exited_checked(f, out, &lim) != 0) {
+        json_decref(out);
+        frame_act(f, SD_STEP_FAIL, &lim, budget);
+        sd_err_clear(&lim);
+        return;
+      }
       frame_finish(f, out, NULL);
       return;
     }
@@ -499,7 +554,8 @@ void sd_frame_err_in_state(struct sd_frame *f, struct sd_err *err) {
     return;
   char *old = err->cause;
   err->cause = NULL;
-  sd_err_set_cause(err, "An error occurred while executing the state '%s' (entered at the event id #%lld). %s",
+  sd_err_set_cause(err,
+                   "An error occurred while executing the state '%s' (entered at the event id #%lld). %s",
                    f->st->name, (long long)f->entered_id, old ? old : "");
   free(old);
 }
@@ -570,15 +626,19 @@ static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *o
   }
   const char *key;
   const char *type = close_event(status, &key);
-  json_t *details;
+  struct sd_frame *at = ex->root->done ? NULL : ex->root;
   if (status == SD_EXEC_SUCCEEDED) {
-    details = io_details(NULL, "output", output);
+    size_t len;
+    char *text = sd_jsonw_dumps(output, &len);
+    char *d = io_details_text(NULL, "output", text, len);
+    exec_event_text(ex, at, type, key, d);
+    free(d);
+    free(text);
     ex->output = output;
   } else {
     sd_err_set_raw(&ex->err, err->name, err->cause);
-    details = error_details(&ex->err);
+    exec_event(ex, at, type, key, error_details(&ex->err));
   }
-  exec_event(ex, ex->root->done ? NULL : ex->root, type, key, details);
   ex->status = status;
   if (ex->timeout != NULL) {
     sd_clock_remove(ex->eng, ex->timeout);
@@ -609,7 +669,8 @@ void sd_exec_stop(struct sd_exec *ex, const char *error, const char *cause) {
 static char *exec_arn(struct sd_engine *eng, const char *type, const char *machine, const char *name) {
   if (type != NULL && strcmp(type, "EXPRESS") == 0) {
     char *uuid = sd_new_uuid(&eng->rng);
-    char *arn = sd_asprintf("arn:aws:states:%s:%s:express:%s:%s:%s", eng->region, eng->account, machine, name, uuid);
+    char *arn =
+        sd_asprintf("arn:aws:states:%s:%s:express:%s:%s:%s", eng->region, eng->account, machine, name, uuid);
     free(uuid);
     return arn;
   }
@@ -633,10 +694,11 @@ struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *
   ex->name = o->name ? sd_xstrdup(o->name) : sd_new_uuid(&eng->rng);
   ex->type = sd_xstrdup(o->type ? o->type : "STANDARD");
   ex->arn = exec_arn(eng, ex->type, ex->machine_name, ex->name);
-  ex->machine_arn = sd_asprintf("arn:aws:states:%s:%s:stateMachine:%s", eng->region, eng->account, ex->machine_name);
+  ex->machine_arn =
+      sd_asprintf("arn:aws:states:%s:%s:stateMachine:%s", eng->region, eng->account, ex->machine_name);
   ex->role_arn = o->role_arn ? sd_xstrdup(o->role_arn)
-                             : sd_asprintf("arn:aws:iam::%s:role/service-role/StepFunctions-%s-role", eng->account,
-                                           ex->machine_name);
+                             : sd_asprintf("arn:aws:iam::%s:role/service-role/StepFunctions-%s-role",
+                                           eng->account, ex->machine_name);
   ex->input = input;
   ex->input_text = text;
   ex->start_ms = sd_engine_now(eng);
@@ -654,7 +716,8 @@ struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *
   ex->ctx_sm = json_pack("{s:s, s:s}", "Id", ex->machine_arn, "Name", ex->machine_name);
 
   exec_row(ex);
-  json_t *d = json_pack("{s:s, s:{s:b}, s:s}", "input", text, "inputDetails", "truncated", 0, "roleArn", ex->role_arn);
+  json_t *d = json_pack("{s:s, s:{s:b}, s:s}", "input", text, "inputDetails", "truncated", 0, "roleArn",
+                        ex->role_arn);
   exec_event(ex, NULL, "ExecutionStarted", "executionStartedEventDetails", d);
 
   ex->root = frame_new(ex, NULL, ex->machine, json_incref(input));

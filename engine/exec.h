@@ -35,31 +35,31 @@ const char *sd_exec_status_name(enum sd_exec_status s);
 
 /* What woke a waiting frame. */
 enum sd_wake_kind {
-  SD_WAKE_TIMER,       /* a timer armed with sd_frame_timer */
-  SD_WAKE_TASK_DONE,   /* the task call ended: result or err */
+  SD_WAKE_TIMER,          /* a timer armed with sd_frame_timer */
+  SD_WAKE_TASK_DONE,      /* the task call ended: result or err */
   SD_WAKE_TASK_SUBMITTED, /* .sync / .waitForTaskToken: accepted, still running */
-  SD_WAKE_CHILD_DONE,  /* a child frame ended: result or err */
+  SD_WAKE_CHILD_DONE,     /* a child frame ended: result or err */
 };
 
 struct sd_wake {
   enum sd_wake_kind kind;
-  int timer_tag;          /* SD_WAKE_TIMER: the tag given when arming */
-  json_t *result;         /* TASK_DONE / CHILD_DONE success: owned by the wake, handler may steal with json_incref */
+  int timer_tag;  /* SD_WAKE_TIMER: the tag given when arming */
+  json_t *result; /* TASK_DONE / CHILD_DONE success: owned by the wake, handler may steal with json_incref */
   struct sd_err err;      /* TASK_DONE / CHILD_DONE failure (err.name set) */
   struct sd_frame *child; /* CHILD_DONE: the child (freed after resume returns) */
   int child_index;        /* CHILD_DONE */
 };
 
 struct sd_engine_opts {
-  uv_loop_t *loop;                        /* borrowed */
-  const struct sd_state_ops *const *ops;  /* NULL-terminated; borrowed */
-  struct sd_connector *connectors;        /* tried in order; borrowed */
+  uv_loop_t *loop;                       /* borrowed */
+  const struct sd_state_ops *const *ops; /* NULL-terminated; borrowed */
+  struct sd_connector *connectors;       /* tried in order; borrowed */
   size_t nconnectors;
-  struct sd_store *store;                 /* borrowed; NULL = no persistence */
-  double wait_scale;                      /* 1 = real time; 0 = instant, order kept */
-  bool limits;                            /* enforce AWS's limits */
-  const char *region;                     /* for ARNs; default us-east-1 */
-  const char *account;                    /* default 123456789012 */
+  struct sd_store *store; /* borrowed; NULL = no persistence */
+  double wait_scale;      /* 1 = real time; 0 = instant, order kept */
+  bool limits;            /* enforce AWS's limits */
+  const char *region;     /* for ARNs; default us-east-1 */
+  const char *account;    /* default 123456789012 */
 };
 
 struct sd_engine *sd_engine_new(const struct sd_engine_opts *opts);
@@ -75,24 +75,24 @@ void sd_engine_flush(struct sd_engine *eng, void (*cb)(void *data, int status), 
 typedef void (*sd_exec_done_fn)(struct sd_exec *ex, void *data);
 
 struct sd_exec_opts {
-  struct sd_machine *machine;  /* borrowed; the execution takes a reference */
-  const char *machine_name;    /* $$.StateMachine.Name */
-  const char *name;            /* execution name; NULL = a UUID */
-  const char *type;            /* "STANDARD" or "EXPRESS" */
-  const char *role_arn;        /* NULL = a default role */
-  json_t *input;               /* borrowed; NULL = {} */
-  sd_exec_done_fn done;        /* called once when the execution closes */
+  struct sd_machine *machine; /* borrowed; the execution takes a reference */
+  const char *machine_name;   /* $$.StateMachine.Name */
+  const char *name;           /* execution name; NULL = a UUID */
+  const char *type;           /* "STANDARD" or "EXPRESS" */
+  const char *role_arn;       /* NULL = a default role */
+  json_t *input;              /* borrowed; NULL = {} */
+  sd_exec_done_fn done;       /* called once when the execution closes */
   void *data;
 };
 
 /* Starts an execution; its first step runs on the next loop turn. */
 struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *opts, struct sd_err *err);
 void sd_exec_stop(struct sd_exec *ex, const char *error, const char *cause); /* ABORTED */
-void sd_exec_free(struct sd_exec *ex); /* after done */
+void sd_exec_free(struct sd_exec *ex);                                       /* after done */
 
 enum sd_exec_status sd_exec_status(const struct sd_exec *ex);
 const char *sd_exec_arn(const struct sd_exec *ex);
-json_t *sd_exec_output(const struct sd_exec *ex);        /* borrowed; SUCCEEDED only */
+json_t *sd_exec_output(const struct sd_exec *ex);             /* borrowed; SUCCEEDED only */
 const struct sd_err *sd_exec_error(const struct sd_exec *ex); /* FAILED / TIMED_OUT / ABORTED */
 const char *sd_exec_name(const struct sd_exec *ex);
 int64_t sd_exec_start_ms(const struct sd_exec *ex);
@@ -125,8 +125,9 @@ struct sd_frame {
   uint32_t epoch;                   /* bumped on each entry and retry: stale wakes are dropped */
   int refs;                         /* owner + run-queue records */
   bool started;                     /* ran its first step (Map iterations log MapIterationStarted then) */
+  bool cont;                        /* moved to a new state: frame_run goes on with it */
   bool done;
-  bool map_iteration;               /* a Map iteration: MapIteration* events */
+  bool map_iteration;                 /* a Map iteration: MapIteration* events */
   const struct sd_state *owner_state; /* the parent's Map / Parallel state */
 };
 

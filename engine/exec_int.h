@@ -11,7 +11,7 @@
 struct sd_writer;
 
 /* Timer tags the scheduler keeps for itself (handlers use tags >= 0). */
-#define SD_TAG_RETRY (-1)
+#define SD_TAG_RETRY        (-1)
 #define SD_TAG_EXEC_TIMEOUT (-2)
 
 /* A virtual-clock timer: due in engine time, ordered by (due, seq). */
@@ -59,7 +59,7 @@ struct sd_engine {
   int64_t offset;     /* virtual clock jumps, ms */
   size_t inflight;    /* task calls in flight */
   uint64_t rng;
-  int closing;        /* handles still to close */
+  int closing; /* handles still to close */
 };
 
 struct sd_exec {
@@ -71,12 +71,12 @@ struct sd_exec {
   char *machine_name;
   char *role_arn;
   char *type;
-  json_t *input;     /* owned */
-  char *input_text;  /* owned */
-  json_t *ctx_exec;  /* $$.Execution, owned */
-  json_t *ctx_sm;    /* $$.StateMachine, owned */
+  json_t *input;    /* owned */
+  char *input_text; /* owned */
+  json_t *ctx_exec; /* $$.Execution, owned */
+  json_t *ctx_sm;   /* $$.StateMachine, owned */
   int64_t start_ms;
-  int64_t last_id;   /* history ids */
+  int64_t last_id; /* history ids */
   enum sd_exec_status status;
   bool over_limit;   /* reached AWS's history event limit */
   json_t *output;    /* owned, SUCCEEDED */

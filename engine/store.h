@@ -65,8 +65,8 @@ int sd_store_write(struct sd_store *s, struct sd_store_batch *b, struct sd_err *
  * `events` array: events with id > after_id (or < before_id when reverse;
  * 0 = from the start/end), at most `limit` (0 = all). Returns a new array
  * or NULL with err. */
-json_t *sd_store_history(struct sd_store *s, const char *exec_arn, int64_t from_id, size_t limit, bool reverse,
-                         struct sd_err *err);
+json_t *sd_store_history(struct sd_store *s, const char *exec_arn, int64_t from_id, size_t limit,
+                         bool reverse, struct sd_err *err);
 
 /* Reads an execution row as a new JSON object with the fields of
  * struct sd_store_exec (input/output as text); NULL with err

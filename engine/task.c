@@ -17,10 +17,10 @@ struct call {
   struct sd_frame *frame; /* holds a reference while the call lives */
   uint32_t epoch;
   struct sd_connector *conn;
-  char *resource;         /* owned copy */
-  char *state_name;       /* owned copy */
-  bool started;           /* the connector's start ran */
-  bool detached;          /* the frame let go: cancelled before the barrier */
+  char *resource;   /* owned copy */
+  char *state_name; /* owned copy */
+  bool started;     /* the connector's start ran */
+  bool detached;    /* the frame let go: cancelled before the barrier */
   uint64_t t0;
 };
 

@@ -23,6 +23,7 @@ void sd_tmpl_free(struct sd_tmpl *t);
  *   "The JSONPath '$.x' specified for the field 'value.$' could not be found
  *    in the input '<input as compact JSON>'"
  * and the caller prefixes the state context. Intrinsic errors pass through. */
-json_t *sd_tmpl_eval(const struct sd_tmpl *t, json_t *input, const struct sd_eval_env *env, struct sd_err *err);
+json_t *sd_tmpl_eval(const struct sd_tmpl *t, json_t *input, const struct sd_eval_env *env,
+                     struct sd_err *err);
 
 #endif

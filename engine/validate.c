@@ -20,7 +20,7 @@
 
 /* A state name is at most 80 characters (AWS's quota; the ASL spec says 128,
  * AWS enforces the smaller). */
-#define VD_MAX_STATE_NAME 80
+#define SD_VD_MAX_STATE_NAME 80
 
 static json_t *json_text(const char *s) {
   json_t *v = json_string(s);
@@ -30,17 +30,19 @@ static json_t *json_text(const char *s) {
   return v ? v : json_string("(message is not valid UTF-8)");
 }
 
-static void add_diag(struct vd_ctx *c, enum vd_severity sev, const char *code, const char *loc, const char *fmt,
-                     va_list ap) {
-  if (sev == VD_ERROR)
+static void add_diag(struct sd_vd_ctx *c, enum sd_vd_severity sev, const char *code, const char *loc,
+                     const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static void add_diag(struct sd_vd_ctx *c, enum sd_vd_severity sev, const char *code, const char *loc,
+                     const char *fmt, va_list ap) {
+  if (sev == SD_VD_ERROR)
     c->nerrors++;
-  if (json_array_size(c->diags) >= VD_MAX_DIAGNOSTICS) {
+  if (json_array_size(c->diags) >= SD_VD_MAX_DIAGNOSTICS) {
     c->truncated = true;
     return;
   }
   char *msg = sd_vasprintf(fmt, ap);
   json_t *d = json_object();
-  json_object_set_new(d, "severity", json_string(sev == VD_ERROR ? "ERROR" : "WARNING"));
+  json_object_set_new(d, "severity", json_string(sev == SD_VD_ERROR ? "ERROR" : "WARNING"));
   json_object_set_new(d, "code", json_string(code));
   json_object_set_new(d, "message", json_text(msg));
   if (loc != NULL)
@@ -49,39 +51,40 @@ static void add_diag(struct vd_ctx *c, enum vd_severity sev, const char *code, c
   free(msg);
 }
 
-void vd_diag(struct vd_ctx *c, enum vd_severity sev, const char *code, const char *loc, const char *fmt, ...) {
+void sd_vd_diag(struct sd_vd_ctx *c, enum sd_vd_severity sev, const char *code, const char *loc,
+                const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   add_diag(c, sev, code, loc, fmt, ap);
   va_end(ap);
 }
 
-void vd_err(struct vd_ctx *c, const char *fmt, ...) {
+void sd_vd_err(struct sd_vd_ctx *c, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  add_diag(c, VD_ERROR, VD_SCHEMA, vd_loc(c), fmt, ap);
+  add_diag(c, SD_VD_ERROR, SD_VD_SCHEMA, sd_vd_loc(c), fmt, ap);
   va_end(ap);
 }
 
-void vd_err_at(struct vd_ctx *c, const char *field, const char *fmt, ...) {
-  size_t mark = vd_push(c, field);
+void sd_vd_err_at(struct sd_vd_ctx *c, const char *field, const char *fmt, ...) {
+  size_t mark = sd_vd_push(c, field);
   va_list ap;
   va_start(ap, fmt);
-  add_diag(c, VD_ERROR, VD_SCHEMA, vd_loc(c), fmt, ap);
+  add_diag(c, SD_VD_ERROR, SD_VD_SCHEMA, sd_vd_loc(c), fmt, ap);
   va_end(ap);
-  vd_pop(c, mark);
+  sd_vd_pop(c, mark);
 }
 
-void vd_warn_at(struct vd_ctx *c, const char *code, const char *field, const char *fmt, ...) {
-  size_t mark = field ? vd_push(c, field) : c->ptr.len;
+void sd_vd_warn_at(struct sd_vd_ctx *c, const char *code, const char *field, const char *fmt, ...) {
+  size_t mark = field ? sd_vd_push(c, field) : c->ptr.len;
   va_list ap;
   va_start(ap, fmt);
-  add_diag(c, VD_WARNING, code, vd_loc(c), fmt, ap);
+  add_diag(c, SD_VD_WARNING, code, sd_vd_loc(c), fmt, ap);
   va_end(ap);
-  vd_pop(c, mark);
+  sd_vd_pop(c, mark);
 }
 
-void vd_ptr_append(struct sd_buf *b, const char *segment) {
+void sd_vd_ptr_append(struct sd_buf *b, const char *segment) {
   for (const char *p = segment; *p; p++) {
     if (*p == '~')
       sd_buf_puts(b, "~0");
@@ -92,39 +95,39 @@ void vd_ptr_append(struct sd_buf *b, const char *segment) {
   }
 }
 
-size_t vd_push(struct vd_ctx *c, const char *segment) {
+size_t sd_vd_push(struct sd_vd_ctx *c, const char *segment) {
   size_t mark = c->ptr.len;
   sd_buf_putc(&c->ptr, '/');
-  vd_ptr_append(&c->ptr, segment);
+  sd_vd_ptr_append(&c->ptr, segment);
   return mark;
 }
 
-size_t vd_push_index(struct vd_ctx *c, size_t i) {
+size_t sd_vd_push_index(struct sd_vd_ctx *c, size_t i) {
   size_t mark = c->ptr.len;
   sd_buf_printf(&c->ptr, "/%zu", i);
   return mark;
 }
 
-void vd_pop(struct vd_ctx *c, size_t mark) {
+void sd_vd_pop(struct sd_vd_ctx *c, size_t mark) {
   c->ptr.len = mark;
   if (c->ptr.data != NULL)
     c->ptr.data[mark] = '\0';
 }
 
-const char *vd_loc(struct vd_ctx *c) {
+const char *sd_vd_loc(struct sd_vd_ctx *c) {
   return c->ptr.len > 0 ? c->ptr.data : "/";
 }
 
 /* Fields each kind of machine may hold; AWS refuses QueryLanguage below the
  * top level ("Field 'QueryLanguage' is not supported" at the ItemProcessor). */
-static bool machine_field(enum vd_kind kind, const char *key) {
+static bool machine_field(enum sd_vd_kind kind, const char *key) {
   if (strcmp(key, "StartAt") == 0 || strcmp(key, "States") == 0 || strcmp(key, "Comment") == 0)
     return true;
-  if (kind == VD_ROOT)
+  if (kind == SD_VD_ROOT)
     return strcmp(key, "Version") == 0 || strcmp(key, "TimeoutSeconds") == 0 ||
            strcmp(key, "QueryLanguage") == 0;
   /* Iterator, ItemProcessor's older name, takes a ProcessorConfig as well. */
-  return (kind == VD_PROCESSOR || kind == VD_ITERATOR) && strcmp(key, "ProcessorConfig") == 0;
+  return (kind == SD_VD_PROCESSOR || kind == SD_VD_ITERATOR) && strcmp(key, "ProcessorConfig") == 0;
 }
 
 /* Counts Unicode characters of a UTF-8 string. */
@@ -138,49 +141,52 @@ static size_t utf8_chars(const char *s) {
 
 /* State names are unique across the whole definition, nested machines
  * included (ASL: "unique within the scope of the whole state machine"). */
-static void check_name(struct vd_ctx *c, const char *name) {
+static void check_name(struct sd_vd_ctx *c, const char *name) {
   json_t *first = json_object_get(c->names, name);
   if (first != NULL)
-    vd_diag(c, VD_ERROR, VD_DUP_NAME, vd_loc(c), "Duplicate State name: %s", name);
+    sd_vd_diag(c, SD_VD_ERROR, SD_VD_DUP_NAME, sd_vd_loc(c), "Duplicate State name: %s", name);
   else
-    json_object_set_new(c->names, name, json_text(vd_loc(c)));
-  if (utf8_chars(name) > VD_MAX_STATE_NAME)
-    vd_diag(c, VD_ERROR, VD_BAD_NAME, vd_loc(c), "State name is longer than %d characters", VD_MAX_STATE_NAME);
+    json_object_set_new(c->names, name, json_text(sd_vd_loc(c)));
+  if (utf8_chars(name) > SD_VD_MAX_STATE_NAME)
+    sd_vd_diag(c, SD_VD_ERROR, SD_VD_BAD_NAME, sd_vd_loc(c), "State name is longer than %d characters",
+               SD_VD_MAX_STATE_NAME);
 }
 
-static void machine_top_fields(struct vd_ctx *c, json_t *m) {
+static void machine_top_fields(struct sd_vd_ctx *c, json_t *m) {
   static const char *const langs[] = { "JSONPath", "JSONata", NULL };
   json_t *v;
   if ((v = json_object_get(m, "Version")) != NULL)
-    vd_string(c, "Version", v);
+    sd_vd_string(c, "Version", v);
   if ((v = json_object_get(m, "TimeoutSeconds")) != NULL)
-    vd_int(c, "TimeoutSeconds", v, 0, 99999999, false);
+    sd_vd_int(c, "TimeoutSeconds", v, 0, 99999999, false);
   if ((v = json_object_get(m, "QueryLanguage")) != NULL)
-    vd_enum(c, "QueryLanguage", v, langs);
+    sd_vd_enum(c, "QueryLanguage", v, langs);
 }
 
-static void machine_states(struct vd_ctx *c, json_t *states, json_t *start) {
-  struct vd_scope *scope = vd_scope_new(c, states, json_is_string(start) ? json_string_value(start) : NULL);
-  size_t mark = vd_push(c, "States");
+static void machine_states(struct sd_vd_ctx *c, json_t *states, json_t *start) {
+  struct sd_vd_scope *scope =
+      sd_vd_scope_new(c, states, json_is_string(start) ? json_string_value(start) : NULL);
+  size_t mark = sd_vd_push(c, "States");
   size_t i = 0;
   const char *name;
   json_t *st;
   json_object_foreach(states, name, st) {
-    size_t m2 = vd_push(c, name);
+    size_t m2 = sd_vd_push(c, name);
     check_name(c, name);
-    vd_state(c, scope, i++, name, st);
-    vd_pop(c, m2);
+    sd_vd_state(c, scope, i++, st);
+    sd_vd_pop(c, m2);
   }
-  vd_pop(c, mark);
+  sd_vd_pop(c, mark);
 }
 
-void vd_machine(struct vd_ctx *c, json_t *m, enum vd_kind kind) {
+void sd_vd_machine(struct sd_vd_ctx *c, json_t *m, enum sd_vd_kind kind) {
   if (!json_is_object(m)) {
-    vd_err(c, "Value must be an object.");
+    sd_vd_err(c, "Value must be an object.");
     return;
   }
-  if (c->nest >= VD_MAX_NESTING) {
-    vd_diag(c, VD_ERROR, VD_TOO_DEEP, vd_loc(c), "The states are nested more than %d levels deep", VD_MAX_NESTING);
+  if (c->nest >= SD_VD_MAX_NESTING) {
+    sd_vd_diag(c, SD_VD_ERROR, SD_VD_TOO_DEEP, sd_vd_loc(c), "The states are nested more than %d levels deep",
+               SD_VD_MAX_NESTING);
     return;
   }
   c->nest++;
@@ -188,22 +194,22 @@ void vd_machine(struct vd_ctx *c, json_t *m, enum vd_kind kind) {
   json_t *v;
   json_object_foreach(m, key, v) {
     if (!machine_field(kind, key))
-      vd_err(c, "Field '%s' is not supported", key);
+      sd_vd_err(c, "Field '%s' is not supported", key);
   }
   json_t *states = json_object_get(m, "States");
   json_t *start = json_object_get(m, "StartAt");
   /* AWS's wording and order, e.g. for {}: "These fields are required:
    * [States, StartAt]". */
   if (states == NULL || start == NULL)
-    vd_err(c, "These fields are required: [%s%s%s]", states ? "" : "States", !states && !start ? ", " : "",
-           start ? "" : "StartAt");
+    sd_vd_err(c, "These fields are required: [%s%s%s]", states ? "" : "States", !states && !start ? ", " : "",
+              start ? "" : "StartAt");
   if (start != NULL)
-    vd_string(c, "StartAt", start);
+    sd_vd_string(c, "StartAt", start);
   if ((v = json_object_get(m, "Comment")) != NULL)
-    vd_string(c, "Comment", v);
-  if (kind == VD_ROOT)
+    sd_vd_string(c, "Comment", v);
+  if (kind == SD_VD_ROOT)
     machine_top_fields(c, m);
-  if (states != NULL && vd_object(c, "States", states))
+  if (states != NULL && sd_vd_object(c, "States", states))
     machine_states(c, states, start);
   c->nest--;
 }
@@ -211,22 +217,23 @@ void vd_machine(struct vd_ctx *c, json_t *m, enum vd_kind kind) {
 /* The one walk behind sd_validate and sd_validate_text. `text` (may be NULL)
  * is the definition's source, for the checks only text can answer. */
 static json_t *validate(json_t *def, const char *text, size_t len, const struct sd_validate_opts *opts) {
-  struct vd_ctx c = { 0 };
+  struct sd_vd_ctx c = { 0 };
   c.opts = opts;
   c.express = opts != NULL && opts->type != NULL && strcmp(opts->type, "EXPRESS") == 0;
   c.diags = json_array();
   c.names = json_object();
   c.labels = json_object();
   json_t *ql = json_object_get(def, "QueryLanguage");
-  c.top_ql = json_is_string(ql) && strcmp(json_string_value(ql), "JSONata") == 0 ? VD_JSONATA : VD_JSONPATH;
+  c.top_ql =
+      json_is_string(ql) && strcmp(json_string_value(ql), "JSONata") == 0 ? SD_VD_JSONATA : SD_VD_JSONPATH;
   if (text != NULL)
-    vd_scan_duplicates(&c, text, len);
-  vd_machine(&c, def, VD_ROOT);
+    sd_vd_scan_duplicates(&c, text, len);
+  sd_vd_machine(&c, def, SD_VD_ROOT);
   /* As AWS does: transitions are judged only in a definition that passed
    * the schema (a missing StartAt yields no "not reachable" noise). */
   if (c.nerrors == 0)
-    vd_graph_check(&c);
-  vd_scopes_free(&c);
+    sd_vd_graph_check(&c);
+  sd_vd_scopes_free(&c);
   json_t *result = json_object();
   json_object_set_new(result, "result", json_string(c.nerrors ? "FAIL" : "OK"));
   json_object_set_new(result, "diagnostics", c.diags);
@@ -266,15 +273,17 @@ json_t *sd_validate_text(const char *text, size_t len, const struct sd_validate_
   while (i < len && strchr(" \t\r\n", text[i]) != NULL)
     i++;
   if (i == len)
-    return fail1(VD_SCHEMA, NULL, not_object);
+    return fail1(SD_VD_SCHEMA, NULL, not_object);
   struct sd_err err = { 0 };
-  json_t *def = vd_parse(text, len, &err);
+  bool dups;
+  json_t *def = sd_vd_parse(text, len, &dups, &err);
   if (def == NULL) {
-    json_t *r = fail1(VD_BAD_JSON, err.where, err.cause);
+    json_t *r = fail1(SD_VD_BAD_JSON, err.where, err.cause);
     sd_err_clear(&err);
     return r;
   }
-  json_t *result = json_is_object(def) ? validate(def, text, len, opts) : fail1(VD_SCHEMA, NULL, not_object);
+  json_t *result =
+      json_is_object(def) ? validate(def, dups ? text : NULL, len, opts) : fail1(SD_VD_SCHEMA, NULL, not_object);
   json_decref(def);
   return result;
 }

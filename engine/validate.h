@@ -18,8 +18,8 @@ struct sd_err;
 typedef bool (*sd_validate_served_fn)(const char *resource, void *data);
 
 struct sd_validate_opts {
-  const char *type;              /* "STANDARD" (default when NULL) or "EXPRESS" */
-  sd_validate_served_fn served;  /* NULL: every known resource counts as served */
+  const char *type;             /* "STANDARD" (default when NULL) or "EXPRESS" */
+  sd_validate_served_fn served; /* NULL: every known resource counts as served */
   void *served_data;
 };
 

@@ -67,75 +67,76 @@ static int find_operator(const char *key) {
   return -1;
 }
 
-static void operand(struct vd_ctx *c, const char *key, json_t *v, enum operand type) {
+static void operand(struct sd_vd_ctx *c, const char *key, json_t *v, enum operand type) {
   switch (type) {
     case O_STRING:
-      vd_string(c, key, v);
+      sd_vd_string(c, key, v);
       break;
     case O_NUMBER:
       if (!json_is_number(v))
-        vd_err_at(c, key, "Value must be a number.");
+        sd_vd_err_at(c, key, "Value must be a number.");
       break;
     case O_BOOL:
     case O_TEST:
-      vd_bool(c, key, v);
+      sd_vd_bool(c, key, v);
       break;
     case O_TIMESTAMP:
-      vd_timestamp(c, key, v);
+      sd_vd_timestamp(c, key, v);
       break;
     case O_PATH:
-      vd_path(c, key, v, VD_PATH_VARS);
+      sd_vd_path(c, key, v, SD_VD_PATH_VARS);
       break;
   }
 }
 
-static void rule(struct vd_ctx *c, struct vd_scope *scope, size_t index, json_t *r, bool top);
+static void rule(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, json_t *r, bool top);
 
-static void sub_rules(struct vd_ctx *c, struct vd_scope *scope, size_t index, const char *key, json_t *v) {
-  size_t mark = vd_push(c, key);
+static void sub_rules(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, const char *key,
+                      json_t *v) {
+  size_t mark = sd_vd_push(c, key);
   if (strcmp(key, "Not") == 0) {
     rule(c, scope, index, v, false);
   } else if (!json_is_array(v) || json_array_size(v) == 0) {
-    vd_err(c, "Value must be a non-empty array.");
+    sd_vd_err(c, "Value must be a non-empty array.");
   } else {
     size_t i;
     json_t *e;
     json_array_foreach(v, i, e) {
-      size_t m2 = vd_push_index(c, i);
+      size_t m2 = sd_vd_push_index(c, i);
       rule(c, scope, index, e, false);
-      vd_pop(c, m2);
+      sd_vd_pop(c, m2);
     }
   }
-  vd_pop(c, mark);
+  sd_vd_pop(c, mark);
 }
 
 /* Next (and Assign) belong to top-level rules only. */
-static void rule_next(struct vd_ctx *c, struct vd_scope *scope, size_t index, json_t *r, bool top) {
+static void rule_next(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, json_t *r, bool top) {
   json_t *next = json_object_get(r, "Next");
   if (!top) {
     if (next != NULL)
-      vd_err(c, "Field 'Next' is not supported");
+      sd_vd_err(c, "Field 'Next' is not supported");
     if (json_object_get(r, "Assign") != NULL)
-      vd_err(c, "Field 'Assign' is not supported");
+      sd_vd_err(c, "Field 'Assign' is not supported");
     return;
   }
   if (next == NULL)
-    vd_err(c, "The field 'Next' is required but was missing");
-  else if (vd_string(c, "Next", next))
-    vd_scope_edge(c, scope, index, json_string_value(next), "Next");
+    sd_vd_err(c, "The field 'Next' is required but was missing");
+  else if (sd_vd_string(c, "Next", next))
+    sd_vd_scope_edge(c, scope, index, json_string_value(next), "Next");
   json_t *assign = json_object_get(r, "Assign");
-  if (assign != NULL && vd_object(c, "Assign", assign))
-    vd_template(c, "Assign", assign);
+  if (assign != NULL && sd_vd_object(c, "Assign", assign))
+    sd_vd_template(c, "Assign", assign);
 }
 
-static void rule(struct vd_ctx *c, struct vd_scope *scope, size_t index, json_t *r, bool top) {
+static void rule(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, json_t *r, bool top) {
   if (!json_is_object(r)) {
-    vd_err(c, "Value must be an object.");
+    sd_vd_err(c, "Value must be an object.");
     return;
   }
-  if (c->nest >= VD_MAX_NESTING) {
-    vd_diag(c, VD_ERROR, VD_TOO_DEEP, vd_loc(c), "Choice rules are nested more than %d levels deep",
-            VD_MAX_NESTING);
+  if (c->nest >= SD_VD_MAX_NESTING) {
+    sd_vd_diag(c, SD_VD_ERROR, SD_VD_TOO_DEEP, sd_vd_loc(c),
+               "Choice rules are nested more than %d levels deep", SD_VD_MAX_NESTING);
     return;
   }
   c->nest++;
@@ -153,79 +154,86 @@ static void rule(struct vd_ctx *c, struct vd_scope *scope, size_t index, json_t 
       nops++;
       combinator = key;
     } else if (strcmp(key, "Condition") == 0 || strcmp(key, "Output") == 0) {
-      vd_wrong_lang(c, key, VD_JSONPATH);
+      sd_vd_wrong_lang(c, key, SD_VD_JSONPATH);
     } else if (strcmp(key, "Variable") != 0 && strcmp(key, "Comment") != 0 && strcmp(key, "Next") != 0 &&
                strcmp(key, "Assign") != 0) {
-      vd_err(c, "Field '%s' is not supported", key);
+      sd_vd_err(c, "Field '%s' is not supported", key);
     }
   }
   json_t *var = json_object_get(r, "Variable");
   if (nops != 1) {
-    vd_err(c, "A Choice rule must hold exactly one comparison operator or one of And, Or, Not");
+    sd_vd_err(c, "A Choice rule must hold exactly one comparison operator or one of And, Or, Not");
   } else if (combinator != NULL) {
     if (var != NULL)
-      vd_err(c, "Field 'Variable' is not supported");
+      sd_vd_err(c, "Field 'Variable' is not supported");
     sub_rules(c, scope, index, combinator, json_object_get(r, combinator));
   } else {
     if (var == NULL)
-      vd_err(c, "The field 'Variable' is required but was missing");
+      sd_vd_err(c, "The field 'Variable' is required but was missing");
     operand(c, operators[op].name, json_object_get(r, operators[op].name), operators[op].type);
   }
   if (var != NULL)
-    vd_path(c, "Variable", var, VD_PATH_VARS);
+    sd_vd_path(c, "Variable", var, SD_VD_PATH_VARS);
   c->nest--;
 }
 
-static void jsonata_rule(struct vd_ctx *c, struct vd_scope *scope, size_t index, json_t *r) {
-  static const char *const both[] = { "Next", "Assign", "Comment", NULL };
-  static const char *const ata_only[] = { "Condition", "Output", NULL };
+static void jsonata_rule(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, json_t *r) {
+  static const char *const known[] = { "Condition", "Next", "Assign", "Output", "Comment", NULL };
   static const char *const path_only[] = { "Variable", "And", "Or", "Not", NULL };
   if (!json_is_object(r)) {
-    vd_err(c, "Value must be an object.");
+    sd_vd_err(c, "Value must be an object.");
     return;
   }
   const char *key;
   json_t *v;
   json_object_foreach(r, key, v) {
-    if (find_operator(key) >= 0)
-      vd_wrong_lang(c, key, VD_JSONATA);
+    bool jsonpath = find_operator(key) >= 0;
+    for (size_t i = 0; !jsonpath && path_only[i] != NULL; i++)
+      jsonpath = strcmp(path_only[i], key) == 0;
+    bool ok = false;
+    for (size_t i = 0; !ok && known[i] != NULL; i++)
+      ok = strcmp(known[i], key) == 0;
+    if (jsonpath)
+      sd_vd_wrong_lang(c, key, SD_VD_JSONATA);
+    else if (!ok)
+      sd_vd_err(c, "Field '%s' is not supported", key);
   }
-  vd_fields(c, r, both, path_only, ata_only, VD_JSONATA);
   json_t *cond = json_object_get(r, "Condition");
   if (cond == NULL)
-    vd_err(c, "The field 'Condition' is required but was missing");
+    sd_vd_err(c, "The field 'Condition' is required but was missing");
   else if (!json_is_string(cond) && !json_is_boolean(cond))
-    vd_err_at(c, "Condition", "Value must be a JSONata expression.");
+    sd_vd_err_at(c, "Condition", "Value must be a JSONata expression.");
   json_t *next = json_object_get(r, "Next");
   if (next == NULL)
-    vd_err(c, "The field 'Next' is required but was missing");
-  else if (vd_string(c, "Next", next))
-    vd_scope_edge(c, scope, index, json_string_value(next), "Next");
+    sd_vd_err(c, "The field 'Next' is required but was missing");
+  else if (sd_vd_string(c, "Next", next))
+    sd_vd_scope_edge(c, scope, index, json_string_value(next), "Next");
   json_t *assign = json_object_get(r, "Assign");
   if (assign != NULL)
-    vd_object(c, "Assign", assign);
+    sd_vd_object(c, "Assign", assign);
 }
 
-void vd_choice(struct vd_ctx *c, struct vd_scope *scope, size_t index, json_t *st, enum vd_ql ql) {
+void sd_vd_choice(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, json_t *st,
+                  enum sd_vd_ql ql) {
   json_t *choices = json_object_get(st, "Choices");
   if (choices == NULL) {
-    vd_err(c, "The field 'Choices' is required but was missing");
+    sd_vd_err(c, "The field 'Choices' is required but was missing");
   } else if (!json_is_array(choices) || json_array_size(choices) == 0) {
-    vd_err_at(c, "Choices", "Value must be a non-empty array.");
+    sd_vd_err_at(c, "Choices", "Value must be a non-empty array.");
   } else {
-    size_t mark = vd_push(c, "Choices"), i;
+    size_t mark = sd_vd_push(c, "Choices"), i;
     json_t *r;
     json_array_foreach(choices, i, r) {
-      size_t m2 = vd_push_index(c, i);
-      if (ql == VD_JSONATA)
+      size_t m2 = sd_vd_push_index(c, i);
+      if (ql == SD_VD_JSONATA)
         jsonata_rule(c, scope, index, r);
       else
         rule(c, scope, index, r, true);
-      vd_pop(c, m2);
+      sd_vd_pop(c, m2);
     }
-    vd_pop(c, mark);
+    sd_vd_pop(c, mark);
   }
   json_t *def = json_object_get(st, "Default");
-  if (def != NULL && vd_string(c, "Default", def))
-    vd_scope_edge(c, scope, index, json_string_value(def), "Default");
+  if (def != NULL && sd_vd_string(c, "Default", def))
+    sd_vd_scope_edge(c, scope, index, json_string_value(def), "Default");
 }

@@ -20,7 +20,7 @@
 
 /* A JSONata expression is a whole string "{% ... %}" (AWS: "JSONata
  * expressions are written as strings enclosed in {% %}"). */
-bool vd_is_jsonata(const char *s) {
+bool sd_vd_is_jsonata(const char *s) {
   size_t n = s ? strlen(s) : 0;
   return n >= 4 && strncmp(s, "{%", 2) == 0 && strcmp(s + n - 2, "%}") == 0;
 }
@@ -55,14 +55,14 @@ static const char *type_name(json_t *v) {
 static bool path_ok(const char *s, unsigned flags) {
   struct sd_err err = { 0 };
   bool ok = false;
-  if ((flags & VD_PATH_VARS) && is_variable(s)) {
+  if ((flags & SD_VD_PATH_VARS) && is_variable(s)) {
     ok = true;
-  } else if ((flags & VD_PATH_INTRINSIC) && sd_intrinsic_is_call(s)) {
+  } else if ((flags & SD_VD_PATH_INTRINSIC) && sd_intrinsic_is_call(s)) {
     struct sd_intrinsic *f = sd_intrinsic_compile(s, &err);
     ok = f != NULL;
     sd_intrinsic_free(f);
   } else if (s[0] == '$') {
-    struct sd_path *p = sd_path_compile(s, (flags & VD_PATH_REF) ? SD_PATH_REF : 0, &err);
+    struct sd_path *p = sd_path_compile(s, (flags & SD_VD_PATH_REF) ? SD_PATH_REF : 0, &err);
     ok = p != NULL;
     sd_path_free(p);
   }
@@ -70,23 +70,23 @@ static bool path_ok(const char *s, unsigned flags) {
   return ok;
 }
 
-void vd_path(struct vd_ctx *c, const char *field, json_t *v, unsigned flags) {
-  if (json_is_null(v) && (flags & VD_PATH_NULL))
+void sd_vd_path(struct sd_vd_ctx *c, const char *field, json_t *v, unsigned flags) {
+  if (json_is_null(v) && (flags & SD_VD_PATH_NULL))
     return;
   if (!json_is_string(v)) {
-    vd_err_at(c, field, "Value must be a string.");
+    sd_vd_err_at(c, field, "Value must be a string.");
     return;
   }
   if (path_ok(json_string_value(v), flags))
     return;
   /* AWS: "SCHEMA_VALIDATION_FAILED: Value must be a valid JSONPath. at
    * /States/Pass/OutputPath". */
-  if (flags & VD_PATH_INTRINSIC)
-    vd_err_at(c, field, "Value must be a valid JSONPath or a valid intrinsic function call.");
-  else if (flags & VD_PATH_REF)
-    vd_err_at(c, field, "Value must be a valid ReferencePath.");
+  if (flags & SD_VD_PATH_INTRINSIC)
+    sd_vd_err_at(c, field, "Value must be a valid JSONPath or a valid intrinsic function call.");
+  else if (flags & SD_VD_PATH_REF)
+    sd_vd_err_at(c, field, "Value must be a valid ReferencePath.");
   else
-    vd_err_at(c, field, "Value must be a valid JSONPath.");
+    sd_vd_err_at(c, field, "Value must be a valid JSONPath.");
 }
 
 /* Whether a plain (non-".$") string looks like it was meant to be evaluated. */
@@ -103,10 +103,10 @@ static bool key_is_dynamic(const char *key) {
 /* Walks a payload template; `loc` is where AWS reports its errors (the
  * template field itself, e.g. /States/X/Parameters). Returns false when it
  * reported an error. */
-static bool template_walk(struct vd_ctx *c, json_t *v, const char *loc, int depth) {
-  if (depth > VD_MAX_TEMPLATE_DEPTH) {
-    vd_diag(c, VD_ERROR, VD_TOO_DEEP, loc, "The payload template is nested more than %d levels deep",
-            VD_MAX_TEMPLATE_DEPTH);
+static bool template_walk(struct sd_vd_ctx *c, json_t *v, const char *loc, int depth) {
+  if (depth > SD_VD_MAX_TEMPLATE_DEPTH) {
+    sd_vd_diag(c, SD_VD_ERROR, SD_VD_TOO_DEEP, loc, "The payload template is nested more than %d levels deep",
+               SD_VD_MAX_TEMPLATE_DEPTH);
     return false;
   }
   bool ok = true;
@@ -125,105 +125,110 @@ static bool template_walk(struct vd_ctx *c, json_t *v, const char *loc, int dept
   json_object_foreach(v, key, e) {
     if (!key_is_dynamic(key)) {
       if (json_is_string(e) && looks_dynamic(json_string_value(e)))
-        vd_diag(c, VD_WARNING, VD_NO_DOLLAR, loc,
-                "The value of field '%s' looks like a JSONPath or an intrinsic function call, but the field name "
-                "does not end with '.$'",
-                key);
+        sd_vd_diag(
+            c, SD_VD_WARNING, SD_VD_NO_DOLLAR, loc,
+            "The value of field '%s' looks like a JSONPath or an intrinsic function call, but the field name "
+            "does not end with '.$'",
+            key);
       ok = template_walk(c, e, loc, depth + 1) && ok;
       continue;
     }
     if (!json_is_string(e)) {
-      vd_diag(c, VD_ERROR, VD_SCHEMA, loc,
-              "The value for the field '%s' must be a STRING that contains a JSONPath but was %s", key,
-              type_name(e));
+      sd_vd_diag(c, SD_VD_ERROR, SD_VD_SCHEMA, loc,
+                 "The value for the field '%s' must be a STRING that contains a JSONPath but was %s", key,
+                 type_name(e));
       ok = false;
-    } else if (!path_ok(json_string_value(e), VD_PATH_VARS | VD_PATH_INTRINSIC)) {
+    } else if (!path_ok(json_string_value(e), SD_VD_PATH_VARS | SD_VD_PATH_INTRINSIC)) {
       /* AWS's exact words (conformance: illegal escapes in intrinsics). */
-      vd_diag(c, VD_ERROR, VD_SCHEMA, loc,
-              "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call", key);
+      sd_vd_diag(c, SD_VD_ERROR, SD_VD_SCHEMA, loc,
+                 "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call",
+                 key);
       ok = false;
     }
   }
   return ok;
 }
 
-void vd_template(struct vd_ctx *c, const char *field, json_t *v) {
-  size_t mark = vd_push(c, field);
-  char *loc = sd_xstrdup(vd_loc(c));
+void sd_vd_template(struct sd_vd_ctx *c, const char *field, json_t *v) {
+  size_t mark = sd_vd_push(c, field);
+  char *loc = sd_xstrdup(sd_vd_loc(c));
   if (template_walk(c, v, loc, 0)) {
     /* The compiler's own verdict, so that validate and compile never
      * disagree (a template the walk accepts but tmpl.c cannot build). */
     struct sd_err err = { 0 };
     struct sd_tmpl *t = sd_tmpl_compile(v, loc, &err);
     if (t == NULL)
-      vd_diag(c, VD_ERROR, VD_SCHEMA, loc, "%s", err.cause ? err.cause : "Invalid payload template");
+      sd_vd_diag(c, SD_VD_ERROR, SD_VD_SCHEMA, loc, "%s", err.cause ? err.cause : "Invalid payload template");
     sd_tmpl_free(t);
     sd_err_clear(&err);
   }
   free(loc);
-  vd_pop(c, mark);
+  sd_vd_pop(c, mark);
 }
 
-bool vd_int(struct vd_ctx *c, const char *field, json_t *v, long long min, long long max, bool jsonata) {
-  if (jsonata && json_is_string(v) && vd_is_jsonata(json_string_value(v)))
+bool sd_vd_int(struct sd_vd_ctx *c, const char *field, json_t *v, long long min, long long max,
+               bool jsonata) {
+  if (jsonata && json_is_string(v) && sd_vd_is_jsonata(json_string_value(v)))
     return true;
   if (!json_is_integer(v)) {
-    vd_err_at(c, field, jsonata ? "Value must be an integer or a JSONata expression." : "Value must be an integer.");
+    sd_vd_err_at(c, field,
+                 jsonata ? "Value must be an integer or a JSONata expression." : "Value must be an integer.");
     return false;
   }
   json_int_t n = json_integer_value(v);
   if (n < min) {
-    vd_err_at(c, field, "Value must be greater than or equal to %lld.", min);
+    sd_vd_err_at(c, field, "Value must be greater than or equal to %lld.", min);
     return false;
   }
   if (n > max) {
-    vd_err_at(c, field, "Value must be less than or equal to %lld.", max);
+    sd_vd_err_at(c, field, "Value must be less than or equal to %lld.", max);
     return false;
   }
   return true;
 }
 
-bool vd_number(struct vd_ctx *c, const char *field, json_t *v, double min, double max, bool jsonata) {
-  if (jsonata && json_is_string(v) && vd_is_jsonata(json_string_value(v)))
+bool sd_vd_number(struct sd_vd_ctx *c, const char *field, json_t *v, double min, double max, bool jsonata) {
+  if (jsonata && json_is_string(v) && sd_vd_is_jsonata(json_string_value(v)))
     return true;
   if (!json_is_number(v)) {
-    vd_err_at(c, field, jsonata ? "Value must be a number or a JSONata expression." : "Value must be a number.");
+    sd_vd_err_at(c, field,
+                 jsonata ? "Value must be a number or a JSONata expression." : "Value must be a number.");
     return false;
   }
   double d = json_number_value(v);
   if (!(d >= min)) {
-    vd_err_at(c, field, "Value must be greater than or equal to %g.", min);
+    sd_vd_err_at(c, field, "Value must be greater than or equal to %g.", min);
     return false;
   }
   if (!(d <= max)) {
-    vd_err_at(c, field, "Value must be less than or equal to %g.", max);
+    sd_vd_err_at(c, field, "Value must be less than or equal to %g.", max);
     return false;
   }
   return true;
 }
 
-bool vd_string(struct vd_ctx *c, const char *field, json_t *v) {
+bool sd_vd_string(struct sd_vd_ctx *c, const char *field, json_t *v) {
   if (json_is_string(v))
     return true;
-  vd_err_at(c, field, "Value must be a string.");
+  sd_vd_err_at(c, field, "Value must be a string.");
   return false;
 }
 
-bool vd_bool(struct vd_ctx *c, const char *field, json_t *v) {
+bool sd_vd_bool(struct sd_vd_ctx *c, const char *field, json_t *v) {
   if (json_is_boolean(v))
     return true;
-  vd_err_at(c, field, "Value must be a boolean.");
+  sd_vd_err_at(c, field, "Value must be a boolean.");
   return false;
 }
 
-bool vd_object(struct vd_ctx *c, const char *field, json_t *v) {
+bool sd_vd_object(struct sd_vd_ctx *c, const char *field, json_t *v) {
   if (json_is_object(v))
     return true;
-  vd_err_at(c, field, "Value must be an object.");
+  sd_vd_err_at(c, field, "Value must be an object.");
   return false;
 }
 
-void vd_enum(struct vd_ctx *c, const char *field, json_t *v, const char *const *values) {
+void sd_vd_enum(struct sd_vd_ctx *c, const char *field, json_t *v, const char *const *values) {
   const char *s = json_string_value(v);
   for (size_t i = 0; s != NULL && values[i] != NULL; i++)
     if (strcmp(s, values[i]) == 0)
@@ -231,16 +236,16 @@ void vd_enum(struct vd_ctx *c, const char *field, json_t *v, const char *const *
   struct sd_buf b = { 0 };
   for (size_t i = 0; values[i] != NULL; i++)
     sd_buf_printf(&b, "%s%s", i ? ", " : "", values[i]);
-  vd_err_at(c, field, "Value must be one of [%s].", b.data);
+  sd_vd_err_at(c, field, "Value must be one of [%s].", b.data);
   sd_buf_free(&b);
 }
 
 /* A literal timestamp (Wait's Timestamp, Choice's Timestamp* operators):
  * RFC 3339 with "T" and an offset or "Z", as sd_time_parse reads it. */
-void vd_timestamp(struct vd_ctx *c, const char *field, json_t *v) {
+void sd_vd_timestamp(struct sd_vd_ctx *c, const char *field, json_t *v) {
   int64_t ms;
-  if (!vd_string(c, field, v))
+  if (!sd_vd_string(c, field, v))
     return;
   if (!sd_time_parse(json_string_value(v), &ms))
-    vd_err_at(c, field, "String does not match RFC3339 timestamp");
+    sd_vd_err_at(c, field, "String does not match RFC3339 timestamp");
 }

@@ -17,25 +17,25 @@
 
 #include "engine/validate_impl.h"
 
-struct vd_edge {
+struct sd_vd_edge {
   size_t from;
   char *to;  /* owned */
   char *loc; /* owned */
 };
 
-struct vd_scope {
-  char *ptr;   /* the machine's pointer ("" for the root); owned */
-  char *start; /* StartAt; owned, NULL when absent */
+struct sd_vd_scope {
+  char *ptr;     /* the machine's pointer ("" for the root); owned */
+  char *start;   /* StartAt; owned, NULL when absent */
   json_t *index; /* state name -> its position; owned */
   char **names;  /* by position; owned */
   bool *terminal;
   size_t n;
-  struct vd_edge *edges; /* owned */
+  struct sd_vd_edge *edges; /* owned */
   size_t nedges, capedges;
 };
 
-struct vd_scope *vd_scope_new(struct vd_ctx *c, json_t *states, const char *start) {
-  struct vd_scope *s = sd_xcalloc(1, sizeof *s);
+struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, json_t *states, const char *start) {
+  struct sd_vd_scope *s = sd_xcalloc(1, sizeof *s);
   s->ptr = sd_xstrdup(c->ptr.len ? c->ptr.data : "");
   s->start = start ? sd_xstrdup(start) : NULL;
   s->index = json_object();
@@ -58,38 +58,61 @@ struct vd_scope *vd_scope_new(struct vd_ctx *c, json_t *states, const char *star
   return s;
 }
 
-void vd_scope_terminal(struct vd_scope *s, size_t index) {
+void sd_vd_scope_terminal(struct sd_vd_scope *s, size_t index) {
   if (index < s->n)
     s->terminal[index] = true;
 }
 
-void vd_scope_edge(struct vd_ctx *c, struct vd_scope *s, size_t index, const char *target, const char *field) {
+void sd_vd_scope_edge(struct sd_vd_ctx *c, struct sd_vd_scope *s, size_t index, const char *target,
+                      const char *field) {
   if (s->nedges == s->capedges) {
     s->capedges = s->capedges ? s->capedges * 2 : 16;
     s->edges = sd_xrealloc(s->edges, s->capedges * sizeof *s->edges);
   }
-  size_t mark = field ? vd_push(c, field) : c->ptr.len;
-  s->edges[s->nedges++] = (struct vd_edge){ index, sd_xstrdup(target), sd_xstrdup(vd_loc(c)) };
-  vd_pop(c, mark);
+  size_t mark = field ? sd_vd_push(c, field) : c->ptr.len;
+  s->edges[s->nedges++] = (struct sd_vd_edge){ index, sd_xstrdup(target), sd_xstrdup(sd_vd_loc(c)) };
+  sd_vd_pop(c, mark);
 }
 
-static long target_index(const struct vd_scope *s, const char *name) {
+static long target_index(const struct sd_vd_scope *s, const char *name) {
   json_t *i = name ? json_object_get(s->index, name) : NULL;
   return i ? (long)json_integer_value(i) : -1;
 }
 
-/* Marks what `from` reaches (forward) or what reaches it (backward), with an
- * explicit work list: machines can hold thousands of states. */
-static void flood(const struct vd_scope *s, bool *mark, size_t *work, size_t nwork, bool forward) {
+/* Adjacency lists of a machine, forward or backward, in CSR form: the
+ * neighbours of state i are adj[first[i] .. first[i + 1]). Machines can hold
+ * thousands of states; this keeps the walks linear. */
+struct sd_vd_adj {
+  size_t *first; /* n + 1 entries; owned */
+  size_t *adj;   /* owned */
+};
+
+static void adj_build(const struct sd_vd_scope *s, const long *to, bool forward, struct sd_vd_adj *g) {
+  g->first = sd_xcalloc(s->n + 2, sizeof *g->first);
+  g->adj = sd_xcalloc(s->nedges + 1, sizeof *g->adj);
+  for (size_t e = 0; e < s->nedges; e++)
+    if (to[e] >= 0)
+      g->first[(forward ? s->edges[e].from : (size_t)to[e]) + 1]++;
+  for (size_t i = 0; i < s->n; i++)
+    g->first[i + 1] += g->first[i];
+  size_t *fill = sd_xcalloc(s->n + 1, sizeof *fill);
+  for (size_t e = 0; e < s->nedges; e++) {
+    if (to[e] < 0)
+      continue;
+    size_t a = forward ? s->edges[e].from : (size_t)to[e];
+    size_t b = forward ? (size_t)to[e] : s->edges[e].from;
+    g->adj[g->first[a] + fill[a]++] = b;
+  }
+  free(fill);
+}
+
+/* Marks everything reachable from the states already on the work list. */
+static void flood(const struct sd_vd_adj *g, bool *mark, size_t *work, size_t nwork) {
   while (nwork > 0) {
     size_t at = work[--nwork];
-    for (size_t e = 0; e < s->nedges; e++) {
-      long to = target_index(s, s->edges[e].to);
-      if (to < 0)
-        continue;
-      size_t a = forward ? s->edges[e].from : (size_t)to;
-      size_t b = forward ? (size_t)to : s->edges[e].from;
-      if (a == at && !mark[b]) {
+    for (size_t k = g->first[at]; k < g->first[at + 1]; k++) {
+      size_t b = g->adj[k];
+      if (!mark[b]) {
         mark[b] = true;
         work[nwork++] = b;
       }
@@ -97,31 +120,42 @@ static void flood(const struct vd_scope *s, bool *mark, size_t *work, size_t nwo
   }
 }
 
-static void state_loc(struct sd_buf *b, const struct vd_scope *s, size_t i) {
+static void state_loc(struct sd_buf *b, const struct sd_vd_scope *s, size_t i) {
   b->len = 0;
   sd_buf_puts(b, s->ptr);
   sd_buf_puts(b, "/States/");
-  vd_ptr_append(b, s->names[i]);
+  sd_vd_ptr_append(b, s->names[i]);
 }
 
-static void check_scope(struct vd_ctx *c, const struct vd_scope *s) {
+static void check_scope(struct sd_vd_ctx *c, const struct sd_vd_scope *s) {
   struct sd_buf loc = { 0 };
+  bool dangling = false;
   for (size_t e = 0; e < s->nedges; e++)
-    if (target_index(s, s->edges[e].to) < 0)
-      vd_diag(c, VD_ERROR, VD_MISSING_TARGET, s->edges[e].loc, "Missing 'Next' target: %s", s->edges[e].to);
+    if (target_index(s, s->edges[e].to) < 0) {
+      sd_vd_diag(c, SD_VD_ERROR, SD_VD_MISSING_TARGET, s->edges[e].loc, "Missing 'Next' target: %s",
+                 s->edges[e].to);
+      dangling = true;
+    }
   long start = target_index(s, s->start);
   if (s->start != NULL && start < 0) {
     sd_buf_printf(&loc, "%s/StartAt", s->ptr);
-    vd_diag(c, VD_ERROR, VD_MISSING_TARGET, loc.data, "Missing 'Next' target: %s", s->start);
+    sd_vd_diag(c, SD_VD_ERROR, SD_VD_MISSING_TARGET, loc.data, "Missing 'Next' target: %s", s->start);
   }
   bool any_terminal = false;
   for (size_t i = 0; i < s->n; i++)
     any_terminal = any_terminal || s->terminal[i];
   if (!any_terminal && s->n > 0) {
-    vd_diag(c, VD_ERROR, VD_MISSING_END, s->ptr[0] ? s->ptr : NULL, "Workflow has no terminal state");
+    sd_vd_diag(c, SD_VD_ERROR, SD_VD_MISSING_END, s->ptr[0] ? s->ptr : NULL,
+               "Workflow has no terminal state");
     sd_buf_free(&loc);
     return;
   }
+  long *to = sd_xcalloc(s->nedges + 1, sizeof *to);
+  for (size_t e = 0; e < s->nedges; e++)
+    to[e] = target_index(s, s->edges[e].to);
+  struct sd_vd_adj fwd, bwd;
+  adj_build(s, to, true, &fwd);
+  adj_build(s, to, false, &bwd);
   bool *reached = sd_xcalloc(s->n + 1, sizeof *reached);
   bool *finishes = sd_xcalloc(s->n + 1, sizeof *finishes);
   size_t *work = sd_xcalloc(s->n + 1, sizeof *work);
@@ -130,36 +164,42 @@ static void check_scope(struct vd_ctx *c, const struct vd_scope *s) {
     reached[start] = true;
     work[nwork++] = (size_t)start;
   }
-  flood(s, reached, work, nwork, true);
+  flood(&fwd, reached, work, nwork);
   nwork = 0;
   for (size_t i = 0; i < s->n; i++)
     if (s->terminal[i]) {
       finishes[i] = true;
       work[nwork++] = i;
     }
-  flood(s, finishes, work, nwork, false);
+  flood(&bwd, finishes, work, nwork);
   for (size_t i = 0; i < s->n; i++) {
     state_loc(&loc, s, i);
     if (!reached[i])
-      vd_diag(c, VD_ERROR, VD_MISSING_TARGET, loc.data, "State \"%s\" is not reachable.", s->names[i]);
-    else if (!finishes[i])
-      vd_diag(c, VD_WARNING, VD_NO_END_PATH, loc.data, "State \"%s\" has no path to a terminal state",
-              s->names[i]);
+      sd_vd_diag(c, SD_VD_ERROR, SD_VD_MISSING_TARGET, loc.data, "State \"%s\" is not reachable.",
+                 s->names[i]);
+    else if (!finishes[i] && !dangling) /* a fixed target may well be the way out */
+      sd_vd_diag(c, SD_VD_WARNING, SD_VD_NO_END_PATH, loc.data,
+                 "State \"%s\" has no path to a terminal state", s->names[i]);
   }
   free(reached);
   free(finishes);
   free(work);
+  free(to);
+  free(fwd.first);
+  free(fwd.adj);
+  free(bwd.first);
+  free(bwd.adj);
   sd_buf_free(&loc);
 }
 
-void vd_graph_check(struct vd_ctx *c) {
+void sd_vd_graph_check(struct sd_vd_ctx *c) {
   for (size_t i = 0; i < c->nscopes; i++)
     check_scope(c, c->scopes[i]);
 }
 
-void vd_scopes_free(struct vd_ctx *c) {
+void sd_vd_scopes_free(struct sd_vd_ctx *c) {
   for (size_t i = 0; i < c->nscopes; i++) {
-    struct vd_scope *s = c->scopes[i];
+    struct sd_vd_scope *s = c->scopes[i];
     for (size_t e = 0; e < s->nedges; e++) {
       free(s->edges[e].to);
       free(s->edges[e].loc);

@@ -106,12 +106,55 @@ static const char *const sdk_renames[][2] = {
 
 /* Services a hint may name as "aws-sdk:SERVICE" with confidence. */
 static const char *const sdk_services[] = {
-  "acm", "apigateway", "athena", "batch", "bedrock", "bedrockruntime", "cloudformation", "cloudwatch",
-  "cloudwatchlogs", "codebuild", "codepipeline", "comprehend", "databrew", "dynamodb", "ec2", "ecr", "ecs", "eks",
-  "elasticache", "emr", "emrcontainers", "emrserverless", "eventbridge", "firehose", "glue", "iam", "kinesis",
-  "kms", "lambda", "mediaconvert", "opensearch", "rds", "redshift", "redshiftdata", "rekognition", "s3",
-  "sagemaker", "scheduler", "secretsmanager", "ses", "sesv2", "sfn", "sns", "sqs", "ssm", "sts", "textract",
-  "translate", NULL,
+  "acm",
+  "apigateway",
+  "athena",
+  "batch",
+  "bedrock",
+  "bedrockruntime",
+  "cloudformation",
+  "cloudwatch",
+  "cloudwatchlogs",
+  "codebuild",
+  "codepipeline",
+  "comprehend",
+  "databrew",
+  "dynamodb",
+  "ec2",
+  "ecr",
+  "ecs",
+  "eks",
+  "elasticache",
+  "emr",
+  "emrcontainers",
+  "emrserverless",
+  "eventbridge",
+  "firehose",
+  "glue",
+  "iam",
+  "kinesis",
+  "kms",
+  "lambda",
+  "mediaconvert",
+  "opensearch",
+  "rds",
+  "redshift",
+  "redshiftdata",
+  "rekognition",
+  "s3",
+  "sagemaker",
+  "scheduler",
+  "secretsmanager",
+  "ses",
+  "sesv2",
+  "sfn",
+  "sns",
+  "sqs",
+  "ssm",
+  "sts",
+  "textract",
+  "translate",
+  NULL,
 };
 
 /* Required request members of actions people often write as optimized
@@ -276,7 +319,8 @@ static enum kind classify(const char *res, struct arn *a, unsigned *pat) {
     return located && function_ok(a->rest) ? K_FUNCTION : K_UNKNOWN;
   if (strcmp(service, "states") != 0)
     return K_UNKNOWN;
-  if (located && strncmp(a->rest, "activity:", 9) == 0 && a->rest[9] != '\0' && strchr(a->rest + 9, ':') == NULL)
+  if (located && strncmp(a->rest, "activity:", 9) == 0 && a->rest[9] != '\0' &&
+      strchr(a->rest + 9, ':') == NULL)
     return K_ACTIVITY;
   if (region[0] != '\0' || account[0] != '\0')
     return K_UNKNOWN;
@@ -292,7 +336,8 @@ static enum kind classify(const char *res, struct arn *a, unsigned *pat) {
       return K_UNKNOWN;
     *pat = suffix_pattern(suffix);
     /* SDK actions are camelCase; .sync is not offered for them. */
-    bool ok = islower((unsigned char)action[0]) && all_of(action, strlen(action), "") && (*pat & (P_RR | P_WAIT));
+    bool ok =
+        islower((unsigned char)action[0]) && all_of(action, strlen(action), "") && (*pat & (P_RR | P_WAIT));
     return ok ? K_SDK : K_UNKNOWN;
   }
   if (!cut_action(after, action, sizeof action, &suffix))
@@ -313,36 +358,39 @@ static void describe_patterns(struct sd_buf *b, unsigned p) {
     }
 }
 
-static void hint_sdk(struct vd_ctx *c, const char *partition, const char *rest) {
+static void hint_sdk(struct sd_vd_ctx *c, const char *partition, const char *rest) {
   char service[64], action[128];
   const char *after, *suffix;
-  if (!cut_service(rest, service, sizeof service, &after) || !cut_action(after, action, sizeof action, &suffix))
+  if (!cut_service(rest, service, sizeof service, &after) ||
+      !cut_action(after, action, sizeof action, &suffix))
     return;
   if (suffix_pattern(suffix) & (P_SYNC | P_SYNC2)) {
-    vd_warn_at(c, VD_RESOURCE_HINT, "Resource", "AWS SDK integrations do not support '%s'", suffix);
+    sd_vd_warn_at(c, SD_VD_RESOURCE_HINT, "Resource", "AWS SDK integrations do not support '%s'", suffix);
   } else if (isupper((unsigned char)action[0])) {
     action[0] = (char)tolower((unsigned char)action[0]);
-    vd_warn_at(c, VD_RESOURCE_HINT, "Resource", "AWS SDK actions are camelCase: 'arn:%s:states:::aws-sdk:%s:%s%s'",
-               partition, service, action, suffix);
+    sd_vd_warn_at(c, SD_VD_RESOURCE_HINT, "Resource",
+                  "AWS SDK actions are camelCase: 'arn:%s:states:::aws-sdk:%s:%s%s'", partition, service,
+                  action, suffix);
   }
 }
 
 /* The hint for an unrecognised arn:P:states:::SERVICE:ACTION[.suffix]. */
-static void hint_states(struct vd_ctx *c, const char *partition, const char *rest) {
+static void hint_states(struct sd_vd_ctx *c, const char *partition, const char *rest) {
   char service[64], action[128];
   const char *after, *suffix;
   if (strncmp(rest, "aws-sdk:", 8) == 0) {
     hint_sdk(c, partition, rest + 8);
     return;
   }
-  if (!cut_service(rest, service, sizeof service, &after) || !cut_action(after, action, sizeof action, &suffix))
+  if (!cut_service(rest, service, sizeof service, &after) ||
+      !cut_action(after, action, sizeof action, &suffix))
     return;
   const struct integration *opt = find_optimized(service, action);
   const char *sdk = sdk_name(service);
   struct sd_buf b = { 0 };
   if (opt != NULL) {
     describe_patterns(&b, opt->patterns);
-    vd_warn_at(c, VD_RESOURCE_HINT, "Resource", "'%s:%s' supports %s", service, action, b.data);
+    sd_vd_warn_at(c, SD_VD_RESOURCE_HINT, "Resource", "'%s:%s' supports %s", service, action, b.data);
   } else if (sdk != NULL) {
     action[0] = (char)tolower((unsigned char)action[0]);
     sd_buf_printf(&b, "%s:%s", sdk, action);
@@ -350,41 +398,48 @@ static void hint_states(struct vd_ctx *c, const char *partition, const char *res
     for (size_t i = 0; i < sizeof sdk_params / sizeof sdk_params[0]; i++)
       if (strcmp(sdk_params[i][0], b.data) == 0)
         params = sdk_params[i][1];
-    vd_warn_at(c, VD_RESOURCE_HINT, "Resource",
-               "'%s:%s' is not an optimized integration; AWS accepts the AWS SDK integration "
-               "'arn:%s:states:::aws-sdk:%s%s'%s%s%s",
-               service, action, partition, b.data, suffix_pattern(suffix) == P_WAIT ? ".waitForTaskToken" : "",
-               params ? " (its parameters: " : "", params ? params : "", params ? ")" : "");
+    sd_vd_warn_at(c, SD_VD_RESOURCE_HINT, "Resource",
+                  "'%s:%s' is not an optimized integration; AWS accepts the AWS SDK integration "
+                  "'arn:%s:states:::aws-sdk:%s%s'%s%s%s",
+                  service, action, partition, b.data,
+                  suffix_pattern(suffix) == P_WAIT ? ".waitForTaskToken" : "",
+                  params ? " (its parameters: " : "", params ? params : "", params ? ")" : "");
   }
   sd_buf_free(&b);
 }
 
-static void unknown_hint(struct vd_ctx *c, const char *res, const struct arn *a) {
+static void unknown_hint(struct sd_vd_ctx *c, const char *res, const struct arn *a) {
   bool arn = strncmp(res, "arn:", 4) == 0;
-  if (arn && strcmp(a->part[2], "lambda") == 0) {
-    vd_warn_at(c, VD_RESOURCE_HINT, "Resource",
-               "A Lambda function ARN has the form arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]");
+  if (arn && a->part[1][0] != '\0' && !partition_ok(a->part[1])) {
+    sd_vd_warn_at(c, SD_VD_RESOURCE_HINT, "Resource",
+                  "'%s' is not an AWS partition (aws, aws-cn, aws-us-gov, ...)", a->part[1]);
+  } else if (arn && strcmp(a->part[2], "lambda") == 0) {
+    sd_vd_warn_at(
+        c, SD_VD_RESOURCE_HINT, "Resource",
+        "A Lambda function ARN has the form arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]");
   } else if (!arn || a->rest == NULL) {
-    vd_warn_at(c, VD_RESOURCE_HINT, "Resource",
-               "A Resource is an ARN: 'arn:aws:states:::lambda:invoke' (with Parameters.FunctionName), a Lambda "
-               "function ARN, an activity ARN or 'arn:aws:states:::SERVICE:ACTION'");
+    sd_vd_warn_at(
+        c, SD_VD_RESOURCE_HINT, "Resource",
+        "A Resource is an ARN: 'arn:aws:states:::lambda:invoke' (with Parameters.FunctionName), a Lambda "
+        "function ARN, an activity ARN or 'arn:aws:states:::SERVICE:ACTION'");
   } else if (strcmp(a->part[2], "states") == 0 && strncmp(a->rest, "activity", 8) == 0) {
-    vd_warn_at(c, VD_RESOURCE_HINT, "Resource",
-               "An activity ARN has the form arn:aws:states:REGION:ACCOUNT:activity:NAME");
+    sd_vd_warn_at(c, SD_VD_RESOURCE_HINT, "Resource",
+                  "An activity ARN has the form arn:aws:states:REGION:ACCOUNT:activity:NAME");
   } else if (strcmp(a->part[2], "states") == 0 && a->part[3][0] == '\0' && a->part[4][0] == '\0') {
     hint_states(c, a->part[1], a->rest);
   }
 }
 
-static void not_recognized(struct vd_ctx *c, const char *field, const char *res) {
+static void not_recognized(struct sd_vd_ctx *c, const char *field, const char *res) {
   /* AWS's words, recorded in the conformance corpus (dynamodb:query). */
-  vd_err_at(c, field,
-            "The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource "
-            "is not available in this region.",
-            res);
+  sd_vd_err_at(
+      c, field,
+      "The resource provided %s is not recognized. The value is not a valid resource ARN, or the resource "
+      "is not available in this region.",
+      res);
 }
 
-void vd_resource(struct vd_ctx *c, const char *res) {
+void sd_vd_resource(struct sd_vd_ctx *c, const char *res) {
   struct arn a = { 0 };
   unsigned pat;
   enum kind k = classify(res, &a, &pat);
@@ -396,22 +451,25 @@ void vd_resource(struct vd_ctx *c, const char *res) {
   /* EXPRESS machines: request-response only, no activities (AWS's words,
    * trailing space included). */
   if (c->express && k == K_ACTIVITY) {
-    vd_err_at(c, "Resource", "Express state machine does not support Activity ARN");
+    sd_vd_err_at(c, "Resource", "Express state machine does not support Activity ARN");
     return;
   }
   if (c->express && (pat & (P_SYNC | P_SYNC2 | P_WAIT))) {
-    vd_err_at(c, "Resource", "Express state machine does not support '%s' service integration ",
-              pat == P_WAIT ? ".waitForTaskToken" : pat == P_SYNC2 ? ".sync:2" : ".sync");
+    sd_vd_err_at(c, "Resource", "Express state machine does not support '%s' service integration ",
+                 pat == P_WAIT    ? ".waitForTaskToken"
+                 : pat == P_SYNC2 ? ".sync:2"
+                                  : ".sync");
     return;
   }
   const struct sd_validate_opts *o = c->opts;
   if (o != NULL && o->served != NULL && !o->served(res, o->served_data))
-    vd_warn_at(c, VD_NOT_SERVED, "Resource",
-               "No connector of this stepd build serves '%s': the Task fails at run time unless a mock serves it",
-               res);
+    sd_vd_warn_at(
+        c, SD_VD_NOT_SERVED, "Resource",
+        "No connector of this stepd build serves '%s': the Task fails at run time unless a mock serves it",
+        res);
 }
 
-void vd_io_resource(struct vd_ctx *c, const char *field, const char *res, bool writer) {
+void sd_vd_io_resource(struct sd_vd_ctx *c, const char *field, const char *res, bool writer) {
   struct arn a = { 0 };
   bool ok = split_arn(res, &a) && partition_ok(a.part[1]) && strcmp(a.part[2], "states") == 0 &&
             a.part[3][0] == '\0' && a.part[4][0] == '\0' &&

@@ -16,12 +16,21 @@
 #include "engine/err.h"
 #include "engine/validate_impl.h"
 
-enum { T_PASS = 1, T_TASK = 2, T_CHOICE = 4, T_WAIT = 8, T_SUCCEED = 16, T_FAIL = 32, T_PARALLEL = 64, T_MAP = 128 };
-#define T_ALL 0xFFu
-#define T_FLOW (T_PASS | T_TASK | T_WAIT | T_PARALLEL | T_MAP) /* Next / End */
-#define T_IO (T_ALL & ~(unsigned)T_FAIL)
+enum {
+  T_PASS = 1,
+  T_TASK = 2,
+  T_CHOICE = 4,
+  T_WAIT = 8,
+  T_SUCCEED = 16,
+  T_FAIL = 32,
+  T_PARALLEL = 64,
+  T_MAP = 128
+};
+#define T_ALL    0xFFu
+#define T_FLOW   (T_PASS | T_TASK | T_WAIT | T_PARALLEL | T_MAP) /* Next / End */
+#define T_IO     (T_ALL & ~(unsigned)T_FAIL)
 #define T_RESULT (T_PASS | T_TASK | T_PARALLEL | T_MAP)
-#define T_RETRY (T_TASK | T_PARALLEL | T_MAP)
+#define T_RETRY  (T_TASK | T_PARALLEL | T_MAP)
 
 enum lang { L_BOTH, L_PATH, L_ATA };
 
@@ -86,15 +95,16 @@ static const struct {
   const char *name;
   unsigned bit;
 } types[] = {
-  { "Pass", T_PASS }, { "Task", T_TASK },         { "Choice", T_CHOICE }, { "Wait", T_WAIT },
+  { "Pass", T_PASS },       { "Task", T_TASK }, { "Choice", T_CHOICE },     { "Wait", T_WAIT },
   { "Succeed", T_SUCCEED }, { "Fail", T_FAIL }, { "Parallel", T_PARALLEL }, { "Map", T_MAP },
 };
 
-void vd_wrong_lang(struct vd_ctx *c, const char *key, enum vd_ql ql) {
+void sd_vd_wrong_lang(struct sd_vd_ctx *c, const char *key, enum sd_vd_ql ql) {
   /* AWS: "The QueryLanguage is set to 'JSONPath', but field 'Output' is only
    * supported for the 'JSONata' QueryLanguage", at the state. */
-  vd_err(c, "The QueryLanguage is set to '%s', but field '%s' is only supported for the '%s' QueryLanguage",
-         ql == VD_JSONATA ? "JSONata" : "JSONPath", key, ql == VD_JSONATA ? "JSONPath" : "JSONata");
+  sd_vd_err(c,
+            "The QueryLanguage is set to '%s', but field '%s' is only supported for the '%s' QueryLanguage",
+            ql == SD_VD_JSONATA ? "JSONata" : "JSONPath", key, ql == SD_VD_JSONATA ? "JSONPath" : "JSONata");
 }
 
 static bool listed(const char *const *list, const char *key) {
@@ -104,23 +114,23 @@ static bool listed(const char *const *list, const char *key) {
   return false;
 }
 
-void vd_fields(struct vd_ctx *c, json_t *obj, const char *const *both, const char *const *path_only,
-               const char *const *ata_only, enum vd_ql ql) {
+void sd_vd_fields(struct sd_vd_ctx *c, json_t *obj, const char *const *both, const char *const *path_only,
+                  const char *const *ata_only, enum sd_vd_ql ql) {
   const char *key;
   json_t *v;
   json_object_foreach(obj, key, v) {
     if (listed(both, key))
       continue;
     if (listed(path_only, key) || listed(ata_only, key)) {
-      if (listed(ql == VD_JSONATA ? path_only : ata_only, key))
-        vd_wrong_lang(c, key, ql);
+      if (listed(ql == SD_VD_JSONATA ? path_only : ata_only, key))
+        sd_vd_wrong_lang(c, key, ql);
       continue;
     }
-    vd_err(c, "Field '%s' is not supported", key);
+    sd_vd_err(c, "Field '%s' is not supported", key);
   }
 }
 
-static void state_fields(struct vd_ctx *c, json_t *st, unsigned bit, enum vd_ql ql) {
+static void state_fields(struct sd_vd_ctx *c, json_t *st, unsigned bit, enum sd_vd_ql ql) {
   const char *key;
   json_t *v;
   json_object_foreach(st, key, v) {
@@ -129,69 +139,70 @@ static void state_fields(struct vd_ctx *c, json_t *st, unsigned bit, enum vd_ql 
       if (strcmp(fields[i].name, key) == 0)
         f = &fields[i];
     if (f == NULL || !(f->types & bit))
-      vd_err(c, "Field '%s' is not supported", key);
-    else if ((f->lang == L_PATH && ql == VD_JSONATA) || (f->lang == L_ATA && ql == VD_JSONPATH))
-      vd_wrong_lang(c, key, ql);
+      sd_vd_err(c, "Field '%s' is not supported", key);
+    else if ((f->lang == L_PATH && ql == SD_VD_JSONATA) || (f->lang == L_ATA && ql == SD_VD_JSONPATH))
+      sd_vd_wrong_lang(c, key, ql);
   }
 }
 
 /* A state's language: its own QueryLanguage, else the machine's. States in
  * nested machines inherit the top level's, not the enclosing Map's (as AWS
  * judges them). */
-static enum vd_ql state_ql(struct vd_ctx *c, json_t *st) {
+static enum sd_vd_ql state_ql(struct sd_vd_ctx *c, json_t *st) {
   static const char *const langs[] = { "JSONPath", "JSONata", NULL };
   json_t *q = json_object_get(st, "QueryLanguage");
   if (q == NULL)
     return c->top_ql;
-  vd_enum(c, "QueryLanguage", q, langs);
+  sd_vd_enum(c, "QueryLanguage", q, langs);
   const char *s = json_string_value(q);
   if (s != NULL && strcmp(s, "JSONata") == 0)
-    return VD_JSONATA;
+    return SD_VD_JSONATA;
   if (s != NULL && strcmp(s, "JSONPath") == 0) {
-    if (c->top_ql == VD_JSONATA)
-      vd_err(c, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine");
-    return VD_JSONPATH;
+    if (c->top_ql == SD_VD_JSONATA)
+      sd_vd_err(c, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine");
+    return SD_VD_JSONPATH;
   }
   return c->top_ql;
 }
 
-static void transitions(struct vd_ctx *c, struct vd_scope *scope, size_t index, json_t *st, unsigned bit) {
+static void transitions(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, json_t *st,
+                        unsigned bit) {
   if (bit & (T_SUCCEED | T_FAIL)) {
-    vd_scope_terminal(scope, index);
+    sd_vd_scope_terminal(scope, index);
     return;
   }
   if (!(bit & T_FLOW))
     return;
   json_t *next = json_object_get(st, "Next");
   json_t *end = json_object_get(st, "End");
-  bool is_end = end != NULL && vd_bool(c, "End", end) && json_is_true(end);
+  bool is_end = end != NULL && sd_vd_bool(c, "End", end) && json_is_true(end);
   if (next != NULL && is_end)
-    vd_err(c, "Fields 'Next' and 'End' are mutually exclusive");
+    sd_vd_err(c, "Fields 'Next' and 'End' are mutually exclusive");
   else if (next == NULL && !is_end && (end == NULL || json_is_false(end)))
-    vd_err(c, "One of the fields 'Next' or 'End' is required");
-  if (next != NULL && vd_string(c, "Next", next))
-    vd_scope_edge(c, scope, index, json_string_value(next), "Next");
+    sd_vd_err(c, "One of the fields 'Next' or 'End' is required");
+  if (next != NULL && sd_vd_string(c, "Next", next))
+    sd_vd_scope_edge(c, scope, index, json_string_value(next), "Next");
   if (is_end)
-    vd_scope_terminal(scope, index);
+    sd_vd_scope_terminal(scope, index);
 }
 
 /* InputPath, OutputPath, ResultPath, Parameters, ResultSelector, Assign. */
-static void io_fields(struct vd_ctx *c, json_t *st, enum vd_ql ql) {
+static void io_fields(struct sd_vd_ctx *c, json_t *st, enum sd_vd_ql ql) {
   json_t *v;
-  if ((v = json_object_get(st, "Assign")) != NULL && vd_object(c, "Assign", v) && ql == VD_JSONPATH)
-    vd_template(c, "Assign", v);
-  if (ql != VD_JSONPATH)
+  if ((v = json_object_get(st, "Assign")) != NULL && sd_vd_object(c, "Assign", v) && ql == SD_VD_JSONPATH)
+    sd_vd_template(c, "Assign", v);
+  if (ql != SD_VD_JSONPATH)
     return;
   if ((v = json_object_get(st, "InputPath")) != NULL)
-    vd_path(c, "InputPath", v, VD_PATH_NULL | VD_PATH_VARS);
+    sd_vd_path(c, "InputPath", v, SD_VD_PATH_NULL | SD_VD_PATH_VARS);
   if ((v = json_object_get(st, "OutputPath")) != NULL)
-    vd_path(c, "OutputPath", v, VD_PATH_NULL | VD_PATH_VARS);
+    sd_vd_path(c, "OutputPath", v, SD_VD_PATH_NULL | SD_VD_PATH_VARS);
   if ((v = json_object_get(st, "ResultPath")) != NULL)
-    vd_path(c, "ResultPath", v, VD_PATH_NULL | VD_PATH_REF);
+    sd_vd_path(c, "ResultPath", v, SD_VD_PATH_NULL | SD_VD_PATH_REF);
   if ((v = json_object_get(st, "Parameters")) != NULL)
-    vd_template(c, "Parameters", v);
+    sd_vd_template(c, "Parameters", v);
   if ((v = json_object_get(st, "ResultSelector")) != NULL)
-    vd_template(c, "ResultSelector", v);
+    sd_vd_template(c, "ResultSelector", v);
 }
 
 /* Error names Step Functions raises beyond the ASL list in err.h. */
@@ -201,111 +212,114 @@ static bool known_error(const char *name) {
 
 /* ErrorEquals of a retrier or catcher (at the current pointer). Returns
  * whether it names States.ALL. */
-static bool error_equals(struct vd_ctx *c, json_t *obj) {
+static bool error_equals(struct sd_vd_ctx *c, json_t *obj) {
   json_t *ee = json_object_get(obj, "ErrorEquals");
   if (ee == NULL) {
-    vd_err(c, "The field 'ErrorEquals' is required but was missing");
+    sd_vd_err(c, "The field 'ErrorEquals' is required but was missing");
     return false;
   }
   if (!json_is_array(ee) || json_array_size(ee) == 0) {
-    vd_err_at(c, "ErrorEquals", "Value must be a non-empty array of strings.");
+    sd_vd_err_at(c, "ErrorEquals", "Value must be a non-empty array of strings.");
     return false;
   }
   bool all = false;
-  size_t mark = vd_push(c, "ErrorEquals"), i;
+  size_t mark = sd_vd_push(c, "ErrorEquals"), i;
   json_t *e;
   json_array_foreach(ee, i, e) {
-    size_t m2 = vd_push_index(c, i);
+    size_t m2 = sd_vd_push_index(c, i);
     const char *name = json_string_value(e);
     if (name == NULL)
-      vd_err(c, "Value must be a string.");
+      sd_vd_err(c, "Value must be a string.");
     else if (strcmp(name, "States.ALL") == 0)
       all = true;
     else if (strncmp(name, "States.", 7) == 0 && !known_error(name))
-      vd_warn_at(c, VD_ERROR_NAME, NULL, "'%s' is not an error name Step Functions raises; nothing will match it",
-                 name);
-    vd_pop(c, m2);
+      sd_vd_warn_at(c, SD_VD_ERROR_NAME, NULL,
+                    "'%s' is not an error name Step Functions raises; nothing will match it", name);
+    sd_vd_pop(c, m2);
   }
   if (all && json_array_size(ee) > 1)
-    vd_err(c, "'States.ALL' must appear alone in ErrorEquals");
-  vd_pop(c, mark);
+    sd_vd_err(c, "'States.ALL' must appear alone in ErrorEquals");
+  sd_vd_pop(c, mark);
   return all;
 }
 
-static void retrier(struct vd_ctx *c, json_t *r, bool last) {
-  static const char *const both[] = { "ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate",
-                                      "MaxDelaySeconds", "JitterStrategy", "Comment", NULL };
+static void retrier(struct sd_vd_ctx *c, json_t *r, bool last) {
+  static const char *const both[] = { "ErrorEquals",     "IntervalSeconds", "MaxAttempts", "BackoffRate",
+                                      "MaxDelaySeconds", "JitterStrategy",  "Comment",     NULL };
   static const char *const jitter[] = { "FULL", "NONE", NULL };
-  vd_fields(c, r, both, NULL, NULL, VD_JSONPATH);
+  sd_vd_fields(c, r, both, NULL, NULL, SD_VD_JSONPATH);
   bool all = error_equals(c, r);
   json_t *v;
   if ((v = json_object_get(r, "IntervalSeconds")) != NULL)
-    vd_int(c, "IntervalSeconds", v, 1, 99999999, false);
+    sd_vd_int(c, "IntervalSeconds", v, 1, 99999999, false);
   if ((v = json_object_get(r, "MaxAttempts")) != NULL)
-    vd_int(c, "MaxAttempts", v, 0, 99999999, false);
+    sd_vd_int(c, "MaxAttempts", v, 0, 99999999, false);
   if ((v = json_object_get(r, "BackoffRate")) != NULL)
-    vd_number(c, "BackoffRate", v, 1.0, 1e9, false);
+    sd_vd_number(c, "BackoffRate", v, 1.0, 1e9, false);
   if ((v = json_object_get(r, "MaxDelaySeconds")) != NULL)
-    vd_int(c, "MaxDelaySeconds", v, 1, 31622400, false);
+    sd_vd_int(c, "MaxDelaySeconds", v, 1, 31622400, false);
   if ((v = json_object_get(r, "JitterStrategy")) != NULL)
-    vd_enum(c, "JitterStrategy", v, jitter);
+    sd_vd_enum(c, "JitterStrategy", v, jitter);
   if (all && !last)
-    vd_err(c, "A Retrier with 'States.ALL' in ErrorEquals must be the last one in Retry");
+    sd_vd_err(c, "A Retrier with 'States.ALL' in ErrorEquals must be the last one in Retry");
 }
 
-static void catcher(struct vd_ctx *c, struct vd_scope *scope, size_t index, json_t *k, enum vd_ql ql, bool last) {
+static void catcher(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, json_t *k, enum sd_vd_ql ql,
+                    bool last) {
   static const char *const both[] = { "ErrorEquals", "Next", "Assign", "Comment", NULL };
   static const char *const path_only[] = { "ResultPath", NULL };
   static const char *const ata_only[] = { "Output", NULL };
-  vd_fields(c, k, both, path_only, ata_only, ql);
+  sd_vd_fields(c, k, both, path_only, ata_only, ql);
   bool all = error_equals(c, k);
   json_t *v;
   if ((v = json_object_get(k, "Next")) == NULL)
-    vd_err(c, "The field 'Next' is required but was missing");
-  else if (vd_string(c, "Next", v))
-    vd_scope_edge(c, scope, index, json_string_value(v), "Next");
-  if ((v = json_object_get(k, "ResultPath")) != NULL && ql == VD_JSONPATH)
-    vd_path(c, "ResultPath", v, VD_PATH_NULL | VD_PATH_REF);
-  if ((v = json_object_get(k, "Assign")) != NULL && vd_object(c, "Assign", v) && ql == VD_JSONPATH)
-    vd_template(c, "Assign", v);
+    sd_vd_err(c, "The field 'Next' is required but was missing");
+  else if (sd_vd_string(c, "Next", v))
+    sd_vd_scope_edge(c, scope, index, json_string_value(v), "Next");
+  if ((v = json_object_get(k, "ResultPath")) != NULL && ql == SD_VD_JSONPATH)
+    sd_vd_path(c, "ResultPath", v, SD_VD_PATH_NULL | SD_VD_PATH_REF);
+  if ((v = json_object_get(k, "Assign")) != NULL && sd_vd_object(c, "Assign", v) && ql == SD_VD_JSONPATH)
+    sd_vd_template(c, "Assign", v);
   if (all && !last)
-    vd_err(c, "A Catcher with 'States.ALL' in ErrorEquals must be the last one in Catch");
+    sd_vd_err(c, "A Catcher with 'States.ALL' in ErrorEquals must be the last one in Catch");
 }
 
-static void retry_catch(struct vd_ctx *c, struct vd_scope *scope, size_t index, json_t *st, enum vd_ql ql) {
+static void retry_catch(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, json_t *st,
+                        enum sd_vd_ql ql) {
   static const char *const names[] = { "Retry", "Catch" };
   for (int which = 0; which < 2; which++) {
     json_t *arr = json_object_get(st, names[which]);
     if (arr == NULL)
       continue;
-    size_t mark = vd_push(c, names[which]);
+    size_t mark = sd_vd_push(c, names[which]);
     if (!json_is_array(arr))
-      vd_err(c, "Value must be an array.");
+      sd_vd_err(c, "Value must be an array.");
     size_t n = json_array_size(arr), i;
     json_t *e;
     json_array_foreach(arr, i, e) {
-      size_t m2 = vd_push_index(c, i);
+      size_t m2 = sd_vd_push_index(c, i);
       if (!json_is_object(e))
-        vd_err(c, "Value must be an object.");
+        sd_vd_err(c, "Value must be an object.");
       else if (which == 0)
         retrier(c, e, i + 1 == n);
       else
         catcher(c, scope, index, e, ql, i + 1 == n);
-      vd_pop(c, m2);
+      sd_vd_pop(c, m2);
     }
-    vd_pop(c, mark);
+    sd_vd_pop(c, mark);
   }
 }
 
 /* A value that was meant to be read from the input ("Error": "$.error"). */
-static void no_path(struct vd_ctx *c, const char *field, json_t *v) {
+static void no_path(struct sd_vd_ctx *c, const char *field, json_t *v) {
   const char *s = json_string_value(v);
   if (s != NULL && (strncmp(s, "$.", 2) == 0 || strncmp(s, "$$.", 3) == 0 || strcmp(s, "$") == 0))
-    vd_warn_at(c, VD_NO_PATH, field, "Field value looks like a path, but field name does not end with 'Path'");
+    sd_vd_warn_at(c, SD_VD_NO_PATH, field,
+                  "Field value looks like a path, but field name does not end with 'Path'");
 }
 
 static bool has_dynamic_key(json_t *v, int depth) {
-  if (depth > VD_MAX_TEMPLATE_DEPTH)
+  if (depth > SD_VD_MAX_TEMPLATE_DEPTH)
     return false;
   const char *key;
   json_t *e;
@@ -323,102 +337,101 @@ static bool has_dynamic_key(json_t *v, int depth) {
   return false;
 }
 
-static void pass_state(struct vd_ctx *c, json_t *st) {
+static void pass_state(struct sd_vd_ctx *c, json_t *st) {
   json_t *r = json_object_get(st, "Result");
   if (r != NULL && has_dynamic_key(r, 0))
-    vd_warn_at(c, VD_PASS_STATIC, "Result", "Attempt to use a path in the result of a pass state.");
+    sd_vd_warn_at(c, SD_VD_PASS_STATIC, "Result", "Attempt to use a path in the result of a pass state.");
 }
 
-void vd_exclusive(struct vd_ctx *c, json_t *st, const char *a, const char *b) {
+void sd_vd_exclusive(struct sd_vd_ctx *c, json_t *st, const char *a, const char *b) {
   if (json_object_get(st, a) != NULL && json_object_get(st, b) != NULL)
-    vd_err(c, "Fields '%s' and '%s' are mutually exclusive", a, b);
+    sd_vd_err(c, "Fields '%s' and '%s' are mutually exclusive", a, b);
 }
 
-static void credentials(struct vd_ctx *c, json_t *cr, enum vd_ql ql) {
-  size_t mark = vd_push(c, "Credentials");
+static void credentials(struct sd_vd_ctx *c, json_t *cr, enum sd_vd_ql ql) {
+  size_t mark = sd_vd_push(c, "Credentials");
   json_t *arn = json_object_get(cr, "RoleArn");
-  json_t *arn_path = ql == VD_JSONPATH ? json_object_get(cr, "RoleArn.$") : NULL;
+  json_t *arn_path = ql == SD_VD_JSONPATH ? json_object_get(cr, "RoleArn.$") : NULL;
   if (!json_is_object(cr))
-    vd_err(c, "Value must be an object.");
+    sd_vd_err(c, "Value must be an object.");
   else if (arn == NULL && arn_path == NULL)
-    vd_err(c, "The field 'RoleArn' is required but was missing"); /* AWS's words */
+    sd_vd_err(c, "The field 'RoleArn' is required but was missing"); /* AWS's words */
   if (arn != NULL)
-    vd_string(c, "RoleArn", arn);
+    sd_vd_string(c, "RoleArn", arn);
   if (arn_path != NULL)
-    vd_path(c, "RoleArn.$", arn_path, VD_PATH_REF | VD_PATH_VARS | VD_PATH_INTRINSIC);
-  vd_pop(c, mark);
+    sd_vd_path(c, "RoleArn.$", arn_path, SD_VD_PATH_REF | SD_VD_PATH_VARS | SD_VD_PATH_INTRINSIC);
+  sd_vd_pop(c, mark);
 }
 
-static void task_state(struct vd_ctx *c, json_t *st, enum vd_ql ql) {
-  bool ata = ql == VD_JSONATA;
+static void task_state(struct sd_vd_ctx *c, json_t *st, enum sd_vd_ql ql) {
+  bool ata = ql == SD_VD_JSONATA;
   json_t *v = json_object_get(st, "Resource");
   if (v == NULL)
-    vd_err(c, "The field 'Resource' is required but was missing");
-  else if (vd_string(c, "Resource", v))
-    vd_resource(c, json_string_value(v));
-  vd_exclusive(c, st, "TimeoutSeconds", "TimeoutSecondsPath");
-  vd_exclusive(c, st, "HeartbeatSeconds", "HeartbeatSecondsPath");
+    sd_vd_err(c, "The field 'Resource' is required but was missing");
+  else if (sd_vd_string(c, "Resource", v))
+    sd_vd_resource(c, json_string_value(v));
+  sd_vd_exclusive(c, st, "TimeoutSeconds", "TimeoutSecondsPath");
+  sd_vd_exclusive(c, st, "HeartbeatSeconds", "HeartbeatSecondsPath");
   json_t *to = json_object_get(st, "TimeoutSeconds");
   json_t *hb = json_object_get(st, "HeartbeatSeconds");
-  bool to_ok = to != NULL && vd_int(c, "TimeoutSeconds", to, 1, 99999999, ata);
-  bool hb_ok = hb != NULL && vd_int(c, "HeartbeatSeconds", hb, 1, 99999999, ata);
+  bool to_ok = to != NULL && sd_vd_int(c, "TimeoutSeconds", to, 1, 99999999, ata);
+  bool hb_ok = hb != NULL && sd_vd_int(c, "HeartbeatSeconds", hb, 1, 99999999, ata);
   /* ASL: "HeartbeatSeconds ... MUST be smaller than TimeoutSeconds". */
   if (to_ok && hb_ok && json_is_integer(to) && json_is_integer(hb) &&
       json_integer_value(hb) >= json_integer_value(to))
-    vd_err_at(c, "HeartbeatSeconds", "HeartbeatSeconds must be smaller than TimeoutSeconds");
+    sd_vd_err_at(c, "HeartbeatSeconds", "HeartbeatSeconds must be smaller than TimeoutSeconds");
   if (!ata && (v = json_object_get(st, "TimeoutSecondsPath")) != NULL)
-    vd_path(c, "TimeoutSecondsPath", v, VD_PATH_REF | VD_PATH_VARS);
+    sd_vd_path(c, "TimeoutSecondsPath", v, SD_VD_PATH_REF | SD_VD_PATH_VARS);
   if (!ata && (v = json_object_get(st, "HeartbeatSecondsPath")) != NULL)
-    vd_path(c, "HeartbeatSecondsPath", v, VD_PATH_REF | VD_PATH_VARS);
+    sd_vd_path(c, "HeartbeatSecondsPath", v, SD_VD_PATH_REF | SD_VD_PATH_VARS);
   if ((v = json_object_get(st, "Credentials")) != NULL)
     credentials(c, v, ql);
   if (ata && (v = json_object_get(st, "Arguments")) != NULL && !json_is_object(v) &&
-      !(json_is_string(v) && vd_is_jsonata(json_string_value(v))))
-    vd_err_at(c, "Arguments", "Value must be an object or a JSONata expression.");
+      !(json_is_string(v) && sd_vd_is_jsonata(json_string_value(v))))
+    sd_vd_err_at(c, "Arguments", "Value must be an object or a JSONata expression.");
 }
 
-static void wait_state(struct vd_ctx *c, json_t *st, enum vd_ql ql) {
+static void wait_state(struct sd_vd_ctx *c, json_t *st, enum sd_vd_ql ql) {
   static const char *const how[] = { "Seconds", "SecondsPath", "Timestamp", "TimestampPath" };
   int n = 0;
   for (int i = 0; i < 4; i++)
     n += json_object_get(st, how[i]) != NULL;
   if (n != 1)
-    vd_err(c, "Exactly one of the fields [Seconds, SecondsPath, Timestamp, TimestampPath] is required");
-  bool ata = ql == VD_JSONATA;
+    sd_vd_err(c, "Exactly one of the fields [Seconds, SecondsPath, Timestamp, TimestampPath] is required");
+  bool ata = ql == SD_VD_JSONATA;
   json_t *v;
   if ((v = json_object_get(st, "Seconds")) != NULL)
-    vd_int(c, "Seconds", v, 0, 99999999, ata);
-  if ((v = json_object_get(st, "Timestamp")) != NULL && !(ata && vd_is_jsonata(json_string_value(v))))
-    vd_timestamp(c, "Timestamp", v);
+    sd_vd_int(c, "Seconds", v, 0, 99999999, ata);
+  if ((v = json_object_get(st, "Timestamp")) != NULL && !(ata && sd_vd_is_jsonata(json_string_value(v))))
+    sd_vd_timestamp(c, "Timestamp", v);
   if (!ata && (v = json_object_get(st, "SecondsPath")) != NULL)
-    vd_path(c, "SecondsPath", v, VD_PATH_REF | VD_PATH_VARS);
+    sd_vd_path(c, "SecondsPath", v, SD_VD_PATH_REF | SD_VD_PATH_VARS);
   if (!ata && (v = json_object_get(st, "TimestampPath")) != NULL)
-    vd_path(c, "TimestampPath", v, VD_PATH_REF | VD_PATH_VARS);
+    sd_vd_path(c, "TimestampPath", v, SD_VD_PATH_REF | SD_VD_PATH_VARS);
 }
 
-static void fail_state(struct vd_ctx *c, json_t *st, enum vd_ql ql) {
+static void fail_state(struct sd_vd_ctx *c, json_t *st, enum sd_vd_ql ql) {
   static const char *const names[] = { "Error", "Cause" };
   for (int i = 0; i < 2; i++) {
     char path_name[16];
     snprintf(path_name, sizeof path_name, "%sPath", names[i]);
-    vd_exclusive(c, st, names[i], path_name);
+    sd_vd_exclusive(c, st, names[i], path_name);
     json_t *v = json_object_get(st, names[i]);
-    if (v != NULL && vd_string(c, names[i], v) && ql == VD_JSONPATH)
+    if (v != NULL && sd_vd_string(c, names[i], v) && ql == SD_VD_JSONPATH)
       no_path(c, names[i], v);
-    if (ql == VD_JSONPATH && (v = json_object_get(st, path_name)) != NULL)
-      vd_path(c, path_name, v, VD_PATH_REF | VD_PATH_VARS | VD_PATH_INTRINSIC);
+    if (ql == SD_VD_JSONPATH && (v = json_object_get(st, path_name)) != NULL)
+      sd_vd_path(c, path_name, v, SD_VD_PATH_REF | SD_VD_PATH_VARS | SD_VD_PATH_INTRINSIC);
   }
 }
 
-void vd_state(struct vd_ctx *c, struct vd_scope *scope, size_t index, const char *name, json_t *st) {
-  (void)name;
+void sd_vd_state(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, json_t *st) {
   if (!json_is_object(st)) {
-    vd_err(c, "Value must be an object.");
+    sd_vd_err(c, "Value must be an object.");
     return;
   }
   json_t *type = json_object_get(st, "Type");
   if (type == NULL) {
-    vd_err(c, "The field 'Type' is required but was missing");
+    sd_vd_err(c, "The field 'Type' is required but was missing");
     return;
   }
   unsigned bit = 0;
@@ -426,14 +439,14 @@ void vd_state(struct vd_ctx *c, struct vd_scope *scope, size_t index, const char
     if (strcmp(types[i].name, json_string_value(type)) == 0)
       bit = types[i].bit;
   if (bit == 0) {
-    vd_err_at(c, "Type", "Value must be one of [Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map].");
+    sd_vd_err_at(c, "Type", "Value must be one of [Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map].");
     return;
   }
-  enum vd_ql ql = state_ql(c, st);
+  enum sd_vd_ql ql = state_ql(c, st);
   state_fields(c, st, bit, ql);
   json_t *v;
   if ((v = json_object_get(st, "Comment")) != NULL)
-    vd_string(c, "Comment", v);
+    sd_vd_string(c, "Comment", v);
   transitions(c, scope, index, st, bit);
   io_fields(c, st, ql);
   if (bit & T_RETRY)
@@ -446,7 +459,7 @@ void vd_state(struct vd_ctx *c, struct vd_scope *scope, size_t index, const char
       task_state(c, st, ql);
       break;
     case T_CHOICE:
-      vd_choice(c, scope, index, st, ql);
+      sd_vd_choice(c, scope, index, st, ql);
       break;
     case T_WAIT:
       wait_state(c, st, ql);
@@ -455,10 +468,10 @@ void vd_state(struct vd_ctx *c, struct vd_scope *scope, size_t index, const char
       fail_state(c, st, ql);
       break;
     case T_PARALLEL:
-      vd_parallel(c, st, ql);
+      sd_vd_parallel(c, st, ql);
       break;
     case T_MAP:
-      vd_map(c, st, ql);
+      sd_vd_map(c, st, ql);
       break;
     default:
       break;

@@ -12,10 +12,10 @@
 #include "engine/path.h"
 
 struct expr {
-  char *literal;                   /* owned or NULL */
-  struct sd_path *path;            /* owned or NULL */
-  struct sd_intrinsic *intrinsic;  /* owned or NULL */
-  const char *field;               /* "ErrorPath" / "CausePath" */
+  char *literal;                  /* owned or NULL */
+  struct sd_path *path;           /* owned or NULL */
+  struct sd_intrinsic *intrinsic; /* owned or NULL */
+  const char *field;              /* "ErrorPath" / "CausePath" */
 };
 
 struct fail {
@@ -77,7 +77,8 @@ static int eval_expr(struct sd_frame *f, const struct expr *e, char **out, struc
     v = sd_path_get(e->path, f->input, sd_frame_env(f), err);
     if (v == NULL) {
       char *in = json_dumps(f->input, JSON_COMPACT | JSON_ENCODE_ANY);
-      sd_err_set(err, SD_E_RUNTIME, "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'",
+      sd_err_set(err, SD_E_RUNTIME,
+                 "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'",
                  sd_path_text(e->path), e->field, in ? in : "");
       free(in);
     }

@@ -15,14 +15,14 @@
 #include "engine/tmpl.h"
 
 struct map {
-  struct sd_machine *proc;     /* ItemProcessor / Iterator; owned */
-  struct sd_path *items_path;  /* owned; NULL = "$" */
-  struct sd_tmpl *selector;    /* ItemSelector / Parameters; owned or NULL */
-  long max_conc;               /* 0 = unbounded */
+  struct sd_machine *proc;    /* ItemProcessor / Iterator; owned */
+  struct sd_path *items_path; /* owned; NULL = "$" */
+  struct sd_tmpl *selector;   /* ItemSelector / Parameters; owned or NULL */
+  long max_conc;              /* 0 = unbounded */
   struct sd_path *max_conc_path;
-  long tol_count;              /* -1 = not set */
+  long tol_count; /* -1 = not set */
   struct sd_path *tol_count_path;
-  double tol_pct;              /* -1 = not set */
+  double tol_pct; /* -1 = not set */
   struct sd_path *tol_pct_path;
 };
 
@@ -123,9 +123,10 @@ static int read_number(struct sd_frame *f, struct sd_path *p, json_t *in, const 
     return -1;
   int rc = 0;
   if (integer ? !json_is_integer(v) : !json_is_number(v)) {
-    char *text = json_is_string(v) ? sd_xstrdup(json_string_value(v)) : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    rc = sd_err_set(err, SD_E_RUNTIME, "The %s field refers to value \"%s\" which is not a valid %s: %s", field,
-                    text, integer ? "integer" : "float", sd_path_text(p));
+    char *text =
+        json_is_string(v) ? sd_xstrdup(json_string_value(v)) : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    rc = sd_err_set(err, SD_E_RUNTIME, "The %s field refers to value \"%s\" which is not a valid %s: %s",
+                    field, text, integer ? "integer" : "float", sd_path_text(p));
     free(text);
   } else {
     *out = json_number_value(v);
@@ -223,7 +224,8 @@ static enum sd_step map_enter(struct sd_frame *f, struct sd_err *err) {
     json_array_append_new(rt->results, json_null());
   rt->children = sd_xcalloc(rt->n ? rt->n : 1, sizeof *rt->children);
   f->rt = rt;
-  sd_frame_event(f, "MapStateStarted", "mapStateStartedEventDetails", json_pack("{s:I}", "length", (json_int_t)rt->n));
+  sd_frame_event(f, "MapStateStarted", "mapStateStartedEventDetails",
+                 json_pack("{s:I}", "length", (json_int_t)rt->n));
   if (read_settings(f, m, in, rt, err) != 0) {
     rt_free(f);
     sd_frame_err_in_state(f, err);

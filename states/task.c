@@ -15,11 +15,11 @@
 enum { TAG_TIMEOUT = 1, TAG_HEARTBEAT = 2 };
 
 struct task {
-  char *resource;      /* owned */
-  char *res_type;      /* history's resourceType ("lambda", "aws-sdk:s3"); owned */
-  char *res_op;        /* history's resource ("invoke.waitForTaskToken"); owned */
+  char *resource; /* owned */
+  char *res_type; /* history's resourceType ("lambda", "aws-sdk:s3"); owned */
+  char *res_op;   /* history's resource ("invoke.waitForTaskToken"); owned */
   enum sd_task_kind kind;
-  double timeout;      /* 0 = none */
+  double timeout; /* 0 = none */
   struct sd_path *timeout_path;
   double heartbeat;
   struct sd_path *heartbeat_path;
@@ -87,9 +87,10 @@ static int task_compile(struct sd_state *st, struct sd_compile *cc, struct sd_er
   t->kind = SD_TASK_SERVICE;
   split_resource(t);
   t->wait_for_token = strstr(t->resource, ".waitForTaskToken") != NULL;
-  if (number_field(st->def, "TimeoutSeconds", "TimeoutSecondsPath", &t->timeout, &t->timeout_path, err) != 0 ||
-      number_field(st->def, "HeartbeatSeconds", "HeartbeatSecondsPath", &t->heartbeat, &t->heartbeat_path, err) !=
-          0)
+  if (number_field(st->def, "TimeoutSeconds", "TimeoutSecondsPath", &t->timeout, &t->timeout_path, err) !=
+          0 ||
+      number_field(st->def, "HeartbeatSeconds", "HeartbeatSecondsPath", &t->heartbeat, &t->heartbeat_path,
+                   err) != 0)
     return -1;
   return 0;
 }
@@ -104,7 +105,8 @@ static void task_free(struct sd_state *st) {
   free(t);
 }
 
-static int resolve_seconds(struct sd_frame *f, struct sd_path *p, json_t *in, double *out, struct sd_err *err) {
+static int resolve_seconds(struct sd_frame *f, struct sd_path *p, json_t *in, double *out,
+                           struct sd_err *err) {
   if (p == NULL)
     return 0;
   json_t *v = sd_path_get(p, in, sd_frame_env(f), err);
@@ -129,13 +131,15 @@ static void event_scheduled(struct sd_frame *f, const struct task *t, json_t *pa
   char *text = json_dumps(params, JSON_COMPACT | JSON_ENCODE_ANY);
   json_t *d;
   if (t->kind == SD_TASK_LAMBDA) {
-    d = json_pack("{s:s, s:s, s:{s:b}}", "resource", t->resource, "input", text, "inputDetails", "truncated", 0);
+    d = json_pack("{s:s, s:s, s:{s:b}}", "resource", t->resource, "input", text, "inputDetails", "truncated",
+                  0);
     if (timeout > 0)
       json_object_set_new(d, "timeoutInSeconds", json_integer((json_int_t)timeout));
     sd_frame_event(f, "LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", d);
     sd_frame_event(f, "LambdaFunctionStarted", NULL, NULL);
   } else if (t->kind == SD_TASK_ACTIVITY) {
-    d = json_pack("{s:s, s:s, s:{s:b}}", "resource", t->resource, "input", text, "inputDetails", "truncated", 0);
+    d = json_pack("{s:s, s:s, s:{s:b}}", "resource", t->resource, "input", text, "inputDetails", "truncated",
+                  0);
     if (timeout > 0)
       json_object_set_new(d, "timeoutInSeconds", json_integer((json_int_t)timeout));
     if (heartbeat > 0)

@@ -36,7 +36,8 @@ static int wait_compile(struct sd_state *st, struct sd_compile *cc, struct sd_er
     w->seconds = json_integer_value(v);
   } else if ((v = json_object_get(st->def, "Timestamp")) != NULL) {
     if (!json_is_string(v) || !sd_time_parse(json_string_value(v), &w->timestamp_ms))
-      return sd_err_set(err, SD_E_INVALID_DEFINITION, "Timestamp must be an ISO-8601 extended offset date-time");
+      return sd_err_set(err, SD_E_INVALID_DEFINITION,
+                        "Timestamp must be an ISO-8601 extended offset date-time");
     w->kind = W_TIMESTAMP;
   } else {
     const char *field = json_object_get(st->def, "SecondsPath") ? "SecondsPath" : "TimestampPath";
@@ -78,18 +79,21 @@ static int due_time(struct sd_frame *f, const struct wait *w, json_t *in, int64_
       int rc = 0;
       if (w->kind == W_SECONDS_PATH) {
         if (!json_is_integer(v))
-          rc = sd_err_set(err, SD_E_RUNTIME, "The SecondsPath parameter cannot be parsed as a long value: %s == %s",
+          rc = sd_err_set(err, SD_E_RUNTIME,
+                          "The SecondsPath parameter cannot be parsed as a long value: %s == %s",
                           sd_path_text(w->path), shown);
         else if (json_integer_value(v) < 0)
-          rc = sd_err_set(err, SD_E_RUNTIME, "The SecondsPath parameter references a negative value: %s == %s",
-                          sd_path_text(w->path), shown);
+          rc =
+              sd_err_set(err, SD_E_RUNTIME, "The SecondsPath parameter references a negative value: %s == %s",
+                         sd_path_text(w->path), shown);
         else
           *due = now + (int64_t)json_integer_value(v) * 1000;
       } else if (!json_is_string(v) || !sd_time_parse(json_string_value(v), due)) {
-        rc = sd_err_set(err, SD_E_RUNTIME,
-                        "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time "
-                        "format string: %s == %s",
-                        sd_path_text(w->path), shown);
+        rc = sd_err_set(
+            err, SD_E_RUNTIME,
+            "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time "
+            "format string: %s == %s",
+            sd_path_text(w->path), shown);
       }
       free(text);
       json_decref(v);

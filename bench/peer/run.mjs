@@ -10,7 +10,7 @@
 // is always made). Only `await sm.run(input).result` is inside the timed
 // region, so Node start-up, module loading and validation are all left out:
 // the figure is the most favourable one to the peer. Prints one JSON line:
-//   {"runs":N,"best_ms":..,"median_ms":..,"construct_ms":..,"load_ms":..}
+//   {"runs":N,"first_ms":..,"best_ms":..,"median_ms":..,"construct_ms":..,"load_ms":..}
 // or {"error":"..."} when the execution fails (exit status 1).
 //
 // --whole: one construct + one run, the output on stdout (as `stepd run`
@@ -72,6 +72,7 @@ try {
     }
     const report = {
       runs: times.length,
+      first_ms: times[0], // before V8 has warmed up: what a one-shot run sees
       best_ms: Math.min(...times),
       median_ms: median(times),
       construct_ms,

@@ -37,8 +37,8 @@ int sd_test_json_eq(json_t *v, const char *expected, const char *file, int line)
   int ok = v != NULL && json_equal(v, e);
   if (!ok) {
     char *got = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-    fprintf(stderr, "%s:%d: JSON mismatch\n  got:      %s\n  expected: %s\n", file, line, got ? got : "(null)",
-            expected);
+    fprintf(stderr, "%s:%d: JSON mismatch\n  got:      %s\n  expected: %s\n", file, line,
+            got ? got : "(null)", expected);
     free(got);
   }
   json_decref(e);

@@ -35,7 +35,8 @@ json_t *sd_test_json(const char *text); /* parses or aborts the test; new ref */
   do {                                                                                                       \
     const char *a_ = (a), *b_ = (b);                                                                         \
     if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0) {                                                   \
-      fprintf(stderr, "%s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
+      fprintf(stderr, "%s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__, a_ ? a_ : "(null)",                   \
+              b_ ? b_ : "(null)");                                                                           \
       return 1;                                                                                              \
     }                                                                                                        \
   } while (0)

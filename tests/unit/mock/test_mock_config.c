@@ -278,7 +278,8 @@ TEST(unused_entries_are_checked_only_by_validate_file) {
   ASSERT_CFG_ERR(err, "/MockedResponses/Bad/0-", "Invalid invocation key '0-'");
   json_object_del(json_object_get(cfg, "MockedResponses"), "Bad");
   ASSERT_INT_EQ(sd_mock_validate_file(cfg, &err), -1);
-  ASSERT_CFG_ERR(err, "/MockedResponses/Unused/0/Throw", "'Error' in mocked response 'Unused' must be a string");
+  ASSERT_CFG_ERR(err, "/MockedResponses/Unused/0/Throw",
+                 "'Error' in mocked response 'Unused' must be a string");
   json_object_del(json_object_get(cfg, "MockedResponses"), "Unused");
   sd_err_clear(&err);
   ASSERT_INT_EQ(sd_mock_validate_file(cfg, &err), 0);
