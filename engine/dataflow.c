@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine/alloc.h"
+#include "engine/jsonw.h"
 #include "engine/path.h"
 #include "engine/tmpl.h"
 
@@ -73,8 +74,8 @@ json_t *sd_flow_output(struct sd_frame *f, json_t *result, struct sd_err *err) {
 int sd_flow_check_size(struct sd_frame *f, json_t *v, struct sd_err *err) {
   if (!f->exec->eng->limits)
     return 0;
-  char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-  size_t n = text ? strlen(text) : 0;
+  size_t n;
+  char *text = sd_jsonw_dumps(v, &n);
   free(text);
   if (n <= SD_PAYLOAD_LIMIT)
     return 0;

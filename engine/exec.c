@@ -565,7 +565,7 @@ void sd_frame_err_in_state(struct sd_frame *f, struct sd_err *err) {
 static void exec_row(struct sd_exec *ex) {
   if (ex->eng->writer == NULL)
     return;
-  char *out = ex->output ? json_dumps(ex->output, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+  char *out = ex->output ? sd_jsonw_dumps(ex->output, NULL) : NULL;
   struct sd_store_exec row = {
     .arn = ex->arn,
     .name = ex->name,
@@ -679,8 +679,9 @@ static char *exec_arn(struct sd_engine *eng, const char *type, const char *machi
 
 struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *o, struct sd_err *err) {
   json_t *input = o->input ? json_incref(o->input) : json_object();
-  char *text = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
-  if (eng->limits && strlen(text) > SD_PAYLOAD_LIMIT) {
+  size_t text_len;
+  char *text = sd_jsonw_dumps(input, &text_len);
+  if (eng->limits && text_len > SD_PAYLOAD_LIMIT) {
     free(text);
     json_decref(input);
     sd_err_set(err, SD_E_INVALID_INPUT, "the execution input exceeds the maximum size of %d bytes",

@@ -3,6 +3,7 @@
  * depend on which writer produced them. */
 #include "engine/jsonw.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,55 +45,69 @@ static const unsigned char needs_escape[256] = {
 };
 
 static void put_escaped(struct sd_buf *b, const char *s, size_t n, int level) {
-  size_t run = 0;
+  /* Worst case: every byte a control character, "\u00XX" (6 bytes) at
+   * level 1, "\\u00XX" (7) at level 2. Reserving it up front leaves a
+   * tight loop with no calls. */
+  size_t need = b->len + n * 7 + 1;
+  if (need > b->cap) {
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < need)
+      cap *= 2;
+    b->data = sd_xrealloc(b->data, cap);
+    b->cap = cap;
+  }
+  static const char hex[] = "0123456789ABCDEF";
+  char *o = b->data + b->len;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (!needs_escape[c])
+    if (!needs_escape[c]) {
+      *o++ = (char)c;
       continue;
-    sd_buf_add(b, s + run, i - run);
-    run = i + 1;
-    char esc[16];
-    const char *e;
+    }
+    /* The level-1 escape, then (level 2) that escape escaped again:
+     * each '\\' and '"' of it gets a '\\' in front. */
+    char e[6];
+    size_t en = 2;
+    e[0] = '\\';
     switch (c) {
       case '"':
-        e = "\\\"";
+        e[1] = '"';
         break;
       case '\\':
-        e = "\\\\";
+        e[1] = '\\';
         break;
       case '\n':
-        e = "\\n";
+        e[1] = 'n';
         break;
       case '\r':
-        e = "\\r";
+        e[1] = 'r';
         break;
       case '\t':
-        e = "\\t";
+        e[1] = 't';
         break;
       case '\b':
-        e = "\\b";
+        e[1] = 'b';
         break;
       case '\f':
-        e = "\\f";
+        e[1] = 'f';
         break;
       default:
-        snprintf(esc, sizeof esc, "\\u%04X", c);
-        e = esc;
+        e[1] = 'u';
+        e[2] = '0';
+        e[3] = '0';
+        e[4] = hex[c >> 4];
+        e[5] = hex[c & 15];
+        en = 6;
         break;
     }
-    if (level == 1) {
-      sd_buf_puts(b, e);
-    } else {
-      /* Each character of the escape is itself escaped: '\' -> "\\",
-       * '"' -> "\"". */
-      for (const char *p = e; *p; p++) {
-        if (*p == '\\' || *p == '"')
-          put_byte(b, '\\');
-        put_byte(b, *p);
-      }
+    for (size_t k = 0; k < en; k++) {
+      if (level == 2 && (e[k] == '\\' || e[k] == '"'))
+        *o++ = '\\';
+      *o++ = e[k];
     }
   }
-  sd_buf_add(b, s + run, n - run);
+  b->len = (size_t)(o - b->data);
+  b->data[b->len] = '\0';
 }
 
 static void put_quote(struct sd_buf *b, int level) {
@@ -108,7 +123,46 @@ static void put_string(struct sd_buf *b, const char *s, size_t n, int level) {
   put_quote(b, level);
 }
 
+/* Reals with few decimals (prices, percentages: most reals in workflow
+ * data) print as their shortest exact decimal, without snprintf: the
+ * smallest k <= 6 for which d * 10^k is an integer m that divides back to d
+ * exactly. strtod of that text is the correctly rounded value of m / 10^k,
+ * and so is the division, so the text reads back as d. It is also what AWS
+ * prints (Java's shortest representation: 0.1, not 0.10000000000000001). */
+static bool put_short_real(struct sd_buf *b, double d) {
+  static const double p10[] = { 1, 10, 100, 1e3, 1e4, 1e5, 1e6 };
+  if (!(d > -1e15 && d < 1e15) || (d == 0 && signbit(d)))
+    return false;
+  for (int k = 0; k <= 6; k++) {
+    double scaled = d * p10[k];
+    if (scaled != (double)(long long)scaled || scaled / p10[k] != d)
+      continue;
+    long long m = (long long)scaled;
+    static const unsigned long long u10[] = { 1, 10, 100, 1000, 10000, 100000, 1000000 };
+    unsigned long long u = m < 0 ? 0ull - (unsigned long long)m : (unsigned long long)m;
+    if (m < 0)
+      put_byte(b, '-');
+    put_int(b, (json_int_t)(u / u10[k]));
+    put_byte(b, '.');
+    if (k == 0) {
+      put_byte(b, '0');
+      return true;
+    }
+    char frac[8];
+    unsigned long long f = u % u10[k];
+    for (int x = k - 1; x >= 0; x--) {
+      frac[x] = (char)('0' + f % 10);
+      f /= 10;
+    }
+    sd_buf_add(b, frac, (size_t)k);
+    return true;
+  }
+  return false;
+}
+
 static void put_real(struct sd_buf *b, double d) {
+  if (put_short_real(b, d))
+    return;
   char tmp[64];
   int n = snprintf(tmp, sizeof tmp, "%.17g", d);
   if (n < 0 || n >= (int)sizeof tmp)

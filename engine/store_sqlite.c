@@ -22,6 +22,7 @@
 
 #include "engine/alloc.h"
 #include "engine/err.h"
+#include "engine/jsonr.h"
 
 /* Storage failures reach the API as AWS's generic 500 error name; the cause
  * says what SQLite said and about which file. */
@@ -549,7 +550,7 @@ static json_t *event_json(struct sd_store *s, sqlite3_stmt *st, const char *arn,
   const char *details = (const char *)sqlite3_column_text(st, 5);
   if (ok && key != NULL && details != NULL) {
     json_error_t jerr;
-    json_t *d = json_loadb(details, (size_t)sqlite3_column_bytes(st, 5), 0, &jerr); /* new */
+    json_t *d = sd_json_loadb(details, (size_t)sqlite3_column_bytes(st, 5), 0, &jerr); /* new */
     ok = d != NULL && json_object_set_new(ev, key, d) == 0;
   }
   if (!ok) {

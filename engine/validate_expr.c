@@ -77,7 +77,7 @@ void sd_vd_path(struct sd_vd_ctx *c, const char *field, json_t *v, unsigned flag
     sd_vd_err_at(c, field, "Value must be a string.");
     return;
   }
-  if (path_ok(json_string_value(v), flags))
+  if ((c->opts != NULL && c->opts->compiled) || path_ok(json_string_value(v), flags))
     return;
   /* AWS: "SCHEMA_VALIDATION_FAILED: Value must be a valid JSONPath. at
    * /States/Pass/OutputPath". */
@@ -138,7 +138,8 @@ static bool template_walk(struct sd_vd_ctx *c, json_t *v, const char *loc, int d
                  "The value for the field '%s' must be a STRING that contains a JSONPath but was %s", key,
                  type_name(e));
       ok = false;
-    } else if (!path_ok(json_string_value(e), SD_VD_PATH_VARS | SD_VD_PATH_INTRINSIC)) {
+    } else if (!(c->opts != NULL && c->opts->compiled) &&
+               !path_ok(json_string_value(e), SD_VD_PATH_VARS | SD_VD_PATH_INTRINSIC)) {
       /* AWS's exact words (conformance: illegal escapes in intrinsics). */
       sd_vd_diag(c, SD_VD_ERROR, SD_VD_SCHEMA, loc,
                  "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call",
@@ -152,7 +153,7 @@ static bool template_walk(struct sd_vd_ctx *c, json_t *v, const char *loc, int d
 void sd_vd_template(struct sd_vd_ctx *c, const char *field, json_t *v) {
   size_t mark = sd_vd_push(c, field);
   char *loc = sd_xstrdup(sd_vd_loc(c));
-  if (template_walk(c, v, loc, 0)) {
+  if (template_walk(c, v, loc, 0) && !(c->opts != NULL && c->opts->compiled)) {
     /* The compiler's own verdict, so that validate and compile never
      * disagree (a template the walk accepts but tmpl.c cannot build). */
     struct sd_err err = { 0 };

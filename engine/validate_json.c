@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "engine/err.h"
+#include "engine/jsonr.h"
 #include "engine/validate_impl.h"
 
 json_t *sd_vd_parse(const char *text, size_t len, bool *dups, struct sd_err *err) {
@@ -21,11 +22,11 @@ json_t *sd_vd_parse(const char *text, size_t len, bool *dups, struct sd_err *err
   /* Most definitions have no duplicate key: Jansson tells us so while it
    * parses, and the text scan (a third of the parse's cost on a 1,000-state
    * definition) runs only when it found one. */
-  json_t *v = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
+  json_t *v = sd_json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
   *dups = false;
   if (v == NULL && json_error_code(&e) == json_error_duplicate_key) {
     *dups = true;
-    v = json_loadb(text, len, JSON_DECODE_ANY, &e);
+    v = sd_json_loadb(text, len, JSON_DECODE_ANY, &e);
   }
   if (v == NULL) {
     sd_err_set(err, SD_E_INVALID_DEFINITION, "%s at line %d, column %d", e.text, e.line, e.column);

@@ -10,6 +10,7 @@
 #include "engine/alloc.h"
 #include "engine/err.h"
 #include "engine/exec.h"
+#include "engine/jsonw.h"
 #include "engine/path.h"
 
 enum { TAG_TIMEOUT = 1, TAG_HEARTBEAT = 2 };
@@ -128,7 +129,7 @@ static json_t *res_details(const struct task *t) {
 
 static void event_scheduled(struct sd_frame *f, const struct task *t, json_t *params, double timeout,
                             double heartbeat) {
-  char *text = json_dumps(params, JSON_COMPACT | JSON_ENCODE_ANY);
+  char *text = sd_jsonw_dumps(params, NULL);
   json_t *d;
   if (t->kind == SD_TASK_LAMBDA) {
     d = json_pack("{s:s, s:s, s:{s:b}}", "resource", t->resource, "input", text, "inputDetails", "truncated",
@@ -211,7 +212,7 @@ static void event_failed(struct sd_frame *f, const struct task *t, const struct 
 }
 
 static void event_output(struct sd_frame *f, const struct task *t, const char *what, json_t *out) {
-  char *text = json_dumps(out, JSON_COMPACT | JSON_ENCODE_ANY);
+  char *text = sd_jsonw_dumps(out, NULL);
   char *type = sd_asprintf("%s%s", kind_prefix(t), what);
   char *key = sd_asprintf("%s%sEventDetails", kind_key(t), what);
   json_t *d = t->kind == SD_TASK_SERVICE ? res_details(t) : json_object();

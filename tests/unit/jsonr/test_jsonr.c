@@ -1,0 +1,107 @@
+/* The fast reader against Jansson's own: the same values, the same
+ * rejections and error codes, on hand-picked and on mutated documents. */
+#include "runner.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "engine/jsonr.h"
+
+static const char *const good[] = {
+  "{}", "[]", "0", "-0", "1.5", "-2.25e-7", "1E5", "1e+2", "true", "false", "null", "\"\"",
+  "{\"a\": [1, 2, {\"b\": null}], \"c\": \"d\\n\\t\\\"\\\\\\/\\b\\f\\r\"}",
+  "\"\\u00e9\\u2603\\ud83d\\ude00\"", "\"h\xc3\xa9llo \xe2\x98\x83 \xf0\x9f\x98\x80\"",
+  "  [ 1 , 2 ]  ", "9223372036854775807", "-9223372036854775808", "{\"k\": {\"k\": {\"k\": []}}}",
+  "[1e308, 2.5E-308, 0.1, 123456789.123456789]",
+};
+
+static const char *const bad[] = {
+  "", "{", "[1,]", "{\"a\":}", "{\"a\" 1}", "{a: 1}", "01", "1.", ".5", "-", "1e", "tru", "nul",
+  "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\u0000\"", "\"a\x01\"", "\"\xff\"",
+  "\"\xc3\"", "\"\xed\xa0\x80\"", "[1] 2", "9223372036854775808", "-9223372036854775809", "1e999",
+  "{\"a\": 1, \"a\": 2}", "[\"\xe0\x80\x80\"]",
+};
+
+/* strict: the same error code and line as well. */
+static int same_as(const char *text, size_t flags, bool strict) {
+  json_error_t e1, e2;
+  size_t n = strlen(text);
+  json_t *a = json_loadb(text, n, flags, &e1);
+  json_t *b = sd_jsonr_fast(text, n, flags, &e2);
+  int ok = (a == NULL) == (b == NULL) && (a == NULL || json_equal(a, b));
+  if (ok && a == NULL && strict)
+    ok = json_error_code(&e1) == json_error_code(&e2) && e1.line == e2.line;
+  if (!ok)
+    fprintf(stderr, "differs on <%s>: jansson %s (%s %d:%d), ours %s (%s %d:%d)\n", text, a ? "ok" : "error",
+            a ? "" : e1.text, e1.line, e1.column, b ? "ok" : "error", b ? "" : e2.text, e2.line, e2.column);
+  json_decref(a);
+  json_decref(b);
+  return ok;
+}
+
+static int same(const char *text, size_t flags) {
+  return same_as(text, flags, true);
+}
+
+TEST(agrees_with_jansson_on_good_documents) {
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    ASSERT(same(good[i], JSON_DECODE_ANY | JSON_REJECT_DUPLICATES));
+  return 0;
+}
+
+TEST(agrees_with_jansson_on_bad_documents) {
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    ASSERT(same(bad[i], JSON_DECODE_ANY | JSON_REJECT_DUPLICATES));
+  return 0;
+}
+
+TEST(duplicates_only_rejected_on_request) {
+  ASSERT(same("{\"a\": 1, \"a\": 2}", JSON_DECODE_ANY));
+  return 0;
+}
+
+TEST(depth_limit) {
+  size_t n = JSON_PARSER_MAX_DEPTH + 10;
+  char *deep = malloc(2 * n + 1);
+  memset(deep, '[', n);
+  memset(deep + n, ']', n);
+  deep[2 * n] = '\0';
+  json_error_t e;
+  ASSERT(sd_jsonr_fast(deep, 2 * n, 0, &e) == NULL);
+  ASSERT_INT_EQ(json_error_code(&e), json_error_stack_overflow);
+  free(deep);
+  return 0;
+}
+
+TEST(error_line_and_column) {
+  json_error_t e;
+  ASSERT(sd_jsonr_fast("{\n  \"a\": 1,\n  ,}", 16, 0, &e) == NULL);
+  ASSERT_INT_EQ(e.line, 3);
+  ASSERT_INT_EQ(e.column, 3);
+  return 0;
+}
+
+/* Mutations of a realistic document: both readers accept and reject the
+ * same texts with the same values (with several faults in one text, which
+ * one is reported first may differ). */
+TEST(agrees_on_mutations) {
+  const char *base = "{\"StartAt\": \"A\", \"States\": {\"A\": {\"Type\": \"Pass\", \"Result\": "
+                     "[1, -2.5e3, \"x\\u00e9\\n\", true, null], \"End\": true}}}";
+  size_t n = strlen(base);
+  char *buf = malloc(n + 1);
+  static const char subst[] = "{}[]\",:\\0e.-tn \x01\xc3\xff";
+  unsigned seed = 12345;
+  for (int round = 0; round < 20000; round++) {
+    memcpy(buf, base, n + 1);
+    for (int k = 0; k < 1 + round % 3; k++) {
+      seed = seed * 1103515245u + 12345u;
+      size_t at = (seed >> 8) % n;
+      seed = seed * 1103515245u + 12345u;
+      buf[at] = subst[(seed >> 8) % (sizeof subst - 1)];
+    }
+    if (!same_as(buf, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, false))
+      return 1;
+  }
+  free(buf);
+  return 0;
+}
