@@ -46,10 +46,14 @@ static const char *const migrations[] = {
    * status; recovery loads every RUNNING execution. */
   "CREATE INDEX executions_by_machine ON executions(machine_arn, start_ms);"
   "CREATE INDEX executions_by_status ON executions(status, machine_arn, start_ms);"
+  /* One B-tree, keyed by (execution id << 32 | event id) as the rowid: an
+   * execution's history is one contiguous key range, appends go to the end
+   * of the tree, and there is no second index to maintain (a composite
+   * primary key cost a second B-tree insert per row: 30% of the writer's
+   * instructions on map-10k, callgrind). */
   "CREATE TABLE events ("
-  "  exec_id INTEGER NOT NULL, id INTEGER NOT NULL, prev_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
-  "  type TEXT NOT NULL, details_key TEXT, details TEXT,"
-  "  PRIMARY KEY (exec_id, id));",
+  "  k INTEGER PRIMARY KEY, prev_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
+  "  type TEXT NOT NULL, details_key TEXT, details TEXT);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -83,13 +87,13 @@ static const char *const stmt_sql[ST__COUNT] = {
                   " stop_ms = excluded.stop_ms RETURNING id",
   [ST_EXEC_ID] = "SELECT id FROM executions WHERE arn = ?1",
   [ST_EXEC_STUB] = "INSERT INTO executions(arn) VALUES (?1) RETURNING id",
-  [ST_EVENT_PUT] = "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+  [ST_EVENT_PUT] = "INSERT INTO events VALUES ((?1 << 32) | ?2, ?3, ?4, ?5, ?6, ?7)",
   [ST_EXEC_GET] = "SELECT arn, name, machine_arn, status, input, output, error, cause, start_ms, stop_ms"
                   " FROM executions WHERE arn = ?1",
-  [ST_HIST_FWD] = "SELECT id, prev_id, ts_ms, type, details_key, details FROM events"
-                  " WHERE exec_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
-  [ST_HIST_REV] = "SELECT id, prev_id, ts_ms, type, details_key, details FROM events"
-                  " WHERE exec_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+  [ST_HIST_FWD] = "SELECT k & 4294967295, prev_id, ts_ms, type, details_key, details FROM events"
+                  " WHERE k > ((?1 << 32) + ?2) AND k < ((?1 + 1) << 32) ORDER BY k LIMIT ?3",
+  [ST_HIST_REV] = "SELECT k & 4294967295, prev_id, ts_ms, type, details_key, details FROM events"
+                  " WHERE k < ((?1 << 32) + ?2) AND k > (?1 << 32) ORDER BY k DESC LIMIT ?3",
 };
 
 struct sd_store {
@@ -468,6 +472,9 @@ static int put_event(struct sd_store *s, struct sd_store_batch *b, const struct 
                      struct sd_err *err) {
   if (exec_id(s, b, r->slot, err) != 0)
     return -1;
+  /* The key holds the event id in 32 bits (see the schema). */
+  if (r->id <= 0 || r->id > (int64_t)UINT32_MAX)
+    return sd_err_set(err, E_STORE, "store '%s': event id %" PRId64 " out of range", s->path, r->id);
   sqlite3_stmt *st = stmt_get(s, ST_EVENT_PUT, err);
   if (st == NULL)
     return -1;
@@ -574,7 +581,8 @@ json_t *sd_store_history(struct sd_store *s, const char *exec_arn, int64_t from_
   if (st == NULL)
     return NULL;
   sqlite3_bind_int64(st, 1, id);
-  sqlite3_bind_int64(st, 2, reverse && from_id == 0 ? INT64_MAX : from_id);
+  /* Event ids live in the key's low 32 bits: "from the end" is 2^32. */
+  sqlite3_bind_int64(st, 2, reverse && (from_id <= 0 || from_id > UINT32_MAX) ? (int64_t)1 << 32 : from_id);
   sqlite3_bind_int64(st, 3, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
   json_t *events = json_array(); /* new */
   int rc;
