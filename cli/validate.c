@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/validate.h"
+#include "integrations/integrations.h"
 
 static const char validate_usage[] =
     "usage: stepd validate DEFINITION [--type STANDARD|EXPRESS]\n"
@@ -59,9 +60,9 @@ int sd_cli_validate(int argc, char **argv) {
   char *text = sd_cli_read_file(path, &len);
   if (text == NULL)
     return SD_EXIT_USAGE;
-  /* No connector registry exists yet to say which resources this build
-   * serves, so every resource AWS knows counts as served (opts.served NULL). */
-  struct sd_validate_opts opts = { .type = type };
+  /* A resource AWS knows but no built-in connector serves is a WARNING:
+   * such a Task runs only where a mock serves it. */
+  struct sd_validate_opts opts = { .type = type, .served = sd_integrations_serves };
   json_t *result = sd_validate_text(text, len, &opts);
   free(text);
   char *out = json_dumps(result, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential cmake pkg-config libjansson-dev libuv1-dev libsqlite3-dev \
 libcurl4-openssl-dev libmicrohttpd-dev python3 ca-certificates"
 if [ "${1:-}" = "--test" ]; then
-  PKGS="$PKGS python3-boto3 awscli clang"
+  PKGS="$PKGS python3-boto3 awscli"
 fi
 missing=""
 for p in $PKGS; do
