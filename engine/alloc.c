@@ -42,6 +42,17 @@ char *sd_xstrndup(const char *s, size_t n) {
   return d;
 }
 
+char *sd_xstrcat3(const char *a, const char *b, const char *c) {
+  size_t na = strlen(a), nb = strlen(b), nc = c ? strlen(c) : 0;
+  char *d = sd_xmalloc(na + nb + nc + 1);
+  memcpy(d, a, na);
+  memcpy(d + na, b, nb);
+  if (nc)
+    memcpy(d + na + nb, c, nc);
+  d[na + nb + nc] = '\0';
+  return d;
+}
+
 char *sd_vasprintf(const char *fmt, va_list ap) {
   va_list ap2;
   va_copy(ap2, ap);

@@ -12,6 +12,9 @@ void *sd_xcalloc(size_t n, size_t size);
 void *sd_xrealloc(void *p, size_t n);
 char *sd_xstrdup(const char *s);
 char *sd_xstrndup(const char *s, size_t n);
+/* a, b and c (c may be NULL) joined, without printf's cost: compile builds
+ * several such names per state. */
+char *sd_xstrcat3(const char *a, const char *b, const char *c);
 char *sd_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *sd_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 

@@ -157,7 +157,7 @@ static int compile_common(struct sd_state *st, struct sd_err *err) {
     return -1;
   json_t *params = json_object_get(d, "Parameters");
   if (params != NULL && strcmp(st->ops->type, "Map") != 0) {
-    char *ptr = sd_asprintf("%s/Parameters", st->ptr);
+    char *ptr = sd_xstrcat3(st->ptr, "/Parameters", NULL);
     st->parameters = sd_tmpl_compile(params, ptr, err);
     free(ptr);
     if (st->parameters == NULL)
@@ -165,7 +165,7 @@ static int compile_common(struct sd_state *st, struct sd_err *err) {
   }
   json_t *rs = json_object_get(d, "ResultSelector");
   if (rs != NULL) {
-    char *ptr = sd_asprintf("%s/ResultSelector", st->ptr);
+    char *ptr = sd_xstrcat3(st->ptr, "/ResultSelector", NULL);
     st->result_selector = sd_tmpl_compile(rs, ptr, err);
     free(ptr);
     if (st->result_selector == NULL)
@@ -238,7 +238,7 @@ static int compile_machine(struct sd_machine *m, struct sd_compile *cc, struct s
     st->index = (int)i++;
     st->machine = m;
     st->name = sd_xstrdup(name);
-    st->ptr = sd_asprintf("%s/States/%s", m->ptr, name);
+    st->ptr = sd_xstrcat3(m->ptr, "/States/", name);
     st->def = sdef;
     st->next = -1;
     json_object_set_new(m->names, name, json_integer(st->index));
@@ -254,8 +254,8 @@ static int compile_machine(struct sd_machine *m, struct sd_compile *cc, struct s
     st->ops = find_ops(cc->ops, json_string_value(type));
     if (st->ops == NULL)
       return fail_at(err, st->ptr, "unknown state Type '%s'", json_string_value(type));
-    st->ev_entered = sd_asprintf("%sStateEntered", st->ops->events);
-    st->ev_exited = sd_asprintf("%sStateExited", st->ops->events);
+    st->ev_entered = sd_xstrcat3(st->ops->events, "StateEntered", NULL);
+    st->ev_exited = sd_xstrcat3(st->ops->events, "StateExited", NULL);
     if (compile_common(st, err) != 0)
       return -1;
     if (st->ops->compile && st->ops->compile(st, cc, err) != 0) {

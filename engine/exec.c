@@ -261,7 +261,10 @@ int64_t sd_frame_event(struct sd_frame *f, const char *type, const char *details
  * {"name": ..., "<field>": "<JSON text>", "<field>Details": {"truncated": false}},
  * built as text in one pass. `text` is the value's JSON. */
 static char *io_details_text(const char *name, const char *field, const char *text, size_t len) {
-  struct sd_buf b = { 0 };
+  /* One allocation in the common case: the text, its escapes, the rest. */
+  struct sd_buf b = { .cap = len + len / 4 + 128 };
+  b.data = sd_xmalloc(b.cap);
+  b.data[0] = '\0';
   sd_buf_putc(&b, '{');
   if (name != NULL) {
     sd_buf_puts(&b, "\"name\":");

@@ -44,18 +44,23 @@ static const unsigned char needs_escape[256] = {
   ['\\'] = 1,
 };
 
+/* Grows b so that `extra` more bytes (and the NUL) fit. */
+static void reserve(struct sd_buf *b, size_t extra) {
+  size_t need = b->len + extra + 1;
+  if (need <= b->cap)
+    return;
+  size_t cap = b->cap ? b->cap : 64;
+  while (cap < need)
+    cap *= 2;
+  b->data = sd_xrealloc(b->data, cap);
+  b->cap = cap;
+}
+
 static void put_escaped(struct sd_buf *b, const char *s, size_t n, int level) {
-  /* Worst case: every byte a control character, "\u00XX" (6 bytes) at
-   * level 1, "\\u00XX" (7) at level 2. Reserving it up front leaves a
-   * tight loop with no calls. */
-  size_t need = b->len + n * 7 + 1;
-  if (need > b->cap) {
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < need)
-      cap *= 2;
-    b->data = sd_xrealloc(b->data, cap);
-    b->cap = cap;
-  }
+  /* Room for the plain bytes up front; an escape (rare) makes room for its
+   * own worst case, 8 bytes, so the loop stays call-free. */
+  reserve(b, n + 8);
+  size_t room = b->cap - 1;
   static const char hex[] = "0123456789ABCDEF";
   char *o = b->data + b->len;
   for (size_t i = 0; i < n; i++) {
@@ -63,6 +68,13 @@ static void put_escaped(struct sd_buf *b, const char *s, size_t n, int level) {
     if (!needs_escape[c]) {
       *o++ = (char)c;
       continue;
+    }
+    size_t used = (size_t)(o - b->data);
+    if (used + 8 + (n - i) > room) {
+      b->len = used;
+      reserve(b, 8 + (n - i) + 8);
+      room = b->cap - 1;
+      o = b->data + used;
     }
     /* The level-1 escape, then (level 2) that escape escaped again:
      * each '\\' and '"' of it gets a '\\' in front. */

@@ -12,7 +12,9 @@
  * the harness aborts on a broken header contract:
  *   - a compile or evaluation returning NULL sets err->name;
  *   - a Reference Path also compiles as a JSONPath and is definite;
- *   - evaluation never modifies its (borrowed) input document. */
+ *   - evaluation never modifies its (borrowed) input document.
+ * SD_FUZZ_VERBOSE=1 prints what each compile and evaluation gave, to check
+ * what a corpus reaches. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +48,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static json_t *ctx; /* owned for the process' life */
+static bool verbose;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
   (void)argc;
@@ -53,6 +56,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   ctx = json_loads(ctx_text, 0, NULL);
   if (ctx == NULL)
     abort();
+  const char *v = getenv("SD_FUZZ_VERBOSE");
+  verbose = v != NULL && strcmp(v, "1") == 0;
   return 0;
 }
 
@@ -62,10 +67,22 @@ static void contract_fail(const char *what, const char *expr, const struct sd_er
   abort();
 }
 
+static void say(const char *step, const char *expr, json_t *v, const struct sd_err *err) {
+  char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+  fprintf(stderr, "fuzz_expr: %s '%s': %s%s%s\n", step, expr, s ? s : err->name ? err->name : "?",
+          s ? "" : ": ", s ? "" : err->cause ? err->cause : "");
+  free(s);
+}
+
 /* A result (stolen) must be non-NULL or come with an error name. */
-static void check_result(json_t *v, struct sd_err *err, const char *what, const char *expr) {
-  if (v == NULL && err->name == NULL)
+static void check_result(json_t *v, struct sd_err *err, const char *step, const char *expr) {
+  if (v == NULL && err->name == NULL) {
+    char what[96];
+    snprintf(what, sizeof what, "%s returned NULL without an error", step);
     contract_fail(what, expr, err);
+  }
+  if (verbose)
+    say(step, expr, v, err);
   json_decref(v);
   sd_err_clear(err);
 }
@@ -75,6 +92,8 @@ static void try_path(const char *expr, json_t *doc, const struct sd_eval_env *en
   struct sd_path *p = sd_path_compile(expr, 0, &err);
   if (p == NULL && err.name == NULL)
     contract_fail("sd_path_compile returned NULL without an error", expr, &err);
+  if (p == NULL && verbose)
+    say("sd_path_compile", expr, NULL, &err);
   sd_err_clear(&err);
 
   struct sd_path *ref = sd_path_compile(expr, SD_PATH_REF, &err);
@@ -88,14 +107,14 @@ static void try_path(const char *expr, json_t *doc, const struct sd_eval_env *en
     (void)sd_path_text(p);
     (void)sd_path_is_root(p);
     (void)sd_path_is_context(p);
-    check_result(sd_path_get(p, doc, env, &err), &err, "sd_path_get failed without an error", expr);
-    check_result(sd_path_put(p, doc, json_integer(7), &err), &err, "sd_path_put failed without an error",
+    check_result(sd_path_get(p, doc, env, &err), &err, "sd_path_get", expr);
+    check_result(sd_path_put(p, doc, json_integer(7), &err), &err, "sd_path_put",
                  expr);
   }
   if (ref != NULL) {
-    check_result(sd_path_get(ref, doc, env, &err), &err, "sd_path_get (ref) failed without an error", expr);
+    check_result(sd_path_get(ref, doc, env, &err), &err, "sd_path_get (ref)", expr);
     check_result(sd_path_put(ref, doc, json_pack("{s:[i]}", "r", 1), &err), &err,
-                 "sd_path_put (ref) failed without an error", expr);
+                 "sd_path_put (ref)", expr);
   }
   sd_path_free(p);
   sd_path_free(ref);
@@ -108,11 +127,13 @@ static void try_intrinsic(const char *expr, json_t *doc, const struct sd_eval_en
   if (f == NULL) {
     if (err.name == NULL)
       contract_fail("sd_intrinsic_compile returned NULL without an error", expr, &err);
+    if (verbose)
+      say("sd_intrinsic_compile", expr, NULL, &err);
     sd_err_clear(&err);
     return;
   }
   (void)sd_intrinsic_text(f);
-  check_result(sd_intrinsic_eval(f, doc, env, &err), &err, "sd_intrinsic_eval failed without an error", expr);
+  check_result(sd_intrinsic_eval(f, doc, env, &err), &err, "sd_intrinsic_eval", expr);
   sd_intrinsic_free(f);
 }
 
@@ -123,10 +144,12 @@ static void try_tmpl(json_t *t, const char *expr, json_t *doc, const struct sd_e
   if (tp == NULL) {
     if (err.name == NULL)
       contract_fail("sd_tmpl_compile returned NULL without an error", expr, &err);
+    if (verbose)
+      say("sd_tmpl_compile", expr, NULL, &err);
     sd_err_clear(&err);
     return;
   }
-  check_result(sd_tmpl_eval(tp, doc, env, &err), &err, "sd_tmpl_eval failed without an error", expr);
+  check_result(sd_tmpl_eval(tp, doc, env, &err), &err, "sd_tmpl_eval", expr);
   sd_tmpl_free(tp);
 }
 
