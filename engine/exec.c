@@ -236,7 +236,8 @@ static int64_t exec_event_text(struct sd_exec *ex, struct sd_frame *f, const cha
 }
 
 /* Same, with details as a JSON object (stolen; may be NULL). */
-static int64_t exec_event(struct sd_exec *ex, struct sd_frame *f, const char *type, const char *key, json_t *details) {
+static int64_t exec_event(struct sd_exec *ex, struct sd_frame *f, const char *type, const char *key,
+                          json_t *details) {
   char *text = details ? sd_jsonw_dumps(details, NULL) : NULL;
   int64_t id = exec_event_text(ex, f, type, key, text);
   free(text);

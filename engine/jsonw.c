@@ -260,7 +260,10 @@ void sd_jsonw_string(struct sd_buf *b, const char *s, size_t n) {
 }
 
 char *sd_jsonw_dumps(json_t *v, size_t *len) {
-  struct sd_buf b = { 0 };
+  /* Most state data is a few hundred bytes: one allocation, no regrowth. */
+  struct sd_buf b = { .cap = 512 };
+  b.data = sd_xmalloc(b.cap);
+  b.data[0] = '\0';
   put_value(&b, v, 1);
   if (len)
     *len = b.len;

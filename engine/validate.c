@@ -282,8 +282,8 @@ json_t *sd_validate_text(const char *text, size_t len, const struct sd_validate_
     sd_err_clear(&err);
     return r;
   }
-  json_t *result =
-      json_is_object(def) ? validate(def, dups ? text : NULL, len, opts) : fail1(SD_VD_SCHEMA, NULL, not_object);
+  json_t *result = json_is_object(def) ? validate(def, dups ? text : NULL, len, opts)
+                                       : fail1(SD_VD_SCHEMA, NULL, not_object);
   json_decref(def);
   return result;
 }

@@ -24,7 +24,10 @@
  * sd_validate accepts must compile (otherwise `stepd run` would refuse a
  * definition `stepd validate` calls valid). SD_FUZZ_VERBOSE=1 prints one
  * line per input (validity, compile error, execution status), to check
- * what a corpus reaches. */
+ * what a corpus reaches. SD_FUZZ_STORE=1 gives each execution an in-memory
+ * SQLite store, so history goes through the writer's worker thread and
+ * tasks start only after their events are committed (write ahead, then
+ * act): slower and less deterministic, hence not the default. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,6 +42,7 @@
 #include "engine/connector.h"
 #include "engine/err.h"
 #include "engine/exec.h"
+#include "engine/store.h"
 #include "engine/validate.h"
 #include "states/states.h"
 
@@ -54,6 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool strict;
 static bool verbose;
+static bool with_store;
 
 /* Reports a broken contract and aborts, so libFuzzer saves the input. */
 static void contract_fail(const char *what, const struct sd_err *err) {
@@ -69,6 +74,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   strict = s != NULL && strcmp(s, "1") == 0;
   s = getenv("SD_FUZZ_VERBOSE");
   verbose = s != NULL && strcmp(s, "1") == 0;
+  s = getenv("SD_FUZZ_STORE");
+  with_store = s != NULL && strcmp(s, "1") == 0;
   return 0;
 }
 
@@ -133,12 +140,17 @@ static void run_once(struct sd_machine *m, json_t *input) {
   uv_loop_t loop;
   if (uv_loop_init(&loop) != 0)
     abort();
+  struct sd_err err = { 0 };
+  struct sd_store *store = NULL;
+  if (with_store && (store = sd_store_open(NULL, &err)) == NULL)
+    contract_fail("cannot open an in-memory store", &err);
   struct sd_connector echo = { .ops = &echo_ops };
   struct sd_engine_opts eo = {
     .loop = &loop,
     .ops = sd_states_all,
     .connectors = &echo,
     .nconnectors = 1,
+    .store = store,
     .wait_scale = 0,
     .limits = true,
   };
@@ -151,7 +163,6 @@ static void run_once(struct sd_machine *m, json_t *input) {
   uv_timer_start(&r.watchdog, on_watchdog, WATCHDOG_MS, 0);
   uv_unref((uv_handle_t *)&r.watchdog);
 
-  struct sd_err err = { 0 };
   struct sd_exec_opts xo = {
     .machine = m,
     .machine_name = "Fuzz",
@@ -186,6 +197,8 @@ static void run_once(struct sd_machine *m, json_t *input) {
   uv_run(&loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&loop) != 0)
     contract_fail("the loop still had handles open after sd_engine_free", NULL);
+  if (store != NULL)
+    sd_store_close(store);
 }
 
 /* The execution input after the NUL: {} unless it parses and is small. */
