@@ -183,8 +183,9 @@ static void run_once(struct sd_machine *m, json_t *input) {
       contract_fail("the execution never closed (nothing left to wait for)", sd_exec_error(r.ex));
     }
     if (verbose)
-      fprintf(stderr, "fuzz_definition: execution %s %s\n", sd_exec_status_name(sd_exec_status(r.ex)),
-              sd_exec_error(r.ex)->name ? sd_exec_error(r.ex)->name : "");
+      fprintf(stderr, "fuzz_definition: execution %s %s: %s\n", sd_exec_status_name(sd_exec_status(r.ex)),
+              sd_exec_error(r.ex)->name ? sd_exec_error(r.ex)->name : "",
+              sd_exec_error(r.ex)->cause ? sd_exec_error(r.ex)->cause : "");
     if (sd_exec_status(r.ex) == SD_EXEC_SUCCEEDED ? sd_exec_output(r.ex) == NULL
                                                   : sd_exec_error(r.ex)->name == NULL)
       contract_fail("a closed execution has neither output nor error", sd_exec_error(r.ex));

@@ -33,12 +33,16 @@
 /* What `$$` paths read: the fields AWS's context object has for a Map
  * iteration inside a Task state. */
 static const char ctx_text[] =
-    "{\"Execution\": {\"Id\": \"arn:aws:states:us-east-1:123456789012:execution:sm:e\", \"Input\": {\"k\": [1, "
-    "2]}, \"Name\": \"e\", \"RoleArn\": \"arn:aws:iam::123456789012:role/r\", \"StartTime\": "
-    "\"2024-01-02T03:04:05.678Z\", \"RedriveCount\": 0}, \"State\": {\"EnteredTime\": "
-    "\"2024-01-02T03:04:05.678Z\", \"Name\": \"S\", \"RetryCount\": 0}, \"StateMachine\": {\"Id\": "
-    "\"arn:aws:states:us-east-1:123456789012:stateMachine:sm\", \"Name\": \"sm\"}, \"Task\": {\"Token\": "
-    "\"tok\"}, \"Map\": {\"Item\": {\"Index\": 0, \"Value\": \"A\"}}}";
+    "{\"Execution\": {\"Id\": \"arn:aws:states:us-east-1:123456789012:execution:sm:e\", "
+    "\"Input\": {\"k\": [1, 2]}, \"Name\": \"e\", "
+    "\"RoleArn\": \"arn:aws:iam::123456789012:role/r\", "
+    "\"StartTime\": \"2024-01-02T03:04:05.678Z\", \"RedriveCount\": 0}, "
+    "\"State\": {\"EnteredTime\": \"2024-01-02T03:04:05.678Z\", \"Name\": \"S\", "
+    "\"RetryCount\": 0}, "
+    "\"StateMachine\": {\"Id\": \"arn:aws:states:us-east-1:123456789012:stateMachine:sm\", "
+    "\"Name\": \"sm\"}, "
+    "\"Task\": {\"Token\": \"tok\"}, "
+    "\"Map\": {\"Item\": {\"Index\": 0, \"Value\": \"A\"}}}";
 
 /* The document when the input carries none (or one that does not parse). */
 static const char doc_text[] = "{\"a\": 1, \"b\": [1, 2.5, {\"c\": \"x\"}], \"s\": \"str\", \"n\": null, "
@@ -68,9 +72,13 @@ static void contract_fail(const char *what, const char *expr, const struct sd_er
 }
 
 static void say(const char *step, const char *expr, json_t *v, const struct sd_err *err) {
-  char *s = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-  fprintf(stderr, "fuzz_expr: %s '%s': %s%s%s\n", step, expr, s ? s : err->name ? err->name : "?",
-          s ? "" : ": ", s ? "" : err->cause ? err->cause : "");
+  if (v == NULL) {
+    fprintf(stderr, "fuzz_expr: %s '%s': %s: %s\n", step, expr, err->name ? err->name : "?",
+            err->cause ? err->cause : "");
+    return;
+  }
+  char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+  fprintf(stderr, "fuzz_expr: %s '%s': %s\n", step, expr, s);
   free(s);
 }
 
@@ -108,13 +116,11 @@ static void try_path(const char *expr, json_t *doc, const struct sd_eval_env *en
     (void)sd_path_is_root(p);
     (void)sd_path_is_context(p);
     check_result(sd_path_get(p, doc, env, &err), &err, "sd_path_get", expr);
-    check_result(sd_path_put(p, doc, json_integer(7), &err), &err, "sd_path_put",
-                 expr);
+    check_result(sd_path_put(p, doc, json_integer(7), &err), &err, "sd_path_put", expr);
   }
   if (ref != NULL) {
     check_result(sd_path_get(ref, doc, env, &err), &err, "sd_path_get (ref)", expr);
-    check_result(sd_path_put(ref, doc, json_pack("{s:[i]}", "r", 1), &err), &err,
-                 "sd_path_put (ref)", expr);
+    check_result(sd_path_put(ref, doc, json_pack("{s:[i]}", "r", 1), &err), &err, "sd_path_put (ref)", expr);
   }
   sd_path_free(p);
   sd_path_free(ref);
@@ -164,7 +170,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (doc == NULL)
     doc = json_loads(doc_text, 0, NULL);
   json_t *before = json_deep_copy(doc); /* new; the oracle for "borrowed" */
-  uint64_t rng = 0x9E3779B97F4A7C15ull;  /* fixed: a crash must reproduce */
+  uint64_t rng = 0x9E3779B97F4A7C15ull; /* fixed: a crash must reproduce */
   struct sd_eval_env env = { .ctx = ctx, .limits = true, .rng = &rng };
 
   try_path(expr, doc, &env);
