@@ -19,11 +19,12 @@
 #include "engine/writer.h"
 
 /* Transitions per loop turn before the loop gets to poll. */
-#define TURN_BUDGET 4096
+#define TURN_BUDGET 256
 /* AWS: "Maximum execution history size: 25,000 events". */
 #define HISTORY_LIMIT 25000
 
 static void frame_run(struct sd_frame *f, int *budget);
+static void io_cache_clear(struct sd_frame *f);
 static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err, int *budget);
 static void frame_finish(struct sd_frame *f, json_t *output, struct sd_err *err);
 static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *output, struct sd_err *err);
@@ -146,6 +147,7 @@ void sd_frame_unref(struct sd_frame *f) {
   if (--f->refs > 0)
     return;
   frame_clear_state(f);
+  io_cache_clear(f);
   json_decref(f->input);
   json_decref(f->output);
   json_decref(f->item);
@@ -295,10 +297,28 @@ static int64_t frame_io_event(struct sd_frame *f, const char *type, const char *
 
 /* ---- stepping ---- */
 
+/* Forgets the text of the last state output (see frame_exited_checked). */
+static void io_cache_clear(struct sd_frame *f) {
+  free(f->io_text);
+  f->io_text = NULL;
+  json_decref(f->io_of);
+  f->io_of = NULL;
+}
+
 static void frame_enter_event(struct sd_frame *f) {
   const char *type = f->st->ev_entered;
   size_t len;
-  char *text = sd_jsonw_dumps(f->input, &len);
+  char *text;
+  /* A state's input is, nearly always, the value the previous state just
+   * exited with, whose text is already written: reuse it. */
+  if (f->io_of == f->input && f->io_text != NULL) {
+    text = f->io_text;
+    len = f->io_len;
+    f->io_text = NULL;
+  } else {
+    text = sd_jsonw_dumps(f->input, &len);
+  }
+  io_cache_clear(f);
   f->entered_ms = sd_engine_now(f->exec->eng);
   f->entered_id = frame_io_event(f, type, "stateEnteredEventDetails", f->st->name, "input", text, len);
   free(text);
@@ -369,7 +389,11 @@ static int frame_exited_checked(struct sd_frame *f, json_t *output, struct sd_er
   } else if (f->st->ops->has_exited) {
     frame_io_event(f, f->st->ev_exited, "stateExitedEventDetails", f->st->name, "output", text, len);
   }
-  free(text);
+  /* Kept for the next state's Entered event, which shows the same value. */
+  io_cache_clear(f);
+  f->io_text = text;
+  f->io_len = len;
+  f->io_of = json_incref(output);
   return rc;
 }
 

@@ -121,11 +121,14 @@ struct sd_frame {
   struct sd_timer *timers;          /* armed timers; owned by the engine */
   char *task_token;                 /* $$.Task.Token of the current state; owned or NULL */
   json_t *ctx;                      /* context object cache for the current state; owned or NULL */
-  struct sd_eval_env env;           /* what sd_frame_env returns */
-  uint32_t epoch;                   /* bumped on each entry and retry: stale wakes are dropped */
-  int refs;                         /* owner + run-queue records */
-  bool started;                     /* ran its first step (Map iterations log MapIterationStarted then) */
-  bool cont;                        /* moved to a new state: frame_run goes on with it */
+  char *io_text;                    /* JSON text of io_of, the last output written; owned or NULL */
+  size_t io_len;
+  json_t *io_of;          /* holds a reference, so the pointer cannot be reused meanwhile */
+  struct sd_eval_env env; /* what sd_frame_env returns */
+  uint32_t epoch;         /* bumped on each entry and retry: stale wakes are dropped */
+  int refs;               /* owner + run-queue records */
+  bool started;           /* ran its first step (Map iterations log MapIterationStarted then) */
+  bool cont;              /* moved to a new state: frame_run goes on with it */
   bool done;
   bool map_iteration;                 /* a Map iteration: MapIteration* events */
   const struct sd_state *owner_state; /* the parent's Map / Parallel state */

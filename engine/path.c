@@ -31,6 +31,7 @@ struct filter;
 
 struct step {
   enum step_kind kind;
+  bool packed;  /* one name: names, lens and the text share one allocation */
   char **names; /* ST_NAME (one), ST_NAMES; owned */
   size_t *lens; /* byte lengths of names; owned */
   size_t nnames;
@@ -87,10 +88,14 @@ static void filter_free(struct filter *f) {
 }
 
 static void step_clear(struct step *st) {
-  for (size_t i = 0; i < st->nnames; i++)
-    free(st->names[i]);
-  free(st->names);
-  free(st->lens);
+  if (st->packed) {
+    free(st->names); /* the whole block */
+  } else {
+    for (size_t i = 0; i < st->nnames; i++)
+      free(st->names[i]);
+    free(st->names);
+    free(st->lens);
+  }
   free(st->idx);
   filter_free(st->filter);
 }
@@ -170,6 +175,31 @@ static struct step *add_step(struct parser *ps, enum step_kind kind, size_t at) 
 }
 
 static void step_add_name(struct step *st, const char *s, size_t n) {
+  if (st->nnames == 0) {
+    /* The common case, one name ("$.a.b" has two steps of one name each):
+     * one allocation instead of three. */
+    char *blk = sd_xmalloc(sizeof(char *) + sizeof(size_t) + n + 1);
+    st->names = (char **)(void *)blk;
+    st->lens = (size_t *)(void *)(blk + sizeof(char *));
+    st->names[0] = blk + sizeof(char *) + sizeof(size_t);
+    memcpy(st->names[0], s, n);
+    st->names[0][n] = '\0';
+    st->lens[0] = n;
+    st->nnames = 1;
+    st->packed = true;
+    return;
+  }
+  if (st->packed) {
+    /* A second name (a union): move to separate arrays. */
+    char **names = sd_xmalloc(sizeof *names);
+    size_t *lens = sd_xmalloc(sizeof *lens);
+    names[0] = sd_xstrndup(st->names[0], st->lens[0]);
+    lens[0] = st->lens[0];
+    free(st->names);
+    st->names = names;
+    st->lens = lens;
+    st->packed = false;
+  }
   st->names = sd_xrealloc(st->names, (st->nnames + 1) * sizeof *st->names);
   st->lens = sd_xrealloc(st->lens, (st->nnames + 1) * sizeof *st->lens);
   st->names[st->nnames] = sd_xstrndup(s, n);
