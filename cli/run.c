@@ -331,6 +331,9 @@ int sd_cli_run(int argc, char **argv) {
     goto out;
   }
 
+  /* One history write is in flight at a time: libuv's default pool of
+   * four threads would only cost start-up time. A user's setting wins. */
+  setenv("UV_THREADPOOL_SIZE", "1", 0);
   uv_loop_t loop;
   uv_loop_init(&loop);
   struct sd_engine_opts eo = {
