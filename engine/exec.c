@@ -492,11 +492,10 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
   switch (step) {
     case SD_STEP_WAIT:
       return;
-    case SD_STEP_NEXT: {
-      json_t *out = f->output;
+    case SD_STEP_NEXT:
+    case SD_STEP_SUCCEED: {
+      json_t *out = f->output ? f->output : json_object();
       f->output = NULL;
-      if (out == NULL)
-        out = json_object();
       struct sd_err lim = { 0 };
       if (frame_exited_checked(f, out, &lim) != 0) {
         json_decref(out);
@@ -505,26 +504,10 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
         return;
       }
       int next = f->next >= 0 ? f->next : f->st->next;
-      if (next < 0) {
+      if (step == SD_STEP_SUCCEED || next < 0)
         frame_finish(f, out, NULL);
-        return;
-      }
-      frame_transition(f, out, next, budget);
-      return;
-    }
-    case SD_STEP_SUCCEED: {
-      json_t *out = f->output;
-      f->output = NULL;
-      if (out == NULL)
-        out = json_object();
-      struct sd_err lim = { 0 };
-      if (frame_exited_checked(f, out, &lim) != 0) {
-        json_decref(out);
-        frame_act(f, SD_STEP_FAIL, &lim, budget);
-        sd_err_clear(&lim);
-        return;
-      }
-      frame_finish(f, out, NULL);
+      else
+        frame_transition(f, out, next, budget);
       return;
     }
     case SD_STEP_FAIL:
