@@ -187,6 +187,17 @@ static void transitions(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t i
 }
 
 /* InputPath, OutputPath, ResultPath, Parameters, ResultSelector, Assign. */
+/* ResultPath writes into the state's input: a Reference Path on it, never
+ * on the read-only context object ("$$..."), which would only fail at run
+ * time (found by fuzzing). */
+static void result_path(struct sd_vd_ctx *c, json_t *v) {
+  if (json_is_string(v) && strncmp(json_string_value(v), "$$", 2) == 0) {
+    sd_vd_err_at(c, "ResultPath", "Value must be a valid ReferencePath.");
+    return;
+  }
+  sd_vd_path(c, "ResultPath", v, SD_VD_PATH_NULL | SD_VD_PATH_REF);
+}
+
 static void io_fields(struct sd_vd_ctx *c, json_t *st, enum sd_vd_ql ql) {
   json_t *v;
   if ((v = json_object_get(st, "Assign")) != NULL && sd_vd_object(c, "Assign", v) && ql == SD_VD_JSONPATH)
@@ -198,7 +209,7 @@ static void io_fields(struct sd_vd_ctx *c, json_t *st, enum sd_vd_ql ql) {
   if ((v = json_object_get(st, "OutputPath")) != NULL)
     sd_vd_path(c, "OutputPath", v, SD_VD_PATH_NULL | SD_VD_PATH_VARS);
   if ((v = json_object_get(st, "ResultPath")) != NULL)
-    sd_vd_path(c, "ResultPath", v, SD_VD_PATH_NULL | SD_VD_PATH_REF);
+    result_path(c, v);
   if ((v = json_object_get(st, "Parameters")) != NULL)
     sd_vd_template(c, "Parameters", v);
   if ((v = json_object_get(st, "ResultSelector")) != NULL)
@@ -277,7 +288,7 @@ static void catcher(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index
   else if (sd_vd_string(c, "Next", v))
     sd_vd_scope_edge(c, scope, index, json_string_value(v), "Next");
   if ((v = json_object_get(k, "ResultPath")) != NULL && ql == SD_VD_JSONPATH)
-    sd_vd_path(c, "ResultPath", v, SD_VD_PATH_NULL | SD_VD_PATH_REF);
+    result_path(c, v);
   if ((v = json_object_get(k, "Assign")) != NULL && sd_vd_object(c, "Assign", v) && ql == SD_VD_JSONPATH)
     sd_vd_template(c, "Assign", v);
   if (all && !last)
