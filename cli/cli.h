@@ -18,6 +18,7 @@
 int sd_cli_run(int argc, char **argv);
 int sd_cli_validate(int argc, char **argv);
 int sd_cli_eval(int argc, char **argv);
+int sd_cli_serve(int argc, char **argv);
 
 /* Shared helpers (cli/common.c). */
 /* Reads a whole file (or "-" for stdin); NULL with a message on stderr. */

@@ -12,6 +12,7 @@ static const char usage[] = "usage: stepd <command> [options]\n"
                             "\n"
                             "commands:\n"
                             "  run DEFINITION        run one execution and print its output\n"
+                            "  serve                 serve the Step Functions API over HTTP\n"
                             "  validate DEFINITION   check a definition, print diagnostics\n"
                             "  eval                  evaluate a JSONPath or intrinsic function\n"
                             "\n"
@@ -25,6 +26,7 @@ struct cmd {
 static const struct cmd cmds[] = {
   { "eval", sd_cli_eval },
   { "run", sd_cli_run },
+  { "serve", sd_cli_serve },
   { "validate", sd_cli_validate },
 };
 

@@ -1,0 +1,197 @@
+/* `stepd serve`: the Step Functions API over HTTP on one libuv loop, with
+ * the same engine `stepd run` uses. Owns the process side: arguments, the
+ * log sink, signals and the order of shutdown. Not for: HTTP or API
+ * semantics (server/). */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <uv.h>
+
+#include "engine/err.h"
+#include "engine/exec.h"
+#include "engine/log.h"
+#include "engine/store.h"
+#include "server/api.h"
+#include "server/http.h"
+#include "server/registry.h"
+#include "states/states.h"
+
+static const char serve_usage[] =
+    "usage: stepd serve [options]\n"
+    "\n"
+    "Serves the AWS Step Functions API (AWS JSON 1.0) over HTTP, for the aws CLI\n"
+    "and SDKs with --endpoint-url.\n"
+    "\n"
+    "  --listen ADDR:PORT   address to listen on (default 127.0.0.1:8083; port 0 picks one)\n"
+    "  --db PATH            SQLite file for executions and history (default ./stepd.db;\n"
+    "                       :memory: keeps nothing)\n"
+    "  --region R           region in ARNs (default us-east-1)\n"
+    "  --account ID         account in ARNs (default 123456789012)\n"
+    "  --log-level LEVEL    error|warn|info|debug (default info: one line per request)\n";
+
+struct serve_opts {
+  const char *listen;
+  const char *db;
+  const char *region;
+  const char *account;
+  enum sd_log_level log_level;
+};
+
+struct server {
+  uv_loop_t loop;
+  uv_signal_t sigint, sigterm;
+  struct sd_engine *eng;
+  struct sd_http *http;
+  struct sd_api api;
+  bool stopping;
+};
+
+static void log_sink(enum sd_log_level level, const char *msg, void *data) {
+  static const char *const names[] = { "error", "warn", "info", "debug" };
+  char ts[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  fprintf(stderr, "%s stepd: %s: %s\n", ts, names[level], msg);
+}
+
+static int parse_args(int argc, char **argv, struct serve_opts *o) {
+  static const char *const levels[] = { "error", "warn", "info", "debug" };
+  o->listen = "127.0.0.1:8083";
+  o->db = "./stepd.db";
+  o->region = "us-east-1";
+  o->account = "123456789012";
+  o->log_level = SD_LOG_INFO;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      fputs(serve_usage, stdout);
+      exit(SD_EXIT_OK);
+    }
+    if (i + 1 >= argc || a[0] != '-') {
+      sd_cli_errorf("serve: unexpected argument '%s'", a);
+      return -1;
+    }
+    const char *v = argv[++i];
+    if (strcmp(a, "--listen") == 0) {
+      o->listen = v;
+    } else if (strcmp(a, "--db") == 0) {
+      o->db = v;
+    } else if (strcmp(a, "--region") == 0) {
+      o->region = v;
+    } else if (strcmp(a, "--account") == 0) {
+      o->account = v;
+    } else if (strcmp(a, "--log-level") == 0) {
+      int k = 0;
+      while (k < 4 && strcmp(v, levels[k]) != 0)
+        k++;
+      if (k == 4) {
+        sd_cli_errorf("serve: --log-level must be error, warn, info or debug, not '%s'", v);
+        return -1;
+      }
+      o->log_level = (enum sd_log_level)k;
+    } else {
+      sd_cli_errorf("serve: unknown option '%s'", a);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static void on_http_closed(void *data) {
+  struct server *s = data;
+  s->http = NULL;
+  /* Executions are freed after the engine, as `stepd run` does: the engine
+   * drops its run queue and timers first (sd_registry_free). */
+  sd_engine_free(s->eng);
+  s->eng = NULL;
+}
+
+/* Requests waiting for a commit hold barriers on the writer; close the
+ * HTTP side only once none is left, so that no answer goes to a freed
+ * request. */
+static void on_flushed(void *data, int status) {
+  struct server *s = data;
+  if (sd_http_pending(s->http) > 0) {
+    sd_engine_flush(s->eng, on_flushed, s);
+    return;
+  }
+  sd_http_close(s->http, on_http_closed, s);
+}
+
+static void on_signal(uv_signal_t *h, int signum) {
+  struct server *s = h->data;
+  if (s->stopping)
+    return;
+  s->stopping = true;
+  sd_log(SD_LOG_INFO, "%s: shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
+  uv_close((uv_handle_t *)&s->sigint, NULL);
+  uv_close((uv_handle_t *)&s->sigterm, NULL);
+  sd_engine_flush(s->eng, on_flushed, s);
+}
+
+int sd_cli_serve(int argc, char **argv) {
+  struct serve_opts o = { 0 };
+  if (parse_args(argc, argv, &o) != 0) {
+    fputs(serve_usage, stderr);
+    return SD_EXIT_USAGE;
+  }
+  sd_log_set_sink(log_sink, NULL);
+  sd_log_set_level(o.log_level);
+  struct sd_err err = { 0 };
+  struct sd_store *store = sd_store_open(o.db, &err);
+  if (store == NULL) {
+    sd_cli_errorf("cannot open the database %s: %s", o.db, err.cause ? err.cause : err.name);
+    sd_err_clear(&err);
+    return SD_EXIT_USAGE;
+  }
+  /* One history write is in flight at a time (writer.h). */
+  setenv("UV_THREADPOOL_SIZE", "1", 0);
+  static struct server s; /* reachable from signal handles' data */
+  memset(&s, 0, sizeof s);
+  uv_loop_init(&s.loop);
+  struct sd_engine_opts eo = {
+    .loop = &s.loop,
+    .ops = sd_states_all,
+    .store = store,
+    .wait_scale = 1,
+    .limits = true,
+    .region = o.region,
+    .account = o.account,
+  };
+  s.eng = sd_engine_new(&eo);
+  struct sd_registry *reg = sd_registry_new();
+  s.api =
+      (struct sd_api){ .eng = s.eng, .store = store, .reg = reg, .region = o.region, .account = o.account };
+  s.http = sd_http_new(&s.loop, o.listen, sd_api_handle, &s.api, &err);
+  int status = SD_EXIT_OK;
+  if (s.http == NULL) {
+    sd_cli_errorf("%s", err.cause ? err.cause : "cannot listen");
+    sd_err_clear(&err);
+    sd_engine_free(s.eng);
+    status = SD_EXIT_USAGE;
+  } else {
+    uv_signal_init(&s.loop, &s.sigint);
+    uv_signal_init(&s.loop, &s.sigterm);
+    s.sigint.data = s.sigterm.data = &s;
+    uv_signal_start(&s.sigint, on_signal, SIGINT);
+    uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+    const char *colon = strrchr(o.listen, ':');
+    fprintf(stderr, "stepd: listening on %.*s:%d (db %s, region %s, account %s)\n", (int)(colon - o.listen),
+            o.listen, sd_http_port(s.http), o.db, o.region, o.account);
+    fflush(stderr);
+  }
+  uv_run(&s.loop, UV_RUN_DEFAULT);
+  sd_registry_free(reg);
+  if (uv_loop_close(&s.loop) != 0) {
+    /* Executions left running at shutdown may still hold handles (tasks). */
+    sd_log(SD_LOG_WARN, "the loop still had handles open at exit");
+  }
+  sd_store_close(store);
+  return status;
+}

@@ -1,0 +1,214 @@
+/* The dispatcher of the AWS JSON 1.0 protocol and the helpers every action
+ * shares: reading members, checking ARNs and names, shaping errors. The
+ * actions themselves live in api_machines.c and api_executions.c. */
+#include "server/api.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/alloc.h"
+#include "engine/err.h"
+#include "engine/log.h"
+#include "server/http.h"
+
+#define TARGET_PREFIX "AWSStepFunctions."
+#define CONTENT_TYPE  "application/x-amz-json-1.0"
+
+struct action {
+  const char *name;
+  void (*fn)(struct sd_api_call *c);
+};
+
+/* Sorted by name: bsearch finds the X-Amz-Target's action. */
+static const struct action actions[] = {
+  { "CreateStateMachine", sd_api_create_state_machine },
+  { "DeleteStateMachine", sd_api_delete_state_machine },
+  { "DescribeExecution", sd_api_describe_execution },
+  { "DescribeStateMachine", sd_api_describe_state_machine },
+  { "GetExecutionHistory", sd_api_get_execution_history },
+  { "ListExecutions", sd_api_list_executions },
+  { "ListStateMachines", sd_api_list_state_machines },
+  { "StartExecution", sd_api_start_execution },
+  { "StopExecution", sd_api_stop_execution },
+};
+
+static int action_cmp(const void *key, const void *elem) {
+  return strcmp(key, ((const struct action *)elem)->name);
+}
+
+static void call_free(struct sd_api_call *c) {
+  json_decref(c->in);
+  free(c);
+}
+
+static void reply_json(struct sd_api_call *c, int status, json_t *out) {
+  /* 15 digits print epoch seconds as 1700000000.123, not 1700000000.1229999. */
+  char *text = json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(15));
+  json_decref(out);
+  sd_http_reply(c->req, status, CONTENT_TYPE, text, strlen(text));
+  call_free(c);
+}
+
+void sd_api_reply(struct sd_api_call *c, json_t *out) {
+  reply_json(c, 200, out);
+}
+
+int sd_api_error(struct sd_api_call *c, const char *type, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *msg = sd_vasprintf(fmt, ap);
+  va_end(ap);
+  sd_log(SD_LOG_DEBUG, "%s: %s: %s", c->action ? c->action : "-", type, msg);
+  json_t *out = json_pack("{s:s, s:s}", "__type", type, "message", msg);
+  free(msg);
+  /* AWS answers every modelled Step Functions error with 400; only its own
+   * failures are 500. */
+  reply_json(c, strcmp(type, "InternalFailure") == 0 ? 500 : 400, out);
+  return -1;
+}
+
+void sd_api_handle(struct sd_http_req *req, void *data) {
+  struct sd_api_call *c = sd_xcalloc(1, sizeof *c);
+  c->api = data;
+  c->req = req;
+  if (strcmp(sd_http_req_method(req), "POST") != 0) {
+    sd_api_error(c, "UnknownOperationException", "only POST is supported");
+    return;
+  }
+  const char *target = sd_http_req_header(req, "X-Amz-Target");
+  if (target == NULL || strncmp(target, TARGET_PREFIX, strlen(TARGET_PREFIX)) != 0) {
+    sd_api_error(c, "UnknownOperationException", "missing or unknown X-Amz-Target '%s'",
+                 target ? target : "");
+    return;
+  }
+  const char *name = target + strlen(TARGET_PREFIX);
+  sd_http_req_set_label(req, name);
+  const struct action *a =
+      bsearch(name, actions, sizeof actions / sizeof actions[0], sizeof actions[0], action_cmp);
+  if (a == NULL) {
+    sd_api_error(c, "UnknownOperationException", "the operation '%s' is not supported", name);
+    return;
+  }
+  c->action = a->name;
+  size_t len;
+  const char *body = sd_http_req_body(req, &len);
+  if (len == 0) {
+    c->in = json_object();
+  } else {
+    json_error_t e;
+    c->in = json_loadb(body, len, 0, &e);
+    if (c->in == NULL || !json_is_object(c->in)) {
+      sd_api_error(c, "SerializationException", "the request body is not a JSON object");
+      return;
+    }
+  }
+  a->fn(c);
+}
+
+int sd_api_get_str(struct sd_api_call *c, const char *key, bool required, const char **out) {
+  json_t *v = json_object_get(c->in, key); /* borrowed */
+  *out = NULL;
+  if (v == NULL || json_is_null(v)) {
+    if (required)
+      return sd_api_error(c, "ValidationException",
+                          "1 validation error detected: Value null at '%s' failed to satisfy constraint: "
+                          "Member must not be null",
+                          key);
+    return 0;
+  }
+  if (!json_is_string(v))
+    return sd_api_error(c, "SerializationException", "'%s' must be a string", key);
+  *out = json_string_value(v);
+  return 0;
+}
+
+int sd_api_get_int(struct sd_api_call *c, const char *key, int64_t lo, int64_t hi, int64_t dflt,
+                   int64_t *out) {
+  json_t *v = json_object_get(c->in, key); /* borrowed */
+  *out = dflt;
+  if (v == NULL || json_is_null(v))
+    return 0;
+  if (!json_is_integer(v))
+    return sd_api_error(c, "SerializationException", "'%s' must be an integer", key);
+  int64_t n = json_integer_value(v);
+  if (n < lo || n > hi)
+    return sd_api_error(c, "ValidationException",
+                        "1 validation error detected: Value '%lld' at '%s' failed to satisfy constraint: "
+                        "Member must have value between %lld and %lld",
+                        (long long)n, key, (long long)lo, (long long)hi);
+  *out = n;
+  return 0;
+}
+
+int sd_api_get_bool(struct sd_api_call *c, const char *key, bool dflt, bool *out) {
+  json_t *v = json_object_get(c->in, key); /* borrowed */
+  *out = dflt;
+  if (v == NULL || json_is_null(v))
+    return 0;
+  if (!json_is_boolean(v))
+    return sd_api_error(c, "SerializationException", "'%s' must be a boolean", key);
+  *out = json_is_true(v);
+  return 0;
+}
+
+/* arn:aws:states:REGION:ACCOUNT:TYPE:...: AWS checks the prefix, then the
+ * resource type, then that the rest has the type's number of parts. */
+int sd_api_check_arn(struct sd_api_call *c, const char *arn, const char *type) {
+  const char *parts[8];
+  size_t lens[8];
+  size_t n = 0;
+  const char *p = arn;
+  while (n < 8) {
+    const char *colon = strchr(p, ':');
+    parts[n] = p;
+    lens[n] = colon ? (size_t)(colon - p) : strlen(p);
+    n++;
+    if (colon == NULL)
+      break;
+    p = colon + 1;
+  }
+  if (n < 6 || lens[0] != 3 || strncmp(parts[0], "arn", 3) != 0 || lens[2] != 6 ||
+      strncmp(parts[2], "states", 6) != 0)
+    return sd_api_error(c, "InvalidArn", "Invalid Arn: 'Invalid ARN prefix: %s'", arn);
+  if (lens[5] != strlen(type) || strncmp(parts[5], type, lens[5]) != 0)
+    return sd_api_error(c, "InvalidArn", "Invalid Arn: 'Resource type not valid in this context: %.*s'",
+                        (int)lens[5], parts[5]);
+  /* stateMachine:NAME (a version or alias may follow), execution:MACHINE:NAME */
+  size_t want = strcmp(type, "execution") == 0 ? 8 : 7;
+  bool ok = n == want || (want == 7 && n == 8);
+  for (size_t i = 6; ok && i < n; i++)
+    ok = lens[i] > 0;
+  if (!ok)
+    return sd_api_error(c, "InvalidArn", "Invalid Arn: 'Invalid %s ARN'",
+                        want == 8 ? "Execution" : "State Machine");
+  return 0;
+}
+
+/* Characters AWS refuses in names (CreateStateMachine and StartExecution
+ * docs: whitespace, brackets, wildcards, special and control characters). */
+static bool bad_char(unsigned char ch) {
+  return ch <= 0x20 || ch == 0x7f || strchr("<>{}[]?*\"#%\\^|~`$&,;:/", ch) != NULL;
+}
+
+int sd_api_check_name(struct sd_api_call *c, const char *name) {
+  size_t chars = 0;
+  const unsigned char *s = (const unsigned char *)name;
+  bool ok = true;
+  for (size_t i = 0; s[i] != '\0'; i++) {
+    if ((s[i] & 0xc0) != 0x80)
+      chars++;
+    if (bad_char(s[i]))
+      ok = false;
+    /* U+0080..U+009F (C1 controls) are 0xC2 0x80..0x9F in UTF-8. */
+    if (s[i] == 0xc2 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f)
+      ok = false;
+  }
+  if (!ok || chars == 0 || chars > 80)
+    return sd_api_error(c, "InvalidName", "Invalid Name: '%s'", name);
+  return 0;
+}
+
+json_t *sd_api_time(int64_t ms) {
+  return json_real((double)ms / 1000.0);
+}

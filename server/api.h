@@ -1,0 +1,76 @@
+/* The AWS Step Functions API over AWS JSON 1.0: POST /, the action named by
+ * X-Amz-Target "AWSStepFunctions.<Action>", JSON in and out, errors as
+ * {"__type": "<Name>", "message": "..."} with HTTP 400 (API model
+ * stepfunctions service-2.json). One sorted table of actions, searched with
+ * bsearch; generic checks (method, target, JSON body) happen once in the
+ * dispatcher. Not for: HTTP plumbing (http.c). */
+#ifndef SD_SERVER_API_H
+#define SD_SERVER_API_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct sd_engine;
+struct sd_http_req;
+struct sd_registry;
+struct sd_store;
+
+struct sd_api {
+  struct sd_engine *eng;   /* borrowed */
+  struct sd_store *store;  /* the engine's store; borrowed; read only inside writer barriers */
+  struct sd_registry *reg; /* borrowed */
+  const char *region;      /* borrowed */
+  const char *account;     /* borrowed */
+};
+
+/* One request being answered. An action finishes it exactly once with
+ * sd_api_reply or sd_api_error (now or from a callback), which frees it. */
+struct sd_api_call {
+  struct sd_api *api;
+  struct sd_http_req *req; /* borrowed until the answer */
+  const char *action;      /* static, from the table */
+  json_t *in;              /* the request object; owned */
+};
+
+/* The sd_http handler: `data` is the struct sd_api. */
+void sd_api_handle(struct sd_http_req *req, void *data);
+
+/* Answers 200 with `out` (stolen). */
+void sd_api_reply(struct sd_api_call *c, json_t *out);
+/* Answers 400 {"__type": type, "message": ...}. Returns -1. */
+int sd_api_error(struct sd_api_call *c, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Reads a string member: 0 with *out (borrowed, NULL when absent and not
+ * required), or -1 after answering ValidationException / SerializationException. */
+int sd_api_get_str(struct sd_api_call *c, const char *key, bool required, const char **out);
+/* Reads an integer member in [lo, hi]; *out = dflt when absent. */
+int sd_api_get_int(struct sd_api_call *c, const char *key, int64_t lo, int64_t hi, int64_t dflt,
+                   int64_t *out);
+int sd_api_get_bool(struct sd_api_call *c, const char *key, bool dflt, bool *out);
+
+/* Checks an ARN of `type` ("stateMachine", "execution") in this region and
+ * account. 0, or -1 after answering InvalidArn as AWS words it. */
+int sd_api_check_arn(struct sd_api_call *c, const char *arn, const char *type);
+/* Checks a resource name as AWS does (1-80 characters, no whitespace,
+ * brackets, wildcards, special or control characters). 0, or -1 after
+ * answering InvalidName. */
+int sd_api_check_name(struct sd_api_call *c, const char *name);
+
+/* Epoch seconds as AWS JSON 1.0 sends timestamps; new reference. */
+json_t *sd_api_time(int64_t ms);
+
+/* The actions (api_machines.c, api_executions.c). */
+void sd_api_create_state_machine(struct sd_api_call *c);
+void sd_api_describe_state_machine(struct sd_api_call *c);
+void sd_api_list_state_machines(struct sd_api_call *c);
+void sd_api_delete_state_machine(struct sd_api_call *c);
+void sd_api_start_execution(struct sd_api_call *c);
+void sd_api_describe_execution(struct sd_api_call *c);
+void sd_api_get_execution_history(struct sd_api_call *c);
+void sd_api_list_executions(struct sd_api_call *c);
+void sd_api_stop_execution(struct sd_api_call *c);
+
+#endif

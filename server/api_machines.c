@@ -1,0 +1,184 @@
+/* State machine actions: CreateStateMachine, DescribeStateMachine,
+ * ListStateMachines, DeleteStateMachine. Machines live in the registry
+ * (memory only in this slice). Shapes follow the API model's
+ * CreateStateMachineInput/Output, DescribeStateMachineOutput,
+ * ListStateMachinesOutput. Not for: executions (api_executions.c). */
+#include "server/api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/alloc.h"
+#include "engine/asl.h"
+#include "engine/err.h"
+#include "engine/exec.h"
+#include "engine/validate.h"
+#include "server/registry.h"
+
+/* Validates and compiles a definition as CreateStateMachine does. Returns
+ * the compiled machine (a reference), or NULL after answering
+ * InvalidDefinition with AWS's message. */
+static struct sd_machine *compile_definition(struct sd_api_call *c, const char *text, const char *type) {
+  size_t len = strlen(text);
+  struct sd_validate_opts vo = { .type = type };
+  json_t *res = sd_validate_text(text, len, &vo); /* new */
+  char *msg = sd_validate_message(res);
+  json_decref(res);
+  if (msg != NULL) {
+    sd_api_error(c, "InvalidDefinition", "%s", msg);
+    free(msg);
+    return NULL;
+  }
+  struct sd_err err = { 0 };
+  json_t *def = sd_validate_parse(text, len, &err); /* new */
+  struct sd_machine *m = def ? sd_asl_compile(sd_engine_ops(c->api->eng), def, &err) : NULL;
+  json_decref(def);
+  if (m == NULL)
+    sd_api_error(c, "InvalidDefinition", "Invalid State Machine Definition: '%s'",
+                 err.cause ? err.cause : "cannot compile");
+  sd_err_clear(&err);
+  return m;
+}
+
+void sd_api_create_state_machine(struct sd_api_call *c) {
+  const char *name, *definition, *role, *type;
+  if (sd_api_get_str(c, "name", true, &name) != 0 ||
+      sd_api_get_str(c, "definition", true, &definition) != 0 ||
+      sd_api_get_str(c, "roleArn", true, &role) != 0 || sd_api_get_str(c, "type", false, &type) != 0)
+    return;
+  if (type == NULL)
+    type = "STANDARD";
+  if (strcmp(type, "STANDARD") != 0 && strcmp(type, "EXPRESS") != 0) {
+    sd_api_error(
+        c, "ValidationException",
+        "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must "
+        "satisfy enum value set: [STANDARD, EXPRESS]",
+        type);
+    return;
+  }
+  if (sd_api_check_name(c, name) != 0)
+    return;
+  if (strncmp(role, "arn:", 4) != 0) {
+    sd_api_error(c, "InvalidArn", "Invalid Arn: 'Invalid ARN prefix: %s'", role);
+    return;
+  }
+  struct sd_api *api = c->api;
+  char *arn = sd_asprintf("arn:aws:states:%s:%s:stateMachine:%s", api->region, api->account, name);
+  struct sd_reg_machine *old = sd_registry_machine(api->reg, arn);
+  if (old != NULL) {
+    /* AWS: the same name with the same definition and role is idempotent
+     * and returns the existing machine; anything else is a conflict. */
+    if (old->deleted)
+      sd_api_error(c, "StateMachineDeleting", "State machine is being deleted: '%s'", arn);
+    else if (strcmp(old->definition, definition) != 0 || strcmp(old->role_arn, role) != 0 ||
+             strcmp(old->type, type) != 0)
+      sd_api_error(c, "StateMachineAlreadyExists", "State Machine Already Exists: '%s'", arn);
+    else
+      sd_api_reply(c, json_pack("{s:s, s:o}", "stateMachineArn", old->arn, "creationDate",
+                                sd_api_time(old->created_ms)));
+    free(arn);
+    return;
+  }
+  struct sd_machine *m = compile_definition(c, definition, type);
+  if (m == NULL) {
+    free(arn);
+    return;
+  }
+  struct sd_reg_machine rec = {
+    .arn = arn,
+    .name = sd_xstrdup(name),
+    .definition = sd_xstrdup(definition),
+    .role_arn = sd_xstrdup(role),
+    .type = sd_xstrdup(type),
+    .created_ms = sd_engine_now(api->eng),
+    .m = m,
+  };
+  struct sd_reg_machine *r = sd_registry_machine_add(api->reg, &rec);
+  sd_api_reply(
+      c, json_pack("{s:s, s:o}", "stateMachineArn", r->arn, "creationDate", sd_api_time(r->created_ms)));
+}
+
+/* Looks the machine up for an action taking stateMachineArn; NULL after
+ * answering InvalidArn or StateMachineDoesNotExist. */
+static struct sd_reg_machine *find_machine(struct sd_api_call *c, const char *arn) {
+  if (sd_api_check_arn(c, arn, "stateMachine") != 0)
+    return NULL;
+  struct sd_reg_machine *m = sd_registry_machine(c->api->reg, arn);
+  if (m == NULL)
+    sd_api_error(c, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn);
+  return m;
+}
+
+void sd_api_describe_state_machine(struct sd_api_call *c) {
+  const char *arn;
+  if (sd_api_get_str(c, "stateMachineArn", true, &arn) != 0)
+    return;
+  struct sd_reg_machine *m = find_machine(c, arn);
+  if (m == NULL)
+    return;
+  json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:{s:s, s:b}, s:{s:b}}", "stateMachineArn",
+                          m->arn, "name", m->name, "status", m->deleted ? "DELETING" : "ACTIVE", "definition",
+                          m->definition, "roleArn", m->role_arn, "type", m->type, "creationDate",
+                          sd_api_time(m->created_ms), "loggingConfiguration", "level", "OFF",
+                          "includeExecutionData", 0, "tracingConfiguration", "enabled", 0);
+  sd_api_reply(c, out);
+}
+
+/* Page tokens are the index of the next item, as text ("sm.<n>"): opaque
+ * to clients, and checked when they come back. */
+static int parse_token(struct sd_api_call *c, const char *prefix, size_t *pos) {
+  const char *tok;
+  *pos = 0;
+  if (sd_api_get_str(c, "nextToken", false, &tok) != 0)
+    return -1;
+  if (tok == NULL)
+    return 0;
+  size_t n = strlen(prefix);
+  char *end;
+  errno = 0;
+  long long v = strncmp(tok, prefix, n) == 0 ? strtoll(tok + n, &end, 10) : -1;
+  if (v < 0 || errno != 0 || *end != '\0')
+    return sd_api_error(c, "InvalidToken", "Invalid Token: '%s'", tok);
+  *pos = (size_t)v;
+  return 0;
+}
+
+void sd_api_list_state_machines(struct sd_api_call *c) {
+  int64_t max;
+  size_t pos;
+  if (sd_api_get_int(c, "maxResults", 0, 1000, 0, &max) != 0 || parse_token(c, "sm.", &pos) != 0)
+    return;
+  if (max == 0)
+    max = 100;                 /* the API's default page size */
+  json_t *list = json_array(); /* new */
+  struct sd_registry *reg = c->api->reg;
+  size_t i = pos;
+  for (; i < sd_registry_machine_count(reg) && json_array_size(list) < (size_t)max; i++) {
+    struct sd_reg_machine *m = sd_registry_machine_at(reg, i);
+    if (m->deleted)
+      continue;
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}", "stateMachineArn", m->arn, "name", m->name,
+                                          "type", m->type, "creationDate", sd_api_time(m->created_ms)));
+  }
+  json_t *out = json_pack("{s:o}", "stateMachines", list);
+  if (i < sd_registry_machine_count(reg)) {
+    char tok[32];
+    snprintf(tok, sizeof tok, "sm.%zu", i);
+    json_object_set_new(out, "nextToken", json_string(tok));
+  }
+  sd_api_reply(c, out);
+}
+
+void sd_api_delete_state_machine(struct sd_api_call *c) {
+  const char *arn;
+  if (sd_api_get_str(c, "stateMachineArn", true, &arn) != 0 || sd_api_check_arn(c, arn, "stateMachine") != 0)
+    return;
+  /* AWS: deleting a machine that does not exist succeeds; one with running
+   * executions is DELETING until they end. */
+  struct sd_reg_machine *m = sd_registry_machine(c->api->reg, arn);
+  if (m != NULL && !m->deleted)
+    sd_registry_machine_delete(c->api->reg, m);
+  sd_api_reply(c, json_object());
+}

@@ -1,0 +1,471 @@
+"""`stepd serve` driven by boto3: the first slice of the Step Functions API
+(state machines in memory, executions and history in the SQLite store).
+
+Skips (exit 77) when boto3 is not importable."""
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+try:
+    import boto3
+    import botocore.config
+    import botocore.exceptions
+except ImportError:  # pragma: no cover - depends on the machine
+    boto3 = None
+
+STEPD = os.environ.get("STEPD") or os.path.join(os.path.dirname(__file__), "..", "..", "build", "stepd")
+ROLE = "arn:aws:iam::123456789012:role/stepd-test"
+
+# Clients sign requests: give them dummy credentials and a region.
+os.environ.update(
+    AWS_ACCESS_KEY_ID="x",
+    AWS_SECRET_ACCESS_KEY="x",
+    AWS_SESSION_TOKEN="x",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_EC2_METADATA_DISABLED="true",
+)
+for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SFN"):
+    os.environ.pop(var, None)
+
+PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.r", "End": True}}}
+WAIT1 = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}}
+WAIT_LONG = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}}
+FAIL = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Custom.Bad", "Cause": "it went wrong"}}}
+
+
+class Server:
+    """A `stepd serve` process on a free port with its own database."""
+
+    def __init__(self, db=None):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.db = db or os.path.join(self.tmp.name, "stepd.db")
+        self.log_path = os.path.join(self.tmp.name, "serve.log")
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            [STEPD, "serve", "--listen", "127.0.0.1:0", "--db", self.db],
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
+        self.port = None
+        deadline = time.time() + 30
+        while self.port is None:
+            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", self.read_log())
+            if m:
+                self.port = int(m.group(1))
+            elif self.proc.poll() is not None or time.time() > deadline:
+                self.kill()
+                raise RuntimeError("stepd serve did not start:\n" + self.read_log())
+            else:
+                time.sleep(0.02)
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def read_log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def client(self):
+        cfg = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"})
+        return boto3.client("stepfunctions", endpoint_url=self.url, region_name="us-east-1", config=cfg)
+
+    def stop(self):
+        """SIGTERM, then wait: returns the exit status (kills it on a hang)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise AssertionError("stepd serve did not stop on SIGTERM:\n" + self.read_log())
+        self.log.close()
+        return self.proc.returncode
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+    def cleanup(self):
+        self.kill()
+        self.tmp.cleanup()
+
+
+class ServeTestCase(unittest.TestCase):
+    """One server per test class; checked for a clean exit at the end."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        cls.sfn = cls.server.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            code = cls.server.stop()
+            log = cls.server.read_log()
+            if code != 0 or "Sanitizer" in log or "runtime error" in log:
+                raise AssertionError("stepd serve exited with %s:\n%s" % (code, log))
+        finally:
+            cls.server.cleanup()
+
+    def create(self, name, definition, **kw):
+        return self.sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE, **kw)[
+            "stateMachineArn"
+        ]
+
+    def wait_done(self, arn, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            d = self.sfn.describe_execution(executionArn=arn)
+            if d["status"] != "RUNNING":
+                return d
+            if time.time() > deadline:
+                self.fail("execution %s still RUNNING" % arn)
+            time.sleep(0.05)
+
+    def history(self, arn, **kw):
+        return self.sfn.get_execution_history(executionArn=arn, **kw)["events"]
+
+    def assertApiError(self, code, fn, *args, **kw):
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            fn(*args, **kw)
+        err = cm.exception.response["Error"]
+        self.assertEqual(err["Code"], code, err)
+        self.assertEqual(cm.exception.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        return err["Message"]
+
+
+class TestMachines(ServeTestCase):
+    def test_create_describe_list_delete(self):
+        arn = self.create("m-crud", PASS)
+        self.assertEqual(arn, "arn:aws:states:us-east-1:123456789012:stateMachine:m-crud")
+        d = self.sfn.describe_state_machine(stateMachineArn=arn)
+        self.assertEqual(d["name"], "m-crud")
+        self.assertEqual(d["status"], "ACTIVE")
+        self.assertEqual(d["type"], "STANDARD")
+        self.assertEqual(d["roleArn"], ROLE)
+        self.assertEqual(json.loads(d["definition"]), PASS)
+        names = [m["name"] for m in self.sfn.list_state_machines()["stateMachines"]]
+        self.assertIn("m-crud", names)
+        self.sfn.delete_state_machine(stateMachineArn=arn)
+        self.assertApiError("StateMachineDoesNotExist", self.sfn.describe_state_machine, stateMachineArn=arn)
+        names = [m["name"] for m in self.sfn.list_state_machines()["stateMachines"]]
+        self.assertNotIn("m-crud", names)
+        # Deleting what does not exist succeeds, as on AWS.
+        self.sfn.delete_state_machine(stateMachineArn=arn)
+
+    def test_create_is_idempotent_for_same_definition(self):
+        arn = self.create("m-idem", PASS)
+        self.assertEqual(self.create("m-idem", PASS), arn)
+        msg = self.assertApiError("StateMachineAlreadyExists", self.create, "m-idem", WAIT1)
+        self.assertEqual(msg, "State Machine Already Exists: '%s'" % arn)
+
+    def test_list_state_machines_pages(self):
+        for i in range(5):
+            self.create("m-page-%d" % i, PASS)
+        seen, token = [], None
+        while True:
+            kw = {"maxResults": 2}
+            if token:
+                kw["nextToken"] = token
+            page = self.sfn.list_state_machines(**kw)
+            self.assertLessEqual(len(page["stateMachines"]), 2)
+            seen += [m["name"] for m in page["stateMachines"]]
+            token = page.get("nextToken")
+            if not token:
+                break
+        for i in range(5):
+            self.assertEqual(seen.count("m-page-%d" % i), 1)
+        self.assertApiError("InvalidToken", self.sfn.list_state_machines, nextToken="garbage")
+
+    def test_invalid_definition_has_aws_message(self):
+        bad = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nope"}}}
+        msg = self.assertApiError("InvalidDefinition", self.create, "m-bad", bad)
+        self.assertEqual(
+            msg,
+            "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Next' target: Nope at "
+            "/States/A/Next, MISSING_END_STATE: Workflow has no terminal state at null'",
+        )
+        msg = self.assertApiError(
+            "InvalidDefinition", self.sfn.create_state_machine, name="m-bad2", definition="not json", roleArn=ROLE
+        )
+        self.assertTrue(msg.startswith("Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION"), msg)
+
+    def test_invalid_name_and_arn(self):
+        self.assertApiError("InvalidName", self.create, "has space", PASS)
+        self.assertApiError("InvalidName", self.create, "x" * 81, PASS)
+        msg = self.assertApiError("InvalidArn", self.sfn.describe_state_machine, stateMachineArn="not-an-arn")
+        self.assertEqual(msg, "Invalid Arn: 'Invalid ARN prefix: not-an-arn'")
+        self.assertApiError(
+            "InvalidArn",
+            self.sfn.describe_state_machine,
+            stateMachineArn="arn:aws:states:us-east-1:123456789012:execution:m:e",
+        )
+
+    def test_unknown_machine(self):
+        arn = "arn:aws:states:us-east-1:123456789012:stateMachine:nope"
+        msg = self.assertApiError("StateMachineDoesNotExist", self.sfn.describe_state_machine, stateMachineArn=arn)
+        self.assertEqual(msg, "State Machine Does Not Exist: '%s'" % arn)
+        self.assertApiError("StateMachineDoesNotExist", self.sfn.start_execution, stateMachineArn=arn)
+        self.assertApiError("StateMachineDoesNotExist", self.sfn.list_executions, stateMachineArn=arn)
+
+    def test_unknown_operation(self):
+        req = urllib.request.Request(
+            self.server.url + "/",
+            data=b"{}",
+            headers={"X-Amz-Target": "AWSStepFunctions.FlyToTheMoon", "Content-Type": "application/x-amz-json-1.0"},
+        )
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(req, timeout=10)
+        self.assertEqual(cm.exception.code, 400)
+        body = json.loads(cm.exception.read())
+        self.assertEqual(body["__type"], "UnknownOperationException")
+        self.assertIn("message", body)
+        cm.exception.close()
+
+
+class TestExecutions(ServeTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        sfn = cls.sfn
+
+        def create(name, d):
+            return sfn.create_state_machine(name=name, definition=json.dumps(d), roleArn=ROLE)["stateMachineArn"]
+
+        cls.pass_arn = create("pass", PASS)
+        cls.wait_arn = create("wait1", WAIT1)
+        cls.long_arn = create("waitlong", WAIT_LONG)
+        cls.fail_arn = create("fail", FAIL)
+
+    def test_pass_succeeds_with_output_and_history(self):
+        r = self.sfn.start_execution(stateMachineArn=self.pass_arn, name="p1", input='{"a": 1}')
+        self.assertEqual(r["executionArn"], "arn:aws:states:us-east-1:123456789012:execution:pass:p1")
+        d = self.wait_done(r["executionArn"])
+        self.assertEqual(d["status"], "SUCCEEDED")
+        self.assertEqual(d["name"], "p1")
+        self.assertEqual(d["stateMachineArn"], self.pass_arn)
+        self.assertEqual(d["input"], '{"a": 1}')
+        self.assertEqual(json.loads(d["output"]), {"a": 1, "r": {"x": 1}})
+        self.assertGreaterEqual(d["stopDate"], d["startDate"])
+        self.assertNotIn("error", d)
+        events = self.history(r["executionArn"])
+        self.assertEqual(
+            [e["type"] for e in events],
+            ["ExecutionStarted", "PassStateEntered", "PassStateExited", "ExecutionSucceeded"],
+        )
+        self.assertEqual([e["id"] for e in events], [1, 2, 3, 4])
+        self.assertEqual(json.loads(events[-1]["executionSucceededEventDetails"]["output"]), {"a": 1, "r": {"x": 1}})
+        # Pages of one, forwards and backwards, give the same events.
+        for reverse in (False, True):
+            got, token = [], None
+            while True:
+                kw = {"maxResults": 1, "reverseOrder": reverse}
+                if token:
+                    kw["nextToken"] = token
+                page = self.sfn.get_execution_history(executionArn=r["executionArn"], **kw)
+                self.assertEqual(len(page["events"]), 1)
+                got += page["events"]
+                token = page.get("nextToken")
+                if not token:
+                    break
+            self.assertEqual(got, events[::-1] if reverse else events)
+
+    def test_history_right_after_start(self):
+        # The start is committed before StartExecution answers.
+        r = self.sfn.start_execution(stateMachineArn=self.long_arn)
+        events = self.history(r["executionArn"])
+        self.assertEqual(events[0]["type"], "ExecutionStarted")
+        self.sfn.stop_execution(executionArn=r["executionArn"])
+
+    def test_wait_runs_then_succeeds(self):
+        r = self.sfn.start_execution(stateMachineArn=self.wait_arn)
+        d = self.sfn.describe_execution(executionArn=r["executionArn"])
+        self.assertEqual(d["status"], "RUNNING")
+        self.assertNotIn("stopDate", d)
+        self.assertNotIn("output", d)
+        d = self.wait_done(r["executionArn"])
+        self.assertEqual(d["status"], "SUCCEEDED")
+        self.assertEqual(json.loads(d["output"]), {})
+        self.assertGreaterEqual((d["stopDate"] - d["startDate"]).total_seconds(), 0.99)
+        types = [e["type"] for e in self.history(r["executionArn"])]
+        self.assertEqual(types, ["ExecutionStarted", "WaitStateEntered", "WaitStateExited", "ExecutionSucceeded"])
+
+    def test_concurrent_executions(self):
+        arns = [self.sfn.start_execution(stateMachineArn=self.wait_arn)["executionArn"] for _ in range(5)]
+        started = time.time()
+        for arn in arns:
+            self.assertEqual(self.wait_done(arn)["status"], "SUCCEEDED")
+        # Five one-second waits run side by side, not one after the other.
+        self.assertLess(time.time() - started, 4.5)
+
+    def test_fail(self):
+        r = self.sfn.start_execution(stateMachineArn=self.fail_arn)
+        d = self.wait_done(r["executionArn"])
+        self.assertEqual(d["status"], "FAILED")
+        self.assertEqual(d["error"], "Custom.Bad")
+        self.assertEqual(d["cause"], "it went wrong")
+        self.assertNotIn("output", d)
+        last = self.history(r["executionArn"], reverseOrder=True, maxResults=1)[0]
+        self.assertEqual(last["type"], "ExecutionFailed")
+        self.assertEqual(last["executionFailedEventDetails"], {"error": "Custom.Bad", "cause": "it went wrong"})
+
+    def test_stop(self):
+        r = self.sfn.start_execution(stateMachineArn=self.long_arn, name="to-stop")
+        s = self.sfn.stop_execution(executionArn=r["executionArn"], error="Manual", cause="probe")
+        self.assertIn("stopDate", s)
+        d = self.sfn.describe_execution(executionArn=r["executionArn"])
+        self.assertEqual(d["status"], "ABORTED")
+        self.assertEqual(d["error"], "Manual")
+        self.assertEqual(d["cause"], "probe")
+        self.assertEqual(d["stopDate"], s["stopDate"])
+        last = self.history(r["executionArn"], reverseOrder=True)[0]
+        self.assertEqual(last["type"], "ExecutionAborted")
+        self.assertEqual(last["executionAbortedEventDetails"], {"error": "Manual", "cause": "probe"})
+        # Without error and cause the keys are left out, not null.
+        r = self.sfn.start_execution(stateMachineArn=self.long_arn)
+        self.sfn.stop_execution(executionArn=r["executionArn"])
+        d = self.sfn.describe_execution(executionArn=r["executionArn"])
+        self.assertEqual(d["status"], "ABORTED")
+        self.assertNotIn("error", d)
+        self.assertNotIn("cause", d)
+
+    def test_list_executions_pages_and_filters(self):
+        arn = self.sfn.create_state_machine(name="listing", definition=json.dumps(PASS), roleArn=ROLE)[
+            "stateMachineArn"
+        ]
+        names = ["l%d" % i for i in range(5)]
+        for n in names:
+            self.wait_done(self.sfn.start_execution(stateMachineArn=arn, name=n)["executionArn"])
+        seen, token = [], None
+        while True:
+            kw = {"stateMachineArn": arn, "maxResults": 2}
+            if token:
+                kw["nextToken"] = token
+            page = self.sfn.list_executions(**kw)
+            self.assertLessEqual(len(page["executions"]), 2)
+            seen += page["executions"]
+            token = page.get("nextToken")
+            if not token:
+                break
+        self.assertEqual([e["name"] for e in seen], names[::-1])  # newest first
+        self.assertTrue(all(e["status"] == "SUCCEEDED" and "stopDate" in e for e in seen))
+        self.assertEqual(len(self.sfn.list_executions(stateMachineArn=arn, statusFilter="SUCCEEDED")["executions"]), 5)
+        self.assertEqual(self.sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"], [])
+
+    def test_execution_already_exists(self):
+        r = self.sfn.start_execution(stateMachineArn=self.long_arn, name="dup", input='{"k": 1}')
+        # Same name and input while running: the same execution, as on AWS.
+        again = self.sfn.start_execution(stateMachineArn=self.long_arn, name="dup", input='{"k": 1}')
+        self.assertEqual(again["executionArn"], r["executionArn"])
+        self.assertEqual(again["startDate"], r["startDate"])
+        msg = self.assertApiError(
+            "ExecutionAlreadyExists", self.sfn.start_execution, stateMachineArn=self.long_arn, name="dup", input="{}"
+        )
+        self.assertEqual(msg, "Execution Already Exists: '%s'" % r["executionArn"])
+        self.sfn.stop_execution(executionArn=r["executionArn"])
+        # A closed execution's name cannot be reused, even with the same input.
+        self.assertApiError(
+            "ExecutionAlreadyExists",
+            self.sfn.start_execution,
+            stateMachineArn=self.long_arn,
+            name="dup",
+            input='{"k": 1}',
+        )
+
+    def test_execution_errors(self):
+        missing = "arn:aws:states:us-east-1:123456789012:execution:pass:missing"
+        msg = self.assertApiError("ExecutionDoesNotExist", self.sfn.describe_execution, executionArn=missing)
+        self.assertEqual(msg, "Execution Does Not Exist: '%s'" % missing)
+        self.assertApiError("ExecutionDoesNotExist", self.sfn.get_execution_history, executionArn=missing)
+        self.assertApiError("ExecutionDoesNotExist", self.sfn.stop_execution, executionArn=missing)
+        self.assertApiError("InvalidArn", self.sfn.describe_execution, executionArn="not-an-arn")
+        self.assertApiError("InvalidArn", self.sfn.describe_execution, executionArn=self.pass_arn)
+        self.assertApiError("InvalidArn", self.sfn.start_execution, stateMachineArn="not-an-arn")
+        self.assertApiError("InvalidExecutionInput", self.sfn.start_execution, stateMachineArn=self.pass_arn, input="{")
+        self.assertApiError("InvalidName", self.sfn.start_execution, stateMachineArn=self.pass_arn, name="a/b")
+
+    def test_deleting_machine_with_running_execution(self):
+        arn = self.sfn.create_state_machine(name="del-run", definition=json.dumps(WAIT_LONG), roleArn=ROLE)[
+            "stateMachineArn"
+        ]
+        r = self.sfn.start_execution(stateMachineArn=arn)
+        self.sfn.delete_state_machine(stateMachineArn=arn)
+        self.assertEqual(self.sfn.describe_state_machine(stateMachineArn=arn)["status"], "DELETING")
+        self.assertApiError("StateMachineDeleting", self.sfn.start_execution, stateMachineArn=arn)
+        self.sfn.stop_execution(executionArn=r["executionArn"])
+        self.wait_done(r["executionArn"])
+        self.assertApiError("StateMachineDoesNotExist", self.sfn.describe_state_machine, stateMachineArn=arn)
+        # The execution itself stays describable.
+        self.assertEqual(self.sfn.describe_execution(executionArn=r["executionArn"])["status"], "ABORTED")
+
+
+class TestStore(unittest.TestCase):
+    """Executions and history reach the SQLite file; shutdown is clean even
+    with an execution still running."""
+
+    def test_rows_in_database_and_clean_shutdown(self):
+        server = Server()
+        try:
+            sfn = server.client()
+            m = sfn.create_state_machine(name="durable", definition=json.dumps(PASS), roleArn=ROLE)
+            done = sfn.start_execution(stateMachineArn=m["stateMachineArn"], name="d1")["executionArn"]
+            w = sfn.create_state_machine(name="longer", definition=json.dumps(WAIT_LONG), roleArn=ROLE)
+            running = sfn.start_execution(stateMachineArn=w["stateMachineArn"], name="r1")["executionArn"]
+            deadline = time.time() + 30
+            while sfn.describe_execution(executionArn=done)["status"] == "RUNNING":
+                self.assertLess(time.time(), deadline)
+                time.sleep(0.05)
+            code = server.stop()
+            log = server.read_log()
+            self.assertEqual(code, 0, log)
+            self.assertNotIn("Sanitizer", log)
+            self.assertIn("POST / StartExecution 200", log)
+            db = sqlite3.connect(server.db)
+            try:
+                rows = dict(db.execute("SELECT arn, status FROM executions").fetchall())
+                self.assertEqual(rows, {done: "SUCCEEDED", running: "RUNNING"})
+            finally:
+                db.close()
+            # History outlives the process: a new server on the same file
+            # reads it back (state machines are in memory in this slice).
+            again = Server(db=server.db)
+            try:
+                events = again.client().get_execution_history(executionArn=done)["events"]
+                self.assertEqual(len(events), 4)
+                self.assertEqual(events[-1]["type"], "ExecutionSucceeded")
+                self.assertEqual(again.stop(), 0, again.read_log())
+            finally:
+                again.cleanup()
+        finally:
+            server.cleanup()
+
+    def test_memory_database(self):
+        # With --db :memory: history reads wait for the writer (a barrier)
+        # and go through its handle.
+        server = Server(db=":memory:")
+        try:
+            sfn = server.client()
+            m = sfn.create_state_machine(name="mem", definition=json.dumps(PASS), roleArn=ROLE)
+            arn = sfn.start_execution(stateMachineArn=m["stateMachineArn"])["executionArn"]
+            events = sfn.get_execution_history(executionArn=arn)["events"]
+            self.assertEqual(events[0]["type"], "ExecutionStarted")
+            self.assertEqual(server.stop(), 0, server.read_log())
+        finally:
+            server.cleanup()
+
+
+if __name__ == "__main__":
+    if boto3 is None:
+        print("skipping: boto3 is not importable", file=sys.stderr)
+        raise SystemExit(77)
+    unittest.main()
