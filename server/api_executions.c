@@ -188,29 +188,76 @@ static struct sd_reg_exec *find_exec(struct sd_api_call *c, const char *arn) {
   return x;
 }
 
-void sd_api_describe_execution(struct sd_api_call *c) {
-  const char *arn;
-  if (sd_api_get_str(c, "executionArn", true, &arn) != 0)
-    return;
-  struct sd_reg_exec *x = find_exec(c, arn);
-  if (x == NULL)
-    return;
-  json_t *out =
-      json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:{s:b}}", "executionArn", x->arn, "stateMachineArn",
-                x->machine_arn, "name", x->name, "status", sd_exec_status_name(x->status), "startDate",
-                sd_api_time(x->start_ms), "input", x->input, "inputDetails", "included", 1);
-  if (x->status != SD_EXEC_RUNNING)
-    json_object_set_new(out, "stopDate", sd_api_time(x->stop_ms));
-  if (x->output != NULL) {
-    json_object_set_new(out, "output", json_string(x->output));
+/* DescribeExecutionOutput from an execution's fields (strings borrowed;
+ * output, error and cause may be NULL and are then left out, not null). */
+static json_t *describe_json(const char *arn, const char *machine_arn, const char *name, const char *status,
+                             int64_t start_ms, int64_t stop_ms, const char *input, const char *output,
+                             const char *error, const char *cause) {
+  json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:{s:b}}", "executionArn", arn, "stateMachineArn",
+                          machine_arn, "name", name, "status", status, "startDate", sd_api_time(start_ms),
+                          "input", input, "inputDetails", "included", 1); /* new */
+  if (strcmp(status, "RUNNING") != 0)
+    json_object_set_new(out, "stopDate", sd_api_time(stop_ms));
+  if (output != NULL) {
+    json_object_set_new(out, "output", json_string(output));
     json_object_set_new(out, "outputDetails", json_pack("{s:b}", "included", 1));
   }
-  /* An ABORTED execution without error/cause omits the keys (not null). */
-  if (x->error != NULL)
-    json_object_set_new(out, "error", json_string(x->error));
-  if (x->cause != NULL)
-    json_object_set_new(out, "cause", json_string(x->cause));
-  sd_api_reply(c, out);
+  if (error != NULL && error[0] != '\0')
+    json_object_set_new(out, "error", json_string(error));
+  if (cause != NULL)
+    json_object_set_new(out, "cause", json_string(cause));
+  return out;
+}
+
+struct describe {
+  struct sd_api_call *c;
+  char *arn; /* owned */
+};
+
+static const char *row_str(json_t *row, const char *key) {
+  return json_string_value(json_object_get(row, key));
+}
+
+/* An execution this process did not start (an earlier run's): its row, read
+ * inside a barrier. */
+static void describe_from_store(void *data, int status) {
+  struct describe *d = data;
+  struct sd_err err = { 0 };
+  json_t *row = status == 0 ? sd_store_exec_get(d->c->api->store, d->arn, &err) : NULL; /* new */
+  if (row == NULL) {
+    if (err.name != NULL && strcmp(err.name, "ExecutionDoesNotExist") == 0)
+      sd_api_error(d->c, err.name, "%s", err.cause ? err.cause : "");
+    else
+      sd_api_error(d->c, "InternalFailure", "%s", err.cause ? err.cause : "the execution cannot be read");
+  } else {
+    const char *name = row_str(row, "name"), *machine = row_str(row, "machine_arn");
+    const char *st = row_str(row, "status"), *input = row_str(row, "input");
+    sd_api_reply(d->c,
+                 describe_json(d->arn, machine ? machine : "", name ? name : "", st ? st : "RUNNING",
+                               json_integer_value(json_object_get(row, "start_ms")),
+                               json_integer_value(json_object_get(row, "stop_ms")), input ? input : "{}",
+                               row_str(row, "output"), row_str(row, "error"), row_str(row, "cause")));
+  }
+  json_decref(row);
+  sd_err_clear(&err);
+  free(d->arn);
+  free(d);
+}
+
+void sd_api_describe_execution(struct sd_api_call *c) {
+  const char *arn;
+  if (sd_api_get_str(c, "executionArn", true, &arn) != 0 || sd_api_check_arn(c, arn, "execution") != 0)
+    return;
+  struct sd_reg_exec *x = sd_registry_exec(c->api->reg, arn);
+  if (x == NULL) {
+    struct describe *d = sd_xcalloc(1, sizeof *d);
+    d->c = c;
+    d->arn = sd_xstrdup(arn);
+    sd_engine_flush(c->api->eng, describe_from_store, d);
+    return;
+  }
+  sd_api_reply(c, describe_json(x->arn, x->machine_arn, x->name, sd_exec_status_name(x->status), x->start_ms,
+                                x->stop_ms, x->input, x->output, x->error, x->cause));
 }
 
 struct history {
@@ -219,7 +266,24 @@ struct history {
   int64_t from_id;
   size_t limit;
   bool reverse;
+  bool with_data; /* includeExecutionData */
 };
+
+/* includeExecutionData false: AWS leaves the payloads out of the events. */
+static void strip_data(json_t *events) {
+  static const char *const keys[] = { "input", "inputDetails", "output", "outputDetails" };
+  size_t i;
+  json_t *ev;
+  json_array_foreach(events, i, ev) {
+    const char *k;
+    json_t *v;
+    json_object_foreach(ev, k, v) {
+      if (json_is_object(v))
+        for (size_t j = 0; j < sizeof keys / sizeof keys[0]; j++)
+          json_object_del(v, keys[j]);
+    }
+  }
+}
 
 static void history_read(void *data, int status) {
   struct history *h = data;
@@ -242,6 +306,8 @@ static void history_read(void *data, int status) {
       snprintf(tok, sizeof tok, "h.%lld", (long long)json_integer_value(json_object_get(last, "id")));
       json_object_set_new(out, "nextToken", json_string(tok));
     }
+    if (!h->with_data)
+      strip_data(events);
     json_object_set_new(out, "events", events);
     sd_api_reply(h->c, out);
   }
@@ -271,10 +337,11 @@ static int parse_token(struct sd_api_call *c, const char *prefix, int64_t *pos) 
 void sd_api_get_execution_history(struct sd_api_call *c) {
   const char *arn;
   int64_t max, from;
-  bool reverse;
+  bool reverse, with_data;
   if (sd_api_get_str(c, "executionArn", true, &arn) != 0 ||
       sd_api_get_int(c, "maxResults", 0, 1000, 0, &max) != 0 ||
-      sd_api_get_bool(c, "reverseOrder", false, &reverse) != 0 || parse_token(c, "h.", &from) != 0 ||
+      sd_api_get_bool(c, "reverseOrder", false, &reverse) != 0 ||
+      sd_api_get_bool(c, "includeExecutionData", true, &with_data) != 0 || parse_token(c, "h.", &from) != 0 ||
       sd_api_check_arn(c, arn, "execution") != 0)
     return;
   struct history *h = sd_xcalloc(1, sizeof *h);
@@ -283,6 +350,7 @@ void sd_api_get_execution_history(struct sd_api_call *c) {
   h->from_id = from;
   h->limit = max == 0 ? 100 : (size_t)max; /* the API's default page size */
   h->reverse = reverse;
+  h->with_data = with_data;
   sd_engine_flush(c->api->eng, history_read, h);
 }
 
