@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -74,7 +75,9 @@ class Server:
 
     def client(self):
         cfg = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"})
-        return boto3.client("stepfunctions", endpoint_url=self.url, region_name="us-east-1", config=cfg)
+        # A session per client: boto3's default session is not thread-safe.
+        session = boto3.session.Session()
+        return session.client("stepfunctions", endpoint_url=self.url, region_name="us-east-1", config=cfg)
 
     def stop(self):
         """SIGTERM, then wait: returns the exit status (kills it on a hang)."""
@@ -231,6 +234,38 @@ class TestMachines(ServeTestCase):
         self.assertEqual(body["__type"], "UnknownOperationException")
         self.assertIn("message", body)
         cm.exception.close()
+
+
+    def raw(self, target, body, method="POST"):
+        """Sends a request by hand: (HTTP status, parsed JSON body)."""
+        headers = {"Content-Type": "application/x-amz-json-1.0"}
+        if target:
+            headers["X-Amz-Target"] = target
+        req = urllib.request.Request(self.server.url + "/", data=body, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            try:
+                return e.code, json.loads(e.read())
+            finally:
+                e.close()
+
+    def test_malformed_requests(self):
+        status, body = self.raw("AWSStepFunctions.ListStateMachines", b"{not json")
+        self.assertEqual((status, body["__type"]), (400, "SerializationException"))
+        status, body = self.raw("AWSStepFunctions.ListStateMachines", b'{"maxResults": "ten"}')
+        self.assertEqual((status, body["__type"]), (400, "SerializationException"))
+        status, body = self.raw("AWSStepFunctions.ListStateMachines", b'{"maxResults": 1001}')
+        self.assertEqual((status, body["__type"]), (400, "ValidationException"))
+        status, body = self.raw("AWSStepFunctions.DescribeStateMachine", b"{}")
+        self.assertEqual((status, body["__type"]), (400, "ValidationException"))
+        status, body = self.raw(None, b"{}")
+        self.assertEqual((status, body["__type"]), (400, "UnknownOperationException"))
+        # An empty body is an empty request, as the SDKs send for no members.
+        status, body = self.raw("AWSStepFunctions.ListStateMachines", b"")
+        self.assertEqual(status, 200)
+        self.assertIn("stateMachines", body)
 
 
 class TestExecutions(ServeTestCase):
@@ -420,6 +455,43 @@ class TestExecutions(ServeTestCase):
         self.assertApiError("StateMachineDoesNotExist", self.sfn.describe_state_machine, stateMachineArn=arn)
         # The execution itself stays describable.
         self.assertEqual(self.sfn.describe_execution(executionArn=r["executionArn"])["status"], "ABORTED")
+
+
+class TestShutdown(unittest.TestCase):
+    def test_sigterm_under_load(self):
+        # Requests in flight, some suspended on a commit, and executions
+        # waiting: SIGTERM still ends the process cleanly.
+        server = Server()
+        try:
+            sfn = server.client()
+            arn = sfn.create_state_machine(name="busy", definition=json.dumps(WAIT1), roleArn=ROLE)["stateMachineArn"]
+            stop = threading.Event()
+
+            def work():
+                client = server.client()
+                while not stop.is_set():
+                    try:
+                        e = client.start_execution(stateMachineArn=arn)["executionArn"]
+                        client.get_execution_history(executionArn=e)
+                    except Exception:  # the server went away: expected
+                        return
+
+            threads = [threading.Thread(target=work) for _ in range(4)]
+            for t in threads:
+                t.start()
+            deadline = time.time() + 30
+            while server.read_log().count("StartExecution 200") < 20 and time.time() < deadline:
+                time.sleep(0.02)
+            code = server.stop()
+            stop.set()
+            for t in threads:
+                t.join(timeout=30)
+            log = server.read_log()
+            self.assertEqual(code, 0, log[-3000:])
+            self.assertNotIn("Sanitizer", log)
+            self.assertNotIn("runtime error", log)
+        finally:
+            server.cleanup()
 
 
 class TestStore(unittest.TestCase):
