@@ -150,7 +150,20 @@ int sd_cli_serve(int argc, char **argv) {
     sd_err_clear(&err);
     return SD_EXIT_USAGE;
   }
-  /* One history write is in flight at a time (writer.h). */
+  /* History pages are read on a worker through a second handle (WAL lets
+   * it read beside the writer); an in-memory database has only one. */
+  struct sd_store *reader = NULL;
+  if (strcmp(o.db, ":memory:") != 0 && o.db[0] != '\0') {
+    reader = sd_store_open(o.db, &err);
+    if (reader == NULL) {
+      sd_cli_errorf("cannot open the database %s: %s", o.db, err.cause ? err.cause : err.name);
+      sd_err_clear(&err);
+      sd_store_close(store);
+      return SD_EXIT_USAGE;
+    }
+  }
+  /* One history write is in flight at a time (writer.h), and reads queue
+   * behind it on the same thread. */
   setenv("UV_THREADPOOL_SIZE", "1", 0);
   static struct server s; /* reachable from signal handles' data */
   memset(&s, 0, sizeof s);
@@ -166,8 +179,9 @@ int sd_cli_serve(int argc, char **argv) {
   };
   s.eng = sd_engine_new(&eo);
   struct sd_registry *reg = sd_registry_new();
-  s.api =
-      (struct sd_api){ .eng = s.eng, .store = store, .reg = reg, .region = o.region, .account = o.account };
+  s.api = (struct sd_api){
+    .eng = s.eng, .store = store, .reader = reader, .reg = reg, .region = o.region, .account = o.account
+  };
   s.http = sd_http_new(&s.loop, o.listen, sd_api_handle, &s.api, &err);
   int status = SD_EXIT_OK;
   if (s.http == NULL) {
@@ -192,6 +206,8 @@ int sd_cli_serve(int argc, char **argv) {
     /* Executions left running at shutdown may still hold handles (tasks). */
     sd_log(SD_LOG_WARN, "the loop still had handles open at exit");
   }
+  if (reader != NULL)
+    sd_store_close(reader);
   sd_store_close(store);
   return status;
 }

@@ -18,8 +18,10 @@ struct sd_registry;
 struct sd_store;
 
 struct sd_api {
-  struct sd_engine *eng;   /* borrowed */
-  struct sd_store *store;  /* the engine's store; borrowed; read only inside writer barriers */
+  struct sd_engine *eng;  /* borrowed */
+  struct sd_store *store; /* the engine's store; borrowed; read only inside writer barriers */
+  struct sd_store
+      *reader; /* a second handle on the same file for reads on a worker; borrowed; NULL for :memory: */
   struct sd_registry *reg; /* borrowed */
   const char *region;      /* borrowed */
   const char *account;     /* borrowed */

@@ -3,16 +3,19 @@
  * their rows and history go to the store through the engine's writer.
  *
  * Write ahead, then answer: StartExecution and StopExecution answer once
- * what they changed is committed, and GetExecutionHistory reads inside a
- * writer barrier (sd_engine_flush), when no write is in flight: it then
- * sees every event appended before the request, on a file or :memory:
- * alike, through the engine's own store handle (docs/server.md). */
+ * what they changed is committed, and GetExecutionHistory reads after a
+ * writer barrier (sd_engine_flush), so it sees every event appended before
+ * the request: on a worker through a second handle when the store is a
+ * file, else inside the barrier through the engine's handle, which no write
+ * holds then (docs/server.md). */
 #include "server/api.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <uv.h>
 
 #include "engine/alloc.h"
 #include "engine/err.h"
@@ -267,6 +270,9 @@ struct history {
   size_t limit;
   bool reverse;
   bool with_data; /* includeExecutionData */
+  uv_work_t work; /* the read, on a worker, through the read handle */
+  json_t *events; /* the page read (one extra event); owned, NULL with err */
+  struct sd_err err;
 };
 
 /* includeExecutionData false: AWS leaves the payloads out of the events. */
@@ -285,18 +291,14 @@ static void strip_data(json_t *events) {
   }
 }
 
-static void history_read(void *data, int status) {
-  struct history *h = data;
-  struct sd_err err = { 0 };
-  /* One more than the page: whether it came says if a next page exists. */
-  json_t *events =
-      status == 0 ? sd_store_history(h->c->api->store, h->arn, h->from_id, h->limit + 1, h->reverse, &err)
-                  : NULL; /* new */
+static void history_answer(struct history *h) {
+  json_t *events = h->events; /* stolen below */
+  h->events = NULL;
   if (events == NULL) {
-    if (err.name != NULL && strcmp(err.name, "ExecutionDoesNotExist") == 0)
-      sd_api_error(h->c, err.name, "%s", err.cause ? err.cause : "");
+    if (h->err.name != NULL && strcmp(h->err.name, "ExecutionDoesNotExist") == 0)
+      sd_api_error(h->c, h->err.name, "%s", h->err.cause ? h->err.cause : "");
     else
-      sd_api_error(h->c, "InternalFailure", "%s", err.cause ? err.cause : "the history cannot be read");
+      sd_api_error(h->c, "InternalFailure", "%s", h->err.cause ? h->err.cause : "the history cannot be read");
   } else {
     json_t *out = json_object(); /* new */
     if (json_array_size(events) > h->limit) {
@@ -311,9 +313,41 @@ static void history_read(void *data, int status) {
     json_object_set_new(out, "events", events);
     sd_api_reply(h->c, out);
   }
-  sd_err_clear(&err);
+  sd_err_clear(&h->err);
   free(h->arn);
   free(h);
+}
+
+/* One more than the page: whether it came says if a next page exists. */
+static void history_work(uv_work_t *req) {
+  struct history *h = req->data;
+  h->events = sd_store_history(h->c->api->reader, h->arn, h->from_id, h->limit + 1, h->reverse, &h->err);
+}
+
+static void history_work_done(uv_work_t *req, int status) {
+  struct history *h = req->data;
+  if (status != 0 && h->events == NULL && h->err.name == NULL)
+    sd_err_set(&h->err, "InternalFailure", "the history read was cancelled");
+  history_answer(h);
+}
+
+/* Runs once everything appended before the request is committed, so the
+ * page holds every event up to now. With a read handle (a file) the read
+ * goes to a worker; with :memory: there is only the writer's handle, which
+ * is free inside a barrier, and the read runs here. */
+static void history_read(void *data, int status) {
+  struct history *h = data;
+  struct sd_api *api = h->c->api;
+  if (status != 0) {
+    sd_err_set(&h->err, "InternalFailure", "the history cannot be read: a write failed");
+  } else if (api->reader != NULL) {
+    h->work.data = h;
+    uv_queue_work(sd_engine_loop(api->eng), &h->work, history_work, history_work_done);
+    return;
+  } else {
+    h->events = sd_store_history(api->store, h->arn, h->from_id, h->limit + 1, h->reverse, &h->err);
+  }
+  history_answer(h);
 }
 
 /* Page tokens carry the last id or index returned ("h.<n>", "ex.<n>"). */
