@@ -203,6 +203,7 @@ static void free_state(struct sd_state *st) {
   free(st->ptr);
   free(st->ev_entered);
   free(st->ev_exited);
+  free(st->ev_aborted);
 }
 
 static void free_machine(struct sd_machine *m) {
@@ -256,6 +257,8 @@ static int compile_machine(struct sd_machine *m, struct sd_compile *cc, struct s
       return fail_at(err, st->ptr, "unknown state Type '%s'", json_string_value(type));
     st->ev_entered = sd_xstrcat3(st->ops->events, "StateEntered", NULL);
     st->ev_exited = sd_xstrcat3(st->ops->events, "StateExited", NULL);
+    if (st->ops->resume != NULL)
+      st->ev_aborted = sd_xstrcat3(st->ops->events, "StateAborted", NULL);
     if (compile_common(st, err) != 0)
       return -1;
     if (st->ops->compile && st->ops->compile(st, cc, err) != 0) {

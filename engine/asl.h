@@ -108,6 +108,7 @@ struct sd_state {
 
   char *ev_entered; /* "PassStateEntered": history types, built once; owned */
   char *ev_exited;  /* "PassStateExited"; owned */
+  char *ev_aborted; /* "TaskStateAborted" for states that wait (Task, Wait, Map, Parallel); owned or NULL */
 };
 
 struct sd_machine {

@@ -27,6 +27,7 @@ static void frame_run(struct sd_frame *f, int *budget);
 static void io_cache_clear(struct sd_frame *f);
 static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err, int *budget);
 static void frame_finish(struct sd_frame *f, json_t *output, struct sd_err *err);
+static int64_t frame_event(struct sd_frame *f, const char *type, const char *key, json_t *details);
 static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *output, struct sd_err *err);
 
 const char *sd_exec_status_name(enum sd_exec_status s) {
@@ -202,6 +203,16 @@ struct sd_frame *sd_frame_spawn(struct sd_frame *f, const struct sd_machine *m, 
 void sd_frame_child_cancel(struct sd_frame *c) {
   if (c->done)
     return; /* its CHILD_DONE wake holds the reference now */
+  /* A branch or iteration stopped in a waiting state is recorded as AWS
+   * records it: <Type>StateAborted, then MapIterationAborted. */
+  if (c->started) {
+    if (c->st->ev_aborted != NULL)
+      frame_event(c, c->st->ev_aborted, NULL, NULL);
+    if (c->map_iteration) {
+      json_t *d = json_pack("{s:s, s:i}", "name", c->owner_state->name, "index", (json_int_t)c->child_index);
+      frame_event(c, "MapIterationAborted", "mapIterationAbortedEventDetails", d);
+    }
+  }
   c->done = true;
   c->epoch++;
   if (c->st->ops->cancel)
@@ -543,6 +554,12 @@ static void frame_finish(struct sd_frame *f, json_t *output, struct sd_err *err)
       exec_close(f->exec, SD_EXEC_SUCCEEDED, output, NULL);
     return;
   }
+  /* A branch or iteration that fails in a waiting state records
+   * <Type>StateAborted before its parent hears of it
+   * (test_sqs_failure_in_wait_for_task_tok_no_error_field: TaskFailed,
+   * TaskStateAborted, ParallelStateFailed). */
+  if (err != NULL && err->name != NULL && f->st->ev_aborted != NULL)
+    frame_event(f, f->st->ev_aborted, NULL, NULL);
   if (f->map_iteration && f->exec->status == SD_EXEC_RUNNING) {
     json_t *d = json_pack("{s:s, s:i}", "name", f->owner_state->name, "index", (json_int_t)f->child_index);
     frame_event(f, err && err->name ? "MapIterationFailed" : "MapIterationSucceeded",

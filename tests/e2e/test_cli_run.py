@@ -74,9 +74,16 @@ class RunBasics(StepdTestCase):
                 {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Boom", "Cause": "bad"}}}],
                 "Catch": [{"ErrorEquals": ["Boom"], "ResultPath": "$.err", "Next": "Done"}], "Next": "Done"},
             "Done": {"Type": "Pass", "End": True}}}
-        r = self.run_def(d, "--wait-scale", "0", input={})
+        r, events = self.history(d, "--wait-scale", "0", input={})
         self.assertEqual(r.code, 0, r.stderr)
         self.assertEqual(r.output, {"err": {"Error": "Boom", "Cause": "bad"}})
+        types = [e["type"] for e in events]
+        # The branch still waiting is stopped and recorded as aborted; the
+        # Parallel state fails once, then Catch moves on.
+        self.assertIn("WaitStateAborted", types)
+        self.assertEqual(types.count("ParallelStateFailed"), 1)
+        self.assertLess(types.index("WaitStateAborted"), types.index("ParallelStateFailed"))
+        self.assertEqual(types[types.index("ParallelStateFailed") + 1], "ParallelStateExited")
 
     def test_timeout_fires_before_long_wait_at_scale_zero(self):
         d = chain(("W", {"Type": "Wait", "Seconds": 60}))
