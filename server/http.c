@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -32,6 +33,7 @@ struct sd_http {
   sd_http_handler_fn fn;
   void *data;
   struct sd_http_req *reqs; /* live requests, for suspended ones at close */
+  uint64_t rng;             /* xorshift state for request ids */
   int port;
   int open_handles;
   void (*close_cb)(void *data);
@@ -52,6 +54,7 @@ struct sd_http_req {
   bool suspended;
   bool replied;
   int status;
+  char id[37]; /* x-amzn-RequestId, once answered */
   char *reply; /* owned until queued */
   size_t reply_len;
   char *content_type; /* owned */
@@ -101,11 +104,28 @@ static void req_free(struct sd_http_req *r) {
   free(r);
 }
 
+/* A request id shaped like AWS's (a version-4 UUID): the SDKs report it as
+ * ResponseMetadata.RequestId, and it ties a client's error to a log line. */
+static void request_id(struct sd_http *h, char out[37]) {
+  uint64_t v[2];
+  for (int i = 0; i < 2; i++) {
+    h->rng ^= h->rng << 13;
+    h->rng ^= h->rng >> 7;
+    h->rng ^= h->rng << 17;
+    v[i] = h->rng;
+  }
+  snprintf(out, 37, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(v[0] >> 32), (unsigned)(v[0] >> 16) & 0xffff,
+           (unsigned)v[0] & 0xfff, (unsigned)(0x8000 | ((v[1] >> 48) & 0x3fff)),
+           (unsigned long long)(v[1] & 0xffffffffffffull));
+}
+
 static enum MHD_Result queue_reply(struct sd_http_req *r) {
   struct MHD_Response *resp = MHD_create_response_from_buffer(r->reply_len, r->reply, MHD_RESPMEM_MUST_FREE);
   r->reply = NULL; /* MHD frees it now */
   if (r->content_type != NULL)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+  request_id(r->http, r->id);
+  MHD_add_response_header(resp, "x-amzn-RequestId", r->id);
   enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
   MHD_destroy_response(resp);
   return rc;
@@ -163,8 +183,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     return;
   *con_cls = NULL;
   double ms = (double)(uv_hrtime() - r->t0) / 1e6;
-  sd_log(SD_LOG_INFO, "%s %s %s %d %.1fms%s", r->method, r->path, r->label ? r->label : "-",
-         r->replied ? r->status : 0, ms, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+  sd_log(SD_LOG_INFO, "%s %s %s %d %.1fms %s%s", r->method, r->path, r->label ? r->label : "-",
+         r->replied ? r->status : 0, ms, r->id[0] ? r->id : "-",
+         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
   req_unlink(r);
   req_free(r);
 }
@@ -205,6 +226,9 @@ struct sd_http *sd_http_new(uv_loop_t *loop, const char *addr, sd_http_handler_f
   h->loop = loop;
   h->fn = fn;
   h->data = data;
+  h->rng = uv_hrtime() ^ ((uint64_t)(uintptr_t)h << 20) ^ 0x9E3779B97F4A7C15ull;
+  if (h->rng == 0)
+    h->rng = 1;
   h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT,
                             (unsigned)120, MHD_OPTION_END);

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -46,20 +47,20 @@ FAIL = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Custom.Bad", 
 class Server:
     """A `stepd serve` process on a free port with its own database."""
 
-    def __init__(self, db=None):
+    def __init__(self, db=None, host="127.0.0.1"):
         self.tmp = tempfile.TemporaryDirectory()
         self.db = db or os.path.join(self.tmp.name, "stepd.db")
         self.log_path = os.path.join(self.tmp.name, "serve.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [STEPD, "serve", "--listen", "127.0.0.1:0", "--db", self.db],
+            [STEPD, "serve", "--listen", "%s:0" % host, "--db", self.db],
             stdout=subprocess.DEVNULL,
             stderr=self.log,
         )
         self.port = None
         deadline = time.time() + 30
         while self.port is None:
-            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", self.read_log())
+            m = re.search(r"listening on %s:(\d+)" % re.escape(host), self.read_log())
             if m:
                 self.port = int(m.group(1))
             elif self.proc.poll() is not None or time.time() > deadline:
@@ -67,7 +68,7 @@ class Server:
                 raise RuntimeError("stepd serve did not start:\n" + self.read_log())
             else:
                 time.sleep(0.02)
-        self.url = "http://127.0.0.1:%d" % self.port
+        self.url = "http://%s:%d" % (host, self.port)
 
     def read_log(self):
         with open(self.log_path) as f:
@@ -165,6 +166,17 @@ class TestMachines(ServeTestCase):
         self.assertNotIn("m-crud", names)
         # Deleting what does not exist succeeds, as on AWS.
         self.sfn.delete_state_machine(stateMachineArn=arn)
+
+    def test_request_ids(self):
+        a = self.sfn.list_state_machines()["ResponseMetadata"]["RequestId"]
+        b = self.sfn.list_state_machines()["ResponseMetadata"]["RequestId"]
+        self.assertRegex(a, r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+        self.assertNotEqual(a, b)
+        # The request log line carries it.
+        deadline = time.time() + 10
+        while b not in self.server.read_log():
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.02)
 
     def test_create_is_idempotent_for_same_definition(self):
         arn = self.create("m-idem", PASS)
@@ -455,6 +467,45 @@ class TestExecutions(ServeTestCase):
         self.assertApiError("StateMachineDoesNotExist", self.sfn.describe_state_machine, stateMachineArn=arn)
         # The execution itself stays describable.
         self.assertEqual(self.sfn.describe_execution(executionArn=r["executionArn"])["status"], "ABORTED")
+
+
+class TestCommandLine(unittest.TestCase):
+    def serve(self, *args):
+        return subprocess.run([STEPD, "serve", *args], capture_output=True, text=True, timeout=30)
+
+    def test_bad_arguments_exit_2(self):
+        for args in (["--log-level", "loud"], ["--bogus", "1"], ["stray"]):
+            r = self.serve("--db", ":memory:", *args)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertIn("usage: stepd serve", r.stderr)
+        for addr in ("nowhere", "127.0.0.1:99999", "300.1.1.1:8083"):
+            r = self.serve("--db", ":memory:", "--listen", addr)
+            self.assertEqual(r.returncode, 2, (addr, r.stderr))
+            self.assertIn("listen address '%s'" % addr, r.stderr)
+        self.assertEqual(self.serve("--help").returncode, 0)
+
+    def test_ipv6(self):
+        try:
+            with socket.socket(socket.AF_INET6) as probe:
+                probe.bind(("::1", 0))
+        except OSError:
+            self.skipTest("no IPv6 loopback")
+        server = Server(db=":memory:", host="[::1]")
+        try:
+            self.assertEqual(server.client().list_state_machines()["stateMachines"], [])
+            self.assertEqual(server.stop(), 0)
+        finally:
+            server.cleanup()
+
+    def test_port_in_use_exits_2(self):
+        server = Server()
+        try:
+            r = self.serve("--db", ":memory:", "--listen", "127.0.0.1:%d" % server.port)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertIn("cannot listen on", r.stderr)
+            self.assertEqual(server.stop(), 0)
+        finally:
+            server.cleanup()
 
 
 class TestShutdown(unittest.TestCase):
