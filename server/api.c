@@ -3,6 +3,7 @@
  * actions themselves live in api_machines.c and api_executions.c. */
 #include "server/api.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,23 @@ int sd_api_get_bool(struct sd_api_call *c, const char *key, bool dflt, bool *out
   if (!json_is_boolean(v))
     return sd_api_error(c, "SerializationException", "'%s' must be a boolean", key);
   *out = json_is_true(v);
+  return 0;
+}
+
+int sd_api_get_token(struct sd_api_call *c, const char *prefix, int64_t *pos) {
+  const char *tok;
+  *pos = 0;
+  if (sd_api_get_str(c, "nextToken", false, &tok) != 0)
+    return -1;
+  if (tok == NULL)
+    return 0;
+  size_t n = strlen(prefix);
+  char *end = NULL;
+  errno = 0;
+  long long v = strncmp(tok, prefix, n) == 0 ? strtoll(tok + n, &end, 10) : -1;
+  if (v <= 0 || errno != 0 || end == NULL || *end != '\0')
+    return sd_api_error(c, "InvalidToken", "Invalid Token: '%s'", tok);
+  *pos = v;
   return 0;
 }
 

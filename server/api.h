@@ -53,6 +53,11 @@ int sd_api_get_int(struct sd_api_call *c, const char *key, int64_t lo, int64_t h
                    int64_t *out);
 int sd_api_get_bool(struct sd_api_call *c, const char *key, bool dflt, bool *out);
 
+/* Reads nextToken: our tokens are "<prefix><n>" with n > 0 (an index or an
+ * event id, opaque to clients). *pos = 0 when absent; -1 after answering
+ * InvalidToken. */
+int sd_api_get_token(struct sd_api_call *c, const char *prefix, int64_t *pos);
+
 /* Checks an ARN of `type` ("stateMachine", "execution") in this region and
  * account. 0, or -1 after answering InvalidArn as AWS words it. */
 int sd_api_check_arn(struct sd_api_call *c, const char *arn, const char *type);

@@ -10,7 +10,6 @@
  * holds then (docs/server.md). */
 #include "server/api.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,24 +349,6 @@ static void history_read(void *data, int status) {
   history_answer(h);
 }
 
-/* Page tokens carry the last id or index returned ("h.<n>", "ex.<n>"). */
-static int parse_token(struct sd_api_call *c, const char *prefix, int64_t *pos) {
-  const char *tok;
-  *pos = 0;
-  if (sd_api_get_str(c, "nextToken", false, &tok) != 0)
-    return -1;
-  if (tok == NULL)
-    return 0;
-  size_t n = strlen(prefix);
-  char *end;
-  errno = 0;
-  long long v = strncmp(tok, prefix, n) == 0 ? strtoll(tok + n, &end, 10) : -1;
-  if (v <= 0 || errno != 0 || *end != '\0')
-    return sd_api_error(c, "InvalidToken", "Invalid Token: '%s'", tok);
-  *pos = v;
-  return 0;
-}
-
 void sd_api_get_execution_history(struct sd_api_call *c) {
   const char *arn;
   int64_t max, from;
@@ -375,8 +356,8 @@ void sd_api_get_execution_history(struct sd_api_call *c) {
   if (sd_api_get_str(c, "executionArn", true, &arn) != 0 ||
       sd_api_get_int(c, "maxResults", 0, 1000, 0, &max) != 0 ||
       sd_api_get_bool(c, "reverseOrder", false, &reverse) != 0 ||
-      sd_api_get_bool(c, "includeExecutionData", true, &with_data) != 0 || parse_token(c, "h.", &from) != 0 ||
-      sd_api_check_arn(c, arn, "execution") != 0)
+      sd_api_get_bool(c, "includeExecutionData", true, &with_data) != 0 ||
+      sd_api_get_token(c, "h.", &from) != 0 || sd_api_check_arn(c, arn, "execution") != 0)
     return;
   struct history *h = sd_xcalloc(1, sizeof *h);
   h->c = c;
@@ -402,7 +383,7 @@ void sd_api_list_executions(struct sd_api_call *c) {
   int64_t max, pos;
   if (sd_api_get_str(c, "stateMachineArn", true, &machine_arn) != 0 ||
       sd_api_get_str(c, "statusFilter", false, &filter) != 0 ||
-      sd_api_get_int(c, "maxResults", 0, 1000, 0, &max) != 0 || parse_token(c, "ex.", &pos) != 0 ||
+      sd_api_get_int(c, "maxResults", 0, 1000, 0, &max) != 0 || sd_api_get_token(c, "ex.", &pos) != 0 ||
       sd_api_check_arn(c, machine_arn, "stateMachine") != 0)
     return;
   if (filter != NULL && !status_valid(filter)) {

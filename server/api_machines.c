@@ -5,7 +5,6 @@
  * ListStateMachinesOutput. Not for: executions (api_executions.c). */
 #include "server/api.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,35 +125,15 @@ void sd_api_describe_state_machine(struct sd_api_call *c) {
   sd_api_reply(c, out);
 }
 
-/* Page tokens are the index of the next item, as text ("sm.<n>"): opaque
- * to clients, and checked when they come back. */
-static int parse_token(struct sd_api_call *c, const char *prefix, size_t *pos) {
-  const char *tok;
-  *pos = 0;
-  if (sd_api_get_str(c, "nextToken", false, &tok) != 0)
-    return -1;
-  if (tok == NULL)
-    return 0;
-  size_t n = strlen(prefix);
-  char *end;
-  errno = 0;
-  long long v = strncmp(tok, prefix, n) == 0 ? strtoll(tok + n, &end, 10) : -1;
-  if (v < 0 || errno != 0 || *end != '\0')
-    return sd_api_error(c, "InvalidToken", "Invalid Token: '%s'", tok);
-  *pos = (size_t)v;
-  return 0;
-}
-
 void sd_api_list_state_machines(struct sd_api_call *c) {
-  int64_t max;
-  size_t pos;
-  if (sd_api_get_int(c, "maxResults", 0, 1000, 0, &max) != 0 || parse_token(c, "sm.", &pos) != 0)
+  int64_t max, pos;
+  if (sd_api_get_int(c, "maxResults", 0, 1000, 0, &max) != 0 || sd_api_get_token(c, "sm.", &pos) != 0)
     return;
   if (max == 0)
     max = 100;                 /* the API's default page size */
   json_t *list = json_array(); /* new */
   struct sd_registry *reg = c->api->reg;
-  size_t i = pos;
+  size_t i = (size_t)pos;
   for (; i < sd_registry_machine_count(reg) && json_array_size(list) < (size_t)max; i++) {
     struct sd_reg_machine *m = sd_registry_machine_at(reg, i);
     if (m->deleted)
@@ -163,6 +142,8 @@ void sd_api_list_state_machines(struct sd_api_call *c) {
                                           "type", m->type, "creationDate", sd_api_time(m->created_ms)));
   }
   json_t *out = json_pack("{s:o}", "stateMachines", list);
+  while (i < sd_registry_machine_count(reg) && sd_registry_machine_at(reg, i)->deleted)
+    i++;
   if (i < sd_registry_machine_count(reg)) {
     char tok[32];
     snprintf(tok, sizeof tok, "sm.%zu", i);
