@@ -15,6 +15,7 @@
 #include "engine/exec.h"
 #include "engine/log.h"
 #include "engine/store.h"
+#include "integrations/integrations.h"
 #include "server/api.h"
 #include "server/http.h"
 #include "server/registry.h"
@@ -179,9 +180,13 @@ int sd_cli_serve(int argc, char **argv) {
   };
   s.eng = sd_engine_new(&eo);
   struct sd_registry *reg = sd_registry_new();
-  s.api = (struct sd_api){
-    .eng = s.eng, .store = store, .reader = reader, .reg = reg, .region = o.region, .account = o.account
-  };
+  s.api = (struct sd_api){ .eng = s.eng,
+                           .store = store,
+                           .reader = reader,
+                           .reg = reg,
+                           .region = o.region,
+                           .account = o.account,
+                           .served = sd_integrations_serves };
   s.http = sd_http_new(&s.loop, o.listen, sd_api_handle, &s.api, &err);
   int status = SD_EXIT_OK;
   if (s.http == NULL) {

@@ -32,6 +32,7 @@ static const struct action actions[] = {
   { "ListStateMachines", sd_api_list_state_machines },
   { "StartExecution", sd_api_start_execution },
   { "StopExecution", sd_api_stop_execution },
+  { "ValidateStateMachineDefinition", sd_api_validate_state_machine_definition },
 };
 
 static int action_cmp(const void *key, const void *elem) {

@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "engine/validate.h"
+
 struct sd_engine;
 struct sd_http_req;
 struct sd_registry;
@@ -25,6 +27,9 @@ struct sd_api {
   struct sd_registry *reg; /* borrowed */
   const char *region;      /* borrowed */
   const char *account;     /* borrowed */
+  /* Whether a connector of this build serves a Task resource, for
+   * ValidateStateMachineDefinition's warnings; NULL = all are. */
+  sd_validate_served_fn served;
 };
 
 /* One request being answered. An action finishes it exactly once with
@@ -79,5 +84,6 @@ void sd_api_describe_execution(struct sd_api_call *c);
 void sd_api_get_execution_history(struct sd_api_call *c);
 void sd_api_list_executions(struct sd_api_call *c);
 void sd_api_stop_execution(struct sd_api_call *c);
+void sd_api_validate_state_machine_definition(struct sd_api_call *c);
 
 #endif

@@ -41,6 +41,11 @@ static void on_exec_done(struct sd_exec *ex, void *data) {
   json_decref(row);
   sd_err_clear(&err);
   sd_registry_exec_closed(api->reg, x, stop_ms > 0 ? stop_ms : sd_engine_now(api->eng));
+  if (x->status == SD_EXEC_SUCCEEDED)
+    sd_log(SD_LOG_INFO, "execution %s SUCCEEDED", x->arn);
+  else
+    sd_log(SD_LOG_INFO, "execution %s %s%s%s", x->arn, sd_exec_status_name(x->status), x->error ? ": " : "",
+           x->error ? x->error : "");
 }
 
 struct start {
@@ -139,6 +144,7 @@ static void start_checked(void *data, int status) {
   };
   s->input = NULL; /* stolen by the record */
   s->x = sd_registry_exec_add(api->reg, &rec);
+  sd_log(SD_LOG_INFO, "execution %s started", s->x->arn);
   sd_engine_flush(api->eng, start_committed, s);
 }
 

@@ -1,5 +1,5 @@
 /* State machine actions: CreateStateMachine, DescribeStateMachine,
- * ListStateMachines, DeleteStateMachine. Machines live in the registry
+ * ListStateMachines, DeleteStateMachine, ValidateStateMachineDefinition. Machines live in the registry
  * (memory only in this slice). Shapes follow the API model's
  * CreateStateMachineInput/Output, DescribeStateMachineOutput,
  * ListStateMachinesOutput. Not for: executions (api_executions.c). */
@@ -162,4 +162,57 @@ void sd_api_delete_state_machine(struct sd_api_call *c) {
   if (m != NULL && !m->deleted)
     sd_registry_machine_delete(c->api->reg, m);
   sd_api_reply(c, json_object());
+}
+
+/* ValidateStateMachineDefinition: the checks CreateStateMachine makes,
+ * answered as diagnostics. `severity` is the lowest one returned (ERROR by
+ * default, which hides warnings); `maxResults` cuts the list (default 100)
+ * and sets `truncated`. The result is FAIL when any ERROR exists, whatever
+ * the filter. */
+void sd_api_validate_state_machine_definition(struct sd_api_call *c) {
+  const char *definition, *type, *severity;
+  int64_t max;
+  if (sd_api_get_str(c, "definition", true, &definition) != 0 ||
+      sd_api_get_str(c, "type", false, &type) != 0 || sd_api_get_str(c, "severity", false, &severity) != 0 ||
+      sd_api_get_int(c, "maxResults", 0, 100, 0, &max) != 0)
+    return;
+  if (type != NULL && strcmp(type, "STANDARD") != 0 && strcmp(type, "EXPRESS") != 0) {
+    sd_api_error(
+        c, "ValidationException",
+        "1 validation error detected: Value '%s' at 'type' failed to satisfy constraint: Member must "
+        "satisfy enum value set: [STANDARD, EXPRESS]",
+        type);
+    return;
+  }
+  bool warnings = severity != NULL && strcmp(severity, "WARNING") == 0;
+  if (severity != NULL && !warnings && strcmp(severity, "ERROR") != 0) {
+    sd_api_error(c, "ValidationException",
+                 "1 validation error detected: Value '%s' at 'severity' failed to satisfy constraint: Member "
+                 "must satisfy enum value set: [ERROR, WARNING]",
+                 severity);
+    return;
+  }
+  if (max == 0)
+    max = 100;
+  struct sd_validate_opts vo = { .type = type, .served = c->api->served };
+  json_t *res = sd_validate_text(definition, strlen(definition), &vo); /* new */
+  json_t *all = json_object_get(res, "diagnostics");                   /* borrowed */
+  json_t *kept = json_array();                                         /* new */
+  bool truncated = json_is_true(json_object_get(res, "truncated"));
+  size_t i;
+  json_t *d;
+  json_array_foreach(all, i, d) {
+    const char *sev = json_string_value(json_object_get(d, "severity"));
+    if (!warnings && (sev == NULL || strcmp(sev, "ERROR") != 0))
+      continue;
+    if (json_array_size(kept) == (size_t)max) {
+      truncated = true;
+      break;
+    }
+    json_array_append(kept, d);
+  }
+  json_t *out = json_pack("{s:O, s:o, s:b}", "result", json_object_get(res, "result"), "diagnostics", kept,
+                          "truncated", truncated);
+  json_decref(res);
+  sd_api_reply(c, out);
 }

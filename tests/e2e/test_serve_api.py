@@ -215,6 +215,37 @@ class TestMachines(ServeTestCase):
         )
         self.assertTrue(msg.startswith("Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION"), msg)
 
+    def test_validate_state_machine_definition(self):
+        ok = self.sfn.validate_state_machine_definition(definition=json.dumps(PASS))
+        self.assertEqual((ok["result"], ok["diagnostics"]), ("OK", []))
+        bad = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nope"}}}
+        r = self.sfn.validate_state_machine_definition(definition=json.dumps(bad))
+        self.assertEqual(r["result"], "FAIL")
+        self.assertFalse(r["truncated"])
+        self.assertIn(
+            {
+                "severity": "ERROR",
+                "code": "MISSING_TRANSITION_TARGET",
+                "message": "Missing 'Next' target: Nope",
+                "location": "/States/A/Next",
+            },
+            r["diagnostics"],
+        )
+        self.assertEqual({d["severity"] for d in r["diagnostics"]}, {"ERROR"})
+        r = self.sfn.validate_state_machine_definition(definition=json.dumps(bad), maxResults=1)
+        self.assertEqual((len(r["diagnostics"]), r["truncated"]), (1, True))
+        # A Task no connector of this build serves: a warning, shown only
+        # when asked for; the definition stays valid.
+        task = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+                                                  "Parameters": {"TopicArn": "arn:aws:sns:us-east-1:1:t",
+                                                                 "Message": "m"}, "End": True}}}
+        r = self.sfn.validate_state_machine_definition(definition=json.dumps(task))
+        self.assertEqual((r["result"], r["diagnostics"]), ("OK", []))
+        r = self.sfn.validate_state_machine_definition(definition=json.dumps(task), severity="WARNING")
+        self.assertEqual(r["result"], "OK")
+        self.assertTrue(r["diagnostics"])
+        self.assertEqual({d["severity"] for d in r["diagnostics"]}, {"WARNING"})
+
     def test_invalid_name_and_arn(self):
         self.assertApiError("InvalidName", self.create, "has space", PASS)
         self.assertApiError("InvalidName", self.create, "x" * 81, PASS)
@@ -375,6 +406,7 @@ class TestExecutions(ServeTestCase):
         self.assertEqual(d["error"], "Custom.Bad")
         self.assertEqual(d["cause"], "it went wrong")
         self.assertNotIn("output", d)
+        self.assertIn("execution %s FAILED: Custom.Bad" % r["executionArn"], self.server.read_log())
         last = self.history(r["executionArn"], reverseOrder=True, maxResults=1)[0]
         self.assertEqual(last["type"], "ExecutionFailed")
         self.assertEqual(last["executionFailedEventDetails"], {"error": "Custom.Bad", "cause": "it went wrong"})
@@ -566,6 +598,8 @@ class TestStore(unittest.TestCase):
             self.assertEqual(code, 0, log)
             self.assertNotIn("Sanitizer", log)
             self.assertIn("POST / StartExecution 200", log)
+            self.assertIn("execution %s started" % done, log)
+            self.assertIn("execution %s SUCCEEDED" % done, log)
             db = sqlite3.connect(server.db)
             try:
                 rows = dict(db.execute("SELECT arn, status FROM executions").fetchall())
