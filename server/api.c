@@ -27,6 +27,7 @@ static const struct action actions[] = {
   { "DeleteStateMachine", sd_api_delete_state_machine },
   { "DescribeExecution", sd_api_describe_execution },
   { "DescribeStateMachine", sd_api_describe_state_machine },
+  { "DescribeStateMachineForExecution", sd_api_describe_state_machine_for_execution },
   { "GetExecutionHistory", sd_api_get_execution_history },
   { "ListExecutions", sd_api_list_executions },
   { "ListStateMachines", sd_api_list_state_machines },

@@ -81,6 +81,7 @@ void sd_api_list_state_machines(struct sd_api_call *c);
 void sd_api_delete_state_machine(struct sd_api_call *c);
 void sd_api_start_execution(struct sd_api_call *c);
 void sd_api_describe_execution(struct sd_api_call *c);
+void sd_api_describe_state_machine_for_execution(struct sd_api_call *c);
 void sd_api_get_execution_history(struct sd_api_call *c);
 void sd_api_list_executions(struct sd_api_call *c);
 void sd_api_stop_execution(struct sd_api_call *c);

@@ -1,6 +1,7 @@
 /* Execution actions: StartExecution, DescribeExecution, GetExecutionHistory,
- * ListExecutions, StopExecution. Executions run on the server's sd_engine;
- * their rows and history go to the store through the engine's writer.
+ * ListExecutions, StopExecution, DescribeStateMachineForExecution.
+ * Executions run on the server's sd_engine; their rows and history go to
+ * the store through the engine's writer.
  *
  * Write ahead, then answer: StartExecution and StopExecution answer once
  * what they changed is committed, and GetExecutionHistory reads after a
@@ -266,6 +267,26 @@ void sd_api_describe_execution(struct sd_api_call *c) {
   }
   sd_api_reply(c, describe_json(x->arn, x->machine_arn, x->name, sd_exec_status_name(x->status), x->start_ms,
                                 x->stop_ms, x->input, x->output, x->error, x->cause));
+}
+
+/* DescribeStateMachineForExecution: the machine as the execution ran it
+ * (the registry keeps a deleted machine's record for its executions). An
+ * execution of an earlier run has no machine here: state machines are not
+ * in the store yet, so it answers ExecutionDoesNotExist. */
+void sd_api_describe_state_machine_for_execution(struct sd_api_call *c) {
+  const char *arn;
+  if (sd_api_get_str(c, "executionArn", true, &arn) != 0 || sd_api_check_arn(c, arn, "execution") != 0)
+    return;
+  struct sd_reg_exec *x = sd_registry_exec(c->api->reg, arn);
+  if (x == NULL || x->machine == NULL) {
+    sd_api_error(c, "ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn);
+    return;
+  }
+  const struct sd_reg_machine *m = x->machine;
+  sd_api_reply(c, json_pack("{s:s, s:s, s:s, s:s, s:o, s:{s:s, s:b}, s:{s:b}}", "stateMachineArn", m->arn,
+                            "name", m->name, "definition", m->definition, "roleArn", m->role_arn,
+                            "updateDate", sd_api_time(m->created_ms), "loggingConfiguration", "level", "OFF",
+                            "includeExecutionData", 0, "tracingConfiguration", "enabled", 0));
 }
 
 struct history {

@@ -20,6 +20,11 @@ struct sd_registry {
   struct sd_reg_exec **execs; /* owned, start order */
   size_t nexecs, cexecs;
   json_t *exec_index; /* arn -> index in execs; owned */
+  /* Deleted machines, gone from the list and the index but kept while
+   * executions point at them: an execution describes the definition it
+   * ran (DescribeStateMachineForExecution). Owned. */
+  struct sd_reg_machine **gone;
+  size_t ngone;
 };
 
 struct sd_registry *sd_registry_new(void) {
@@ -68,6 +73,9 @@ void sd_registry_free(struct sd_registry *r) {
   }
   for (size_t i = 0; i < r->nmachines; i++)
     machine_free(r->machines[i]);
+  for (size_t i = 0; i < r->ngone; i++)
+    machine_free(r->gone[i]);
+  free(r->gone);
   free(r->execs);
   free(r->machines);
   json_decref(r->machine_index);
@@ -87,18 +95,16 @@ static void index_rebuild(struct sd_registry *r) {
     json_object_set_new(r->machine_index, r->machines[i]->arn, json_integer((json_int_t)i));
 }
 
-/* Drops deleted machines nothing runs on any more. */
+/* Drops deleted machines nothing runs on any more from the list and the
+ * index; the records themselves move to `gone` (executions keep them). */
 static void reap(struct sd_registry *r) {
   size_t k = 0;
   bool changed = false;
   for (size_t i = 0; i < r->nmachines; i++) {
     struct sd_reg_machine *m = r->machines[i];
     if (m->deleted && m->running == 0) {
-      /* Executions keep their machine ARN as text; the pointer goes. */
-      for (size_t j = 0; j < r->nexecs; j++)
-        if (r->execs[j]->machine == m)
-          r->execs[j]->machine = NULL;
-      machine_free(m);
+      r->gone = sd_xrealloc(r->gone, (r->ngone + 1) * sizeof *r->gone);
+      r->gone[r->ngone++] = m;
       changed = true;
     } else {
       r->machines[k++] = m;

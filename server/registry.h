@@ -37,7 +37,7 @@ struct sd_reg_exec {
   int64_t start_ms;
   int64_t stop_ms;                /* 0 while running */
   struct sd_exec *ex;             /* owned; kept until the registry is freed (docs/server.md) */
-  struct sd_reg_machine *machine; /* borrowed from the registry */
+  struct sd_reg_machine *machine; /* the machine it ran; borrowed from the registry, which keeps it */
 };
 
 struct sd_registry;

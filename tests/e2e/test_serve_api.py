@@ -358,6 +358,15 @@ class TestExecutions(ServeTestCase):
                     break
             self.assertEqual(got, events[::-1] if reverse else events)
 
+    def test_describe_state_machine_for_execution(self):
+        r = self.sfn.start_execution(stateMachineArn=self.pass_arn)
+        d = self.sfn.describe_state_machine_for_execution(executionArn=r["executionArn"])
+        self.assertEqual((d["stateMachineArn"], d["name"], d["roleArn"]), (self.pass_arn, "pass", ROLE))
+        self.assertEqual(json.loads(d["definition"]), PASS)
+        self.assertIn("updateDate", d)
+        missing = "arn:aws:states:us-east-1:123456789012:execution:pass:missing"
+        self.assertApiError("ExecutionDoesNotExist", self.sfn.describe_state_machine_for_execution, executionArn=missing)
+
     def test_history_without_execution_data(self):
         r = self.sfn.start_execution(stateMachineArn=self.pass_arn, input='{"secret": 1}')
         self.wait_done(r["executionArn"])
@@ -497,8 +506,15 @@ class TestExecutions(ServeTestCase):
         self.sfn.stop_execution(executionArn=r["executionArn"])
         self.wait_done(r["executionArn"])
         self.assertApiError("StateMachineDoesNotExist", self.sfn.describe_state_machine, stateMachineArn=arn)
-        # The execution itself stays describable.
+        # The execution itself stays describable, with the machine it ran.
         self.assertEqual(self.sfn.describe_execution(executionArn=r["executionArn"])["status"], "ABORTED")
+        d = self.sfn.describe_state_machine_for_execution(executionArn=r["executionArn"])
+        self.assertEqual(json.loads(d["definition"]), WAIT_LONG)
+        # A machine created again under the same name is a new one; the old
+        # execution still describes the definition it ran.
+        self.sfn.create_state_machine(name="del-run", definition=json.dumps(PASS), roleArn=ROLE)
+        d = self.sfn.describe_state_machine_for_execution(executionArn=r["executionArn"])
+        self.assertEqual(json.loads(d["definition"]), WAIT_LONG)
 
 
 class TestCommandLine(unittest.TestCase):
