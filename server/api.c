@@ -33,6 +33,7 @@ static const struct action actions[] = {
   { "ListStateMachines", sd_api_list_state_machines },
   { "StartExecution", sd_api_start_execution },
   { "StopExecution", sd_api_stop_execution },
+  { "UpdateStateMachine", sd_api_update_state_machine },
   { "ValidateStateMachineDefinition", sd_api_validate_state_machine_definition },
 };
 

@@ -79,6 +79,7 @@ void sd_api_create_state_machine(struct sd_api_call *c);
 void sd_api_describe_state_machine(struct sd_api_call *c);
 void sd_api_list_state_machines(struct sd_api_call *c);
 void sd_api_delete_state_machine(struct sd_api_call *c);
+void sd_api_update_state_machine(struct sd_api_call *c);
 void sd_api_start_execution(struct sd_api_call *c);
 void sd_api_describe_execution(struct sd_api_call *c);
 void sd_api_describe_state_machine_for_execution(struct sd_api_call *c);

@@ -285,7 +285,7 @@ void sd_api_describe_state_machine_for_execution(struct sd_api_call *c) {
   const struct sd_reg_machine *m = x->machine;
   sd_api_reply(c, json_pack("{s:s, s:s, s:s, s:s, s:o, s:{s:s, s:b}, s:{s:b}}", "stateMachineArn", m->arn,
                             "name", m->name, "definition", m->definition, "roleArn", m->role_arn,
-                            "updateDate", sd_api_time(m->created_ms), "loggingConfiguration", "level", "OFF",
+                            "updateDate", sd_api_time(m->updated_ms), "loggingConfiguration", "level", "OFF",
                             "includeExecutionData", 0, "tracingConfiguration", "enabled", 0));
 }
 

@@ -1,5 +1,6 @@
 /* State machine actions: CreateStateMachine, DescribeStateMachine,
- * ListStateMachines, DeleteStateMachine, ValidateStateMachineDefinition. Machines live in the registry
+ * ListStateMachines, DeleteStateMachine, UpdateStateMachine,
+ * ValidateStateMachineDefinition. Machines live in the registry
  * (memory only in this slice). Shapes follow the API model's
  * CreateStateMachineInput/Output, DescribeStateMachineOutput,
  * ListStateMachinesOutput. Not for: executions (api_executions.c). */
@@ -94,6 +95,7 @@ void sd_api_create_state_machine(struct sd_api_call *c) {
     .created_ms = sd_engine_now(api->eng),
     .m = m,
   };
+  rec.updated_ms = rec.created_ms;
   struct sd_reg_machine *r = sd_registry_machine_add(api->reg, &rec);
   sd_api_reply(
       c, json_pack("{s:s, s:o}", "stateMachineArn", r->arn, "creationDate", sd_api_time(r->created_ms)));
@@ -123,6 +125,53 @@ void sd_api_describe_state_machine(struct sd_api_call *c) {
                           sd_api_time(m->created_ms), "loggingConfiguration", "level", "OFF",
                           "includeExecutionData", 0, "tracingConfiguration", "enabled", 0);
   sd_api_reply(c, out);
+}
+
+/* UpdateStateMachine: a new revision under the same ARN. Executions
+ * already running keep the compiled machine and the record they started
+ * with; new ones run the update. */
+void sd_api_update_state_machine(struct sd_api_call *c) {
+  const char *arn, *definition, *role;
+  if (sd_api_get_str(c, "stateMachineArn", true, &arn) != 0 ||
+      sd_api_get_str(c, "definition", false, &definition) != 0 ||
+      sd_api_get_str(c, "roleArn", false, &role) != 0)
+    return;
+  struct sd_reg_machine *old = find_machine(c, arn);
+  if (old == NULL)
+    return;
+  if (old->deleted) {
+    sd_api_error(c, "StateMachineDeleting", "State machine is being deleted: '%s'", arn);
+    return;
+  }
+  if (definition == NULL && role == NULL && json_object_get(c->in, "loggingConfiguration") == NULL &&
+      json_object_get(c->in, "tracingConfiguration") == NULL) {
+    sd_api_error(
+        c, "MissingRequiredParameter",
+        "Either the definition, the role ARN, the LoggingConfiguration, or the TracingConfiguration must "
+        "be specified");
+    return;
+  }
+  if (role != NULL && strncmp(role, "arn:", 4) != 0) {
+    sd_api_error(c, "InvalidArn", "Invalid Arn: 'Invalid ARN prefix: %s'", role);
+    return;
+  }
+  const char *text = definition ? definition : old->definition;
+  struct sd_machine *m = compile_definition(c, text, old->type);
+  if (m == NULL)
+    return;
+  struct sd_api *api = c->api;
+  struct sd_reg_machine rec = {
+    .arn = sd_xstrdup(old->arn),
+    .name = sd_xstrdup(old->name),
+    .definition = sd_xstrdup(text),
+    .role_arn = sd_xstrdup(role ? role : old->role_arn),
+    .type = sd_xstrdup(old->type),
+    .created_ms = old->created_ms,
+    .updated_ms = sd_engine_now(api->eng),
+    .m = m,
+  };
+  struct sd_reg_machine *r = sd_registry_machine_replace(api->reg, old, &rec);
+  sd_api_reply(c, json_pack("{s:o}", "updateDate", sd_api_time(r->updated_ms)));
 }
 
 void sd_api_list_state_machines(struct sd_api_call *c) {

@@ -139,6 +139,19 @@ void sd_registry_machine_delete(struct sd_registry *r, struct sd_reg_machine *m)
   reap(r);
 }
 
+struct sd_reg_machine *sd_registry_machine_replace(struct sd_registry *r, struct sd_reg_machine *old,
+                                                   const struct sd_reg_machine *m) {
+  bool found;
+  size_t i = index_get(r->machine_index, old->arn, &found);
+  struct sd_reg_machine *rec = sd_xmalloc(sizeof *rec);
+  *rec = *m;
+  rec->running = old->running;
+  r->machines[i] = rec; /* same ARN, same index */
+  r->gone = sd_xrealloc(r->gone, (r->ngone + 1) * sizeof *r->gone);
+  r->gone[r->ngone++] = old;
+  return rec;
+}
+
 size_t sd_registry_machine_count(const struct sd_registry *r) {
   return r->nmachines;
 }
@@ -163,8 +176,11 @@ struct sd_reg_exec *sd_registry_exec_add(struct sd_registry *r, const struct sd_
   r->execs[r->nexecs] = rec;
   json_object_set_new(r->exec_index, rec->arn, json_integer((json_int_t)r->nexecs));
   r->nexecs++;
-  if (rec->machine != NULL && rec->status == SD_EXEC_RUNNING)
-    rec->machine->running++;
+  /* Counted on the machine's current record, which UpdateStateMachine may
+   * replace while the execution runs (the count moves with it). */
+  struct sd_reg_machine *live = sd_registry_machine(r, rec->machine_arn);
+  if (live != NULL && rec->status == SD_EXEC_RUNNING)
+    live->running++;
   return rec;
 }
 
@@ -191,6 +207,9 @@ void sd_registry_exec_closed(struct sd_registry *r, struct sd_reg_exec *x, int64
     if (e->cause != NULL)
       x->cause = sd_xstrdup(e->cause);
   }
-  if (x->machine != NULL && --x->machine->running == 0 && x->machine->deleted)
+  /* A machine with running executions is never reaped, so the ARN still
+   * names the record that counted this execution. */
+  struct sd_reg_machine *live = sd_registry_machine(r, x->machine_arn);
+  if (live != NULL && --live->running == 0 && live->deleted)
     reap(r);
 }

@@ -20,8 +20,9 @@ struct sd_reg_machine {
   char *role_arn;   /* owned */
   char *type;       /* "STANDARD" | "EXPRESS"; owned */
   int64_t created_ms;
+  int64_t updated_ms;   /* this revision's date (creation, or the last UpdateStateMachine) */
   struct sd_machine *m; /* compiled; holds a reference */
-  int running;          /* executions still RUNNING */
+  int running;          /* executions of this ARN still RUNNING, over all revisions */
   bool deleted;         /* DeleteStateMachine called: DELETING while running > 0 */
 };
 
@@ -51,6 +52,10 @@ void sd_registry_free(struct sd_registry *r);
 struct sd_reg_machine *sd_registry_machine(struct sd_registry *r, const char *arn);
 /* Adds a machine; every field of `m` is stolen. Returns the record. */
 struct sd_reg_machine *sd_registry_machine_add(struct sd_registry *r, const struct sd_reg_machine *m);
+/* UpdateStateMachine: `m` (fields stolen) takes `old`'s place under the
+ * same ARN; `old` is kept for the executions that ran it. */
+struct sd_reg_machine *sd_registry_machine_replace(struct sd_registry *r, struct sd_reg_machine *old,
+                                                   const struct sd_reg_machine *m);
 /* Marks a machine deleted; it disappears once nothing runs on it. */
 void sd_registry_machine_delete(struct sd_registry *r, struct sd_reg_machine *m);
 /* Live machines in creation order: the i-th, or NULL past the end. */

@@ -358,6 +358,47 @@ class TestExecutions(ServeTestCase):
                     break
             self.assertEqual(got, events[::-1] if reverse else events)
 
+    def test_update_state_machine(self):
+        arn = self.sfn.create_state_machine(name="upd", definition=json.dumps(WAIT_LONG), roleArn=ROLE)[
+            "stateMachineArn"
+        ]
+        old = self.sfn.start_execution(stateMachineArn=arn)["executionArn"]
+        u = self.sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(PASS))
+        self.assertIn("updateDate", u)
+        d = self.sfn.describe_state_machine(stateMachineArn=arn)
+        self.assertEqual((json.loads(d["definition"]), d["roleArn"]), (PASS, ROLE))
+        # The running execution keeps what it started with; a new one runs the update.
+        self.assertEqual(self.sfn.describe_execution(executionArn=old)["status"], "RUNNING")
+        self.assertEqual(
+            json.loads(self.sfn.describe_state_machine_for_execution(executionArn=old)["definition"]), WAIT_LONG
+        )
+        new = self.sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+        self.assertEqual(json.loads(self.wait_done(new)["output"]), {"r": {"x": 1}})
+        fe = self.sfn.describe_state_machine_for_execution(executionArn=new)
+        self.assertEqual((json.loads(fe["definition"]), fe["updateDate"]), (PASS, u["updateDate"]))
+        role2 = "arn:aws:iam::123456789012:role/other"
+        self.sfn.update_state_machine(stateMachineArn=arn, roleArn=role2)
+        self.assertEqual(self.sfn.describe_state_machine(stateMachineArn=arn)["roleArn"], role2)
+        self.assertApiError("MissingRequiredParameter", self.sfn.update_state_machine, stateMachineArn=arn)
+        self.assertApiError(
+            "InvalidDefinition", self.sfn.update_state_machine, stateMachineArn=arn, definition='{"StartAt": "X"}'
+        )
+        self.assertApiError(
+            "StateMachineDoesNotExist",
+            self.sfn.update_state_machine,
+            stateMachineArn=arn + "-nope",
+            definition=json.dumps(PASS),
+        )
+        # The execution started before the update still holds the machine
+        # in DELETING after a delete.
+        self.sfn.delete_state_machine(stateMachineArn=arn)
+        self.assertEqual(self.sfn.describe_state_machine(stateMachineArn=arn)["status"], "DELETING")
+        self.assertApiError(
+            "StateMachineDeleting", self.sfn.update_state_machine, stateMachineArn=arn, definition=json.dumps(PASS)
+        )
+        self.sfn.stop_execution(executionArn=old)
+        self.assertApiError("StateMachineDoesNotExist", self.sfn.describe_state_machine, stateMachineArn=arn)
+
     def test_describe_state_machine_for_execution(self):
         r = self.sfn.start_execution(stateMachineArn=self.pass_arn)
         d = self.sfn.describe_state_machine_for_execution(executionArn=r["executionArn"])
