@@ -31,8 +31,11 @@ static const struct action actions[] = {
   { "GetExecutionHistory", sd_api_get_execution_history },
   { "ListExecutions", sd_api_list_executions },
   { "ListStateMachines", sd_api_list_state_machines },
+  { "ListTagsForResource", sd_api_list_tags_for_resource },
   { "StartExecution", sd_api_start_execution },
   { "StopExecution", sd_api_stop_execution },
+  { "TagResource", sd_api_tag_resource },
+  { "UntagResource", sd_api_untag_resource },
   { "UpdateStateMachine", sd_api_update_state_machine },
   { "ValidateStateMachineDefinition", sd_api_validate_state_machine_definition },
 };

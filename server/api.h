@@ -87,5 +87,11 @@ void sd_api_get_execution_history(struct sd_api_call *c);
 void sd_api_list_executions(struct sd_api_call *c);
 void sd_api_stop_execution(struct sd_api_call *c);
 void sd_api_validate_state_machine_definition(struct sd_api_call *c);
+void sd_api_tag_resource(struct sd_api_call *c);
+void sd_api_untag_resource(struct sd_api_call *c);
+void sd_api_list_tags_for_resource(struct sd_api_call *c);
+/* Adds a TagList (borrowed; {"key", "value"} objects) to `tags`. 0, or -1
+ * after answering ValidationException or TooManyTags. */
+int sd_api_tags_add(struct sd_api_call *c, json_t *tags, json_t *list, const char *arn);
 
 #endif

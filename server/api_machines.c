@@ -81,8 +81,16 @@ void sd_api_create_state_machine(struct sd_api_call *c) {
     free(arn);
     return;
   }
+  json_t *tags = json_object();                  /* new */
+  json_t *list = json_object_get(c->in, "tags"); /* borrowed */
+  if (list != NULL && !json_is_null(list) && sd_api_tags_add(c, tags, list, arn) != 0) {
+    json_decref(tags);
+    free(arn);
+    return;
+  }
   struct sd_machine *m = compile_definition(c, definition, type);
   if (m == NULL) {
+    json_decref(tags);
     free(arn);
     return;
   }
@@ -94,6 +102,7 @@ void sd_api_create_state_machine(struct sd_api_call *c) {
     .type = sd_xstrdup(type),
     .created_ms = sd_engine_now(api->eng),
     .m = m,
+    .tags = tags,
   };
   rec.updated_ms = rec.created_ms;
   struct sd_reg_machine *r = sd_registry_machine_add(api->reg, &rec);
@@ -169,6 +178,7 @@ void sd_api_update_state_machine(struct sd_api_call *c) {
     .created_ms = old->created_ms,
     .updated_ms = sd_engine_now(api->eng),
     .m = m,
+    .tags = json_incref(old->tags), /* tags belong to the ARN */
   };
   struct sd_reg_machine *r = sd_registry_machine_replace(api->reg, old, &rec);
   sd_api_reply(c, json_pack("{s:o}", "updateDate", sd_api_time(r->updated_ms)));

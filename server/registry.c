@@ -41,6 +41,7 @@ static void machine_free(struct sd_reg_machine *m) {
   free(m->role_arn);
   free(m->type);
   sd_asl_unref(m->m);
+  json_decref(m->tags);
   free(m);
 }
 

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "engine/exec.h"
 
 struct sd_machine;
@@ -22,6 +24,7 @@ struct sd_reg_machine {
   int64_t created_ms;
   int64_t updated_ms;   /* this revision's date (creation, or the last UpdateStateMachine) */
   struct sd_machine *m; /* compiled; holds a reference */
+  json_t *tags;         /* {key: value} in the order added; owned (shared by the ARN's revisions) */
   int running;          /* executions of this ARN still RUNNING, over all revisions */
   bool deleted;         /* DeleteStateMachine called: DELETING while running > 0 */
 };

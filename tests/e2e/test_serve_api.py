@@ -184,6 +184,30 @@ class TestMachines(ServeTestCase):
         msg = self.assertApiError("StateMachineAlreadyExists", self.create, "m-idem", WAIT1)
         self.assertEqual(msg, "State Machine Already Exists: '%s'" % arn)
 
+    def test_tags(self):
+        arn = self.create("m-tags", PASS, tags=[{"key": "team", "value": "a"}, {"key": "env", "value": "dev"}])
+        self.assertEqual(
+            self.sfn.list_tags_for_resource(resourceArn=arn)["tags"],
+            [{"key": "team", "value": "a"}, {"key": "env", "value": "dev"}],
+        )
+        self.sfn.tag_resource(resourceArn=arn, tags=[{"key": "env", "value": "prod"}, {"key": "cost", "value": ""}])
+        self.sfn.untag_resource(resourceArn=arn, tagKeys=["team", "absent"])
+        self.assertEqual(
+            self.sfn.list_tags_for_resource(resourceArn=arn)["tags"],
+            [{"key": "env", "value": "prod"}, {"key": "cost", "value": ""}],
+        )
+        # Tags belong to the ARN: an update keeps them.
+        self.sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps(WAIT1))
+        self.assertEqual(len(self.sfn.list_tags_for_resource(resourceArn=arn)["tags"]), 2)
+        many = [{"key": "k%d" % i, "value": "v"} for i in range(49)]
+        self.assertApiError("TooManyTags", self.sfn.tag_resource, resourceArn=arn, tags=many)
+        self.assertEqual(len(self.sfn.list_tags_for_resource(resourceArn=arn)["tags"]), 2)
+        missing = arn + "-missing"
+        msg = self.assertApiError("ResourceNotFound", self.sfn.list_tags_for_resource, resourceArn=missing)
+        self.assertEqual(msg, "Resource not found: '%s'" % missing)
+        self.assertApiError("ResourceNotFound", self.sfn.tag_resource, resourceArn=missing, tags=[])
+        self.assertApiError("InvalidArn", self.sfn.untag_resource, resourceArn="nope", tagKeys=["a"])
+
     def test_list_state_machines_pages(self):
         for i in range(5):
             self.create("m-page-%d" % i, PASS)
