@@ -240,6 +240,8 @@ class TestMachines(ServeTestCase):
         self.assertTrue(msg.startswith("Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION"), msg)
 
     def test_validate_state_machine_definition(self):
+        if not hasattr(self.sfn, "validate_state_machine_definition"):
+            self.skipTest("this botocore predates ValidateStateMachineDefinition (2024)")
         ok = self.sfn.validate_state_machine_definition(definition=json.dumps(PASS))
         self.assertEqual((ok["result"], ok["diagnostics"]), ("OK", []))
         bad = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Nope"}}}
