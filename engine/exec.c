@@ -94,7 +94,10 @@ static void on_idle(uv_idle_t *h) {
       eng->rq_tail = NULL;
     struct sd_frame *f = r->frame;
     if (r->kind == REC_WAKE && r->wake.kind == SD_WAKE_TIMER && r->wake.timer_tag == SD_TAG_EXEC_TIMEOUT) {
-      if (f->exec->status == SD_EXEC_RUNNING) {
+      /* A closed execution's root is done, and the execution itself may
+       * be freed already (sd_exec_free from the done callback): test the
+       * frame, which this record keeps alive, before the execution. */
+      if (!f->done && f->exec->status == SD_EXEC_RUNNING) {
         struct sd_err err = { 0 };
         sd_err_set_raw(&err, SD_E_TIMEOUT, NULL);
         exec_close(f->exec, SD_EXEC_TIMED_OUT, NULL, &err);

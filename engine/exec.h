@@ -88,7 +88,10 @@ struct sd_exec_opts {
 /* Starts an execution; its first step runs on the next loop turn. */
 struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *opts, struct sd_err *err);
 void sd_exec_stop(struct sd_exec *ex, const char *error, const char *cause); /* ABORTED */
-void sd_exec_free(struct sd_exec *ex);                                       /* after done */
+/* Frees a closed execution; may be called from its done callback. Work
+ * still queued for its frames is dropped safely (frames outlive it until
+ * their last record is gone, and no record of a closed execution reads it). */
+void sd_exec_free(struct sd_exec *ex);
 
 enum sd_exec_status sd_exec_status(const struct sd_exec *ex);
 const char *sd_exec_arn(const struct sd_exec *ex);
