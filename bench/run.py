@@ -313,9 +313,13 @@ def targets(names, trans, st, sq, peer):
             lines.append((None, "%s: no peer figure (%s)" % (name, p.get("error") or "peer skipped")))
         else:
             x = (p["best_ms"] / 1000.0) / s["best_s"]
-            lines.append((x >= SPEEDUP_MIN, "%s: stepd %s transitions/s (whole process) vs peer %s (execution alone)"
-                          " = %.2fx, target >= %.0fx" % (name, fmt_rate(s["transitions_per_s"]),
-                                                         fmt_rate(p["transitions_per_s"]), x, SPEEDUP_MIN)))
+            # The peer's warmest run is the figure most favourable to it; its
+            # first run in a fresh process is what one test in CI costs.
+            cold = (p["first_ms"] / 1000.0) / s["best_s"] if p.get("first_ms") else None
+            lines.append((x >= SPEEDUP_MIN, "%s: stepd %s transitions/s (whole process) vs peer %s (execution alone,"
+                          " best warm run) = %.2fx, target >= %.0fx; vs the peer's first run: %s"
+                          % (name, fmt_rate(s["transitions_per_s"]), fmt_rate(p["transitions_per_s"]), x,
+                             SPEEDUP_MIN, "%.2fx" % cold if cold else "—")))
     if TRIVIAL in names:
         s, p = st[TRIVIAL]["memory"], peer.get("trivial_whole", {})
         if s.get("error") or not s.get("best_s"):
