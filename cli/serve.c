@@ -15,6 +15,7 @@
 #include "engine/exec.h"
 #include "engine/log.h"
 #include "engine/store.h"
+#include "integrations/activity.h"
 #include "integrations/integrations.h"
 #include "server/api.h"
 #include "server/http.h"
@@ -48,6 +49,7 @@ struct server {
   struct sd_engine *eng;
   struct sd_http *http;
   struct sd_api api;
+  struct sd_activities *activities; /* owned */
   bool stopping;
 };
 
@@ -133,6 +135,8 @@ static void on_signal(uv_signal_t *h, int signum) {
   sd_log(SD_LOG_INFO, "%s: shutting down", signum == SIGINT ? "SIGINT" : "SIGTERM");
   uv_close((uv_handle_t *)&s->sigint, NULL);
   uv_close((uv_handle_t *)&s->sigterm, NULL);
+  /* Workers' long polls would hold the shutdown for up to 60 s. */
+  sd_activities_close_polls(s->activities);
   sd_engine_flush(s->eng, on_flushed, s);
 }
 
@@ -169,9 +173,15 @@ int sd_cli_serve(int argc, char **argv) {
   static struct server s; /* reachable from signal handles' data */
   memset(&s, 0, sizeof s);
   uv_loop_init(&s.loop);
+  /* Activity ARNs are served by the activities CreateActivity makes. */
+  s.activities = sd_activities_new(o.region, o.account);
+  struct sd_connector conns[1];
+  sd_activities_connector(s.activities, &conns[0]);
   struct sd_engine_opts eo = {
     .loop = &s.loop,
     .ops = sd_states_all,
+    .connectors = conns,
+    .nconnectors = 1,
     .store = store,
     .wait_scale = 1,
     .limits = true,
@@ -186,7 +196,8 @@ int sd_cli_serve(int argc, char **argv) {
                            .reg = reg,
                            .region = o.region,
                            .account = o.account,
-                           .served = sd_integrations_serves };
+                           .served = sd_integrations_serves_activities,
+                           .activities = s.activities };
   s.http = sd_http_new(&s.loop, o.listen, sd_api_handle, &s.api, &err);
   int status = SD_EXIT_OK;
   if (s.http == NULL) {
@@ -207,6 +218,7 @@ int sd_cli_serve(int argc, char **argv) {
   }
   uv_run(&s.loop, UV_RUN_DEFAULT);
   sd_registry_free(reg);
+  sd_activities_free(s.activities);
   if (uv_loop_close(&s.loop) != 0) {
     /* Executions left running at shutdown may still hold handles (tasks). */
     sd_log(SD_LOG_WARN, "the loop still had handles open at exit");

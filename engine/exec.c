@@ -850,6 +850,7 @@ static void engine_closed(uv_handle_t *h) {
   if (--eng->closing > 0)
     return;
   free(eng->heap);
+  sd_task_tokens_free(eng);
   free(eng->region);
   free(eng->account);
   free(eng);

@@ -101,7 +101,26 @@ const char *sd_exec_name(const struct sd_exec *ex);
 int64_t sd_exec_start_ms(const struct sd_exec *ex);
 struct sd_engine *sd_exec_engine(const struct sd_exec *ex);
 
+/* ---- task tokens: completing a waiting Task from outside (engine/task.c) ---- */
+
+/* The answers below fail with AWS's errors (SendTaskSuccess & co.), as
+ * err->name: "InvalidToken" for a token this engine cannot have made,
+ * "TaskTimedOut" for the token of a task that timed out, "TaskDoesNotExist"
+ * for one that no task waits on (finished, stopped or never made), and
+ * "InvalidOutput" when `output` is not JSON. Results arrive as the
+ * connector's would, on a later loop turn. */
+int sd_engine_task_success(struct sd_engine *eng, const char *token, const char *output, struct sd_err *err);
+/* `error` and `cause` may be NULL (AWS then records neither). */
+int sd_engine_task_failure(struct sd_engine *eng, const char *token, const char *error, const char *cause,
+                           struct sd_err *err);
+/* Re-arms the task's heartbeat timer (SD_TASK_TAG_HEARTBEAT) if it has one. */
+int sd_engine_task_heartbeat(struct sd_engine *eng, const char *token, struct sd_err *err);
+
 /* ---- for state handlers (states/) ---- */
+
+/* The timer tag a Task arms HeartbeatSeconds with: sd_engine_task_heartbeat
+ * re-arms the frame's timer of this tag. */
+#define SD_TASK_TAG_HEARTBEAT 2
 
 struct sd_frame {
   struct sd_exec *exec;             /* borrowed */
@@ -159,6 +178,13 @@ void sd_frame_timers_clear(struct sd_frame *f);
 int sd_frame_task_start(struct sd_frame *f, const char *resource, json_t *params, double timeout_s,
                         double heartbeat_s, enum sd_task_kind kind, struct sd_err *err);
 void sd_frame_task_cancel(struct sd_frame *f);
+/* Cancels the call because it timed out: its token answers TaskTimedOut
+ * from now on instead of TaskDoesNotExist. */
+void sd_frame_task_timeout(struct sd_frame *f);
+/* Whether a connector serves `resource`, before any event records the call:
+ * an activity that does not exist fails the state without ActivityScheduled
+ * (States.Runtime, "The activity ARN does not exist."), as AWS does. */
+int sd_frame_task_check(struct sd_frame *f, const char *resource, enum sd_task_kind kind, struct sd_err *err);
 
 /* Creates the task token for the current state ($$.Task.Token), before
  * Parameters are evaluated; borrowed, valid until the state is left. */

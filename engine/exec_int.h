@@ -54,10 +54,11 @@ struct sd_engine {
   struct sd_timer **heap;
   size_t nheap, capheap;
   uint64_t timer_seq;
-  int64_t epoch_base; /* wall-clock ms at start */
-  uint64_t uv_base;   /* uv_now at start */
-  int64_t offset;     /* virtual clock jumps, ms */
-  size_t inflight;    /* task calls in flight */
+  int64_t epoch_base;       /* wall-clock ms at start */
+  uint64_t uv_base;         /* uv_now at start */
+  int64_t offset;           /* virtual clock jumps, ms */
+  size_t inflight;          /* task calls in flight */
+  struct sd_tokens *tokens; /* calls waiting on a task token (tokens.h); owned, made on first use */
   uint64_t rng;
   int closing; /* handles still to close */
 };
@@ -102,6 +103,7 @@ void sd_clock_rearm(struct sd_engine *eng);
 
 /* task.c */
 void sd_task_cancel_call(struct sd_frame *f);
+void sd_task_tokens_free(struct sd_engine *eng);
 
 /* context.c */
 json_t *sd_ctx_build(struct sd_frame *f); /* new reference */

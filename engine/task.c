@@ -9,6 +9,7 @@
 
 #include "engine/alloc.h"
 #include "engine/log.h"
+#include "engine/tokens.h"
 #include "engine/writer.h"
 
 struct call {
@@ -19,8 +20,11 @@ struct call {
   struct sd_connector *conn;
   char *resource;   /* owned copy */
   char *state_name; /* owned copy */
-  bool started;     /* the connector's start ran */
-  bool detached;    /* the frame let go: cancelled before the barrier */
+  char *token;      /* owned copy of the frame's token while registered in eng->tokens, else NULL */
+  enum sd_task_kind kind;
+  bool timed_out; /* ended by its TimeoutSeconds / HeartbeatSeconds */
+  bool started;   /* the connector's start ran */
+  bool detached;  /* the frame let go: cancelled before the barrier */
   uint64_t t0;
 };
 
@@ -28,6 +32,7 @@ static void call_free(struct call *c) {
   json_decref(c->pub.params);
   free(c->resource);
   free(c->state_name);
+  free(c->token);
   sd_frame_unref(c->frame);
   free(c);
 }
@@ -42,9 +47,21 @@ static void push_wake(struct call *c, enum sd_wake_kind kind, json_t *result, st
   sd_rq_push(c->eng, r, false);
 }
 
+/* A callback task (.waitForTaskToken, or an activity, whose worker gets the
+ * token) can be completed from outside from the moment it starts. */
+static void token_register(struct call *c) {
+  if (c->pub.token == NULL || (!c->pub.wait_for_token && c->kind != SD_TASK_ACTIVITY))
+    return;
+  if (c->eng->tokens == NULL)
+    c->eng->tokens = sd_tokens_new();
+  c->token = sd_xstrdup(c->pub.token);
+  sd_tokens_add(c->eng->tokens, c->token, c);
+}
+
 static void call_start(struct call *c) {
   struct sd_err err = { 0 };
   c->started = true;
+  token_register(c);
   c->t0 = uv_hrtime();
   if (c->conn->ops->start(c->conn->self, &c->pub, &err) != 0) {
     if (err.name == NULL)
@@ -103,7 +120,7 @@ int sd_frame_task_start(struct sd_frame *f, const char *resource, json_t *params
   c->pub.timeout_seconds = timeout_s;
   c->pub.heartbeat_seconds = heartbeat_s;
   c->pub.engine_data = c;
-  (void)kind;
+  c->kind = kind;
   f->call = &c->pub;
   eng->inflight++;
   if (eng->writer != NULL)
@@ -118,6 +135,11 @@ static void call_end(struct call *c) {
   if (c->frame->call == &c->pub)
     c->frame->call = NULL;
   c->eng->inflight--;
+  if (c->token != NULL) {
+    sd_tokens_remove(c->eng->tokens, c->token, c->timed_out);
+    free(c->token);
+    c->token = NULL;
+  }
 }
 
 void sd_task_done(struct sd_task_call *call, json_t *result, struct sd_err *err) {
@@ -163,4 +185,104 @@ void sd_task_cancel_call(struct sd_frame *f) {
 
 void sd_frame_task_cancel(struct sd_frame *f) {
   sd_task_cancel_call(f);
+}
+
+void sd_frame_task_timeout(struct sd_frame *f) {
+  if (f->call != NULL)
+    ((struct call *)f->call->engine_data)->timed_out = true;
+  sd_task_cancel_call(f);
+}
+
+int sd_frame_task_check(struct sd_frame *f, const char *resource, enum sd_task_kind kind,
+                        struct sd_err *err) {
+  struct sd_engine *eng = f->exec->eng;
+  for (size_t i = 0; i < eng->nconns; i++)
+    if (eng->conns[i].ops->serves(eng->conns[i].self, f->exec, f->st->name, resource))
+      return 0;
+  /* The activity connector serves the activities that exist; AWS's cause
+   * for one that does not (test_activity_task_on_deleted). */
+  if (kind == SD_TASK_ACTIVITY)
+    return sd_err_set(err, SD_E_RUNTIME, "The activity %s does not exist.", resource);
+  return sd_err_set(err, SD_E_RUNTIME,
+                    "No connector serves the resource '%s' of state '%s'. Mock it with --mock-config, or "
+                    "see the README for the services stepd calls.",
+                    resource, f->st->name);
+}
+
+void sd_task_tokens_free(struct sd_engine *eng) {
+  sd_tokens_free(eng->tokens);
+  eng->tokens = NULL;
+}
+
+/* ---- completion from outside: SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat ---- */
+
+/* The call waiting on `token`, or NULL with AWS's error for the token. The
+ * wording is AWS's (API reference, SendTaskSuccess errors). */
+static struct call *token_call(struct sd_engine *eng, const char *token, struct sd_err *err) {
+  if (token == NULL || !sd_tokens_well_formed(token)) {
+    sd_err_set(err, "InvalidToken", "Invalid Token: 'Invalid token'");
+    return NULL;
+  }
+  void *call = NULL;
+  enum sd_token_state st = eng->tokens ? sd_tokens_get(eng->tokens, token, &call) : SD_TOKEN_UNKNOWN;
+  if (st == SD_TOKEN_TIMED_OUT)
+    sd_err_set(err, "TaskTimedOut", "Task Timed Out: 'Provided task does not exist anymore'");
+  else if (st != SD_TOKEN_WAITING)
+    sd_err_set(err, "TaskDoesNotExist", "Task Does Not Exist: 'Provided task does not exist anymore'");
+  return call;
+}
+
+/* Ends the call with an outcome from outside: the connector lets go of it
+ * first (its cancel), so it never reports on its own afterwards. */
+static void token_finish(struct call *c, json_t *result, struct sd_err *failure) {
+  if (c->conn->ops->cancel)
+    c->conn->ops->cancel(c->conn->self, &c->pub);
+  sd_task_done(&c->pub, result, failure);
+}
+
+int sd_engine_task_success(struct sd_engine *eng, const char *token, const char *output, struct sd_err *err) {
+  struct call *c = token_call(eng, token, err);
+  if (c == NULL)
+    return -1;
+  json_error_t je;
+  json_t *v = json_loads(output ? output : "", JSON_DECODE_ANY, &je); /* new */
+  if (v == NULL)
+    return sd_err_set(err, "InvalidOutput", "Invalid Output: '%s'", je.text);
+  token_finish(c, v, NULL);
+  return 0;
+}
+
+int sd_engine_task_failure(struct sd_engine *eng, const char *token, const char *error, const char *cause,
+                           struct sd_err *err) {
+  struct call *c = token_call(eng, token, err);
+  if (c == NULL)
+    return -1;
+  /* An empty name still marks a failure; the Failed event then carries no
+   * error, as AWS records a SendTaskFailure without one. */
+  struct sd_err failure = { 0 };
+  sd_err_set_raw(&failure, error ? error : "", cause);
+  token_finish(c, NULL, &failure);
+  sd_err_clear(&failure);
+  return 0;
+}
+
+int sd_engine_task_heartbeat(struct sd_engine *eng, const char *token, struct sd_err *err) {
+  struct call *c = token_call(eng, token, err);
+  if (c == NULL)
+    return -1;
+  struct sd_frame *f = c->frame;
+  if (c->pub.heartbeat_seconds <= 0 || f->epoch != c->epoch)
+    return 0;
+  /* Re-arm: drop the armed heartbeat timer, arm a fresh one a full period
+   * from now (AWS: each heartbeat restarts HeartbeatSeconds). */
+  for (struct sd_timer **pp = &f->timers; *pp != NULL; pp = &(*pp)->fnext) {
+    if ((*pp)->tag == SD_TASK_TAG_HEARTBEAT) {
+      struct sd_timer *t = *pp;
+      *pp = t->fnext;
+      sd_clock_remove(eng, t);
+      sd_frame_timer(f, c->pub.heartbeat_seconds, SD_TASK_TAG_HEARTBEAT);
+      break;
+    }
+  }
+  return 0;
 }

@@ -1,5 +1,6 @@
 /* The resources the built-in (non-mock) connectors serve. Each network
- * connector adds its resource patterns to this table when it lands. */
+ * connector adds its resource patterns to this table when it lands;
+ * activities are served by `stepd serve` alone. */
 #include "integrations/integrations.h"
 
 #include <stddef.h>
@@ -14,4 +15,23 @@ bool sd_integrations_serves(const char *resource, void *data) {
     if (strncmp(resource, served_prefixes[i], strlen(served_prefixes[i])) == 0)
       return true;
   return false;
+}
+
+/* arn:<partition>:states:<region>:<account>:activity:<name>, any partition,
+ * region and account, as validation does not know the server's. */
+static bool is_activity_arn(const char *resource) {
+  if (strncmp(resource, "arn:", 4) != 0)
+    return false;
+  const char *p = resource + 4;
+  for (int field = 0; field < 4; field++) { /* partition, service, region, account */
+    const char *colon = strchr(p, ':');
+    if (colon == NULL || (field == 1 && (colon - p != 6 || strncmp(p, "states", 6) != 0)))
+      return false;
+    p = colon + 1;
+  }
+  return strncmp(p, "activity:", 9) == 0 && p[9] != '\0' && strchr(p + 9, ':') == NULL;
+}
+
+bool sd_integrations_serves_activities(const char *resource, void *data) {
+  return is_activity_arn(resource) || sd_integrations_serves(resource, data);
 }

@@ -23,15 +23,23 @@ struct action {
 
 /* Sorted by name: bsearch finds the X-Amz-Target's action. */
 static const struct action actions[] = {
+  { "CreateActivity", sd_api_create_activity },
   { "CreateStateMachine", sd_api_create_state_machine },
+  { "DeleteActivity", sd_api_delete_activity },
   { "DeleteStateMachine", sd_api_delete_state_machine },
+  { "DescribeActivity", sd_api_describe_activity },
   { "DescribeExecution", sd_api_describe_execution },
   { "DescribeStateMachine", sd_api_describe_state_machine },
   { "DescribeStateMachineForExecution", sd_api_describe_state_machine_for_execution },
+  { "GetActivityTask", sd_api_get_activity_task },
   { "GetExecutionHistory", sd_api_get_execution_history },
+  { "ListActivities", sd_api_list_activities },
   { "ListExecutions", sd_api_list_executions },
   { "ListStateMachines", sd_api_list_state_machines },
   { "ListTagsForResource", sd_api_list_tags_for_resource },
+  { "SendTaskFailure", sd_api_send_task_failure },
+  { "SendTaskHeartbeat", sd_api_send_task_heartbeat },
+  { "SendTaskSuccess", sd_api_send_task_success },
   { "StartExecution", sd_api_start_execution },
   { "StopExecution", sd_api_stop_execution },
   { "TagResource", sd_api_tag_resource },

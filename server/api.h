@@ -14,6 +14,7 @@
 
 #include "engine/validate.h"
 
+struct sd_activities;
 struct sd_engine;
 struct sd_http_req;
 struct sd_registry;
@@ -30,6 +31,7 @@ struct sd_api {
   /* Whether a connector of this build serves a Task resource, for
    * ValidateStateMachineDefinition's warnings; NULL = all are. */
   sd_validate_served_fn served;
+  struct sd_activities *activities; /* activities and their queues (integrations/activity.h); borrowed */
 };
 
 /* One request being answered. An action finishes it exactly once with
@@ -90,6 +92,15 @@ void sd_api_validate_state_machine_definition(struct sd_api_call *c);
 void sd_api_tag_resource(struct sd_api_call *c);
 void sd_api_untag_resource(struct sd_api_call *c);
 void sd_api_list_tags_for_resource(struct sd_api_call *c);
+/* Activities and task tokens (api_activities.c, api_tasks.c). */
+void sd_api_create_activity(struct sd_api_call *c);
+void sd_api_describe_activity(struct sd_api_call *c);
+void sd_api_delete_activity(struct sd_api_call *c);
+void sd_api_list_activities(struct sd_api_call *c);
+void sd_api_get_activity_task(struct sd_api_call *c);
+void sd_api_send_task_success(struct sd_api_call *c);
+void sd_api_send_task_failure(struct sd_api_call *c);
+void sd_api_send_task_heartbeat(struct sd_api_call *c);
 /* Adds a TagList (borrowed; {"key", "value"} objects) to `tags`. 0, or -1
  * after answering ValidationException or TooManyTags. */
 int sd_api_tags_add(struct sd_api_call *c, json_t *tags, json_t *list, const char *arn);

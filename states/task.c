@@ -13,7 +13,8 @@
 #include "engine/jsonw.h"
 #include "engine/path.h"
 
-enum { TAG_TIMEOUT = 1, TAG_HEARTBEAT = 2 };
+/* The heartbeat tag is the engine's, which re-arms it on SendTaskHeartbeat. */
+enum { TAG_TIMEOUT = 1, TAG_HEARTBEAT = SD_TASK_TAG_HEARTBEAT };
 
 struct task {
   char *resource; /* owned */
@@ -145,8 +146,8 @@ static void event_scheduled(struct sd_frame *f, const struct task *t, json_t *pa
       json_object_set_new(d, "timeoutInSeconds", json_integer((json_int_t)timeout));
     if (heartbeat > 0)
       json_object_set_new(d, "heartbeatInSeconds", json_integer((json_int_t)heartbeat));
+    /* ActivityStarted waits for a worker to take the task (task_resume). */
     sd_frame_event(f, "ActivityScheduled", "activityScheduledEventDetails", d);
-    sd_frame_event(f, "ActivityStarted", "activityStartedEventDetails", json_object());
   } else {
     d = res_details(t);
     json_object_set_new(d, "region", json_string("us-east-1"));
@@ -165,8 +166,14 @@ static enum sd_step task_enter(struct sd_frame *f, struct sd_err *err) {
   const struct task *t = f->st->priv;
   /* Callback and .sync tasks get a token before Parameters, which may read
    * $$.Task.Token (test_sync_with_task_token passes it to the child). */
-  if (t->wait_for_token || strstr(t->resource, ".sync") != NULL)
+  if (t->wait_for_token || t->kind == SD_TASK_ACTIVITY || strstr(t->resource, ".sync") != NULL)
     sd_frame_task_token(f);
+  /* An activity that does not exist fails the state before any Activity
+   * event (test_activity_task_on_deleted). */
+  if (t->kind == SD_TASK_ACTIVITY && sd_frame_task_check(f, t->resource, t->kind, err) != 0) {
+    sd_frame_err_in_state(f, err);
+    return SD_STEP_FAIL;
+  }
   json_t *params = sd_flow_input(f, err);
   if (params == NULL)
     return SD_STEP_FAIL;
@@ -228,11 +235,15 @@ static enum sd_step task_resume(struct sd_frame *f, struct sd_wake *w, struct sd
   const struct task *t = f->st->priv;
   switch (w->kind) {
     case SD_WAKE_TASK_SUBMITTED:
+      /* An activity's worker took the task: {"workerName": ...} or {}. */
+      if (t->kind == SD_TASK_ACTIVITY)
+        sd_frame_event(f, "ActivityStarted", "activityStartedEventDetails",
+                       json_is_object(w->result) ? json_deep_copy(w->result) : json_object());
       if (t->kind == SD_TASK_SERVICE)
         event_output(f, t, "Submitted", w->result ? w->result : json_null());
       return SD_STEP_WAIT;
     case SD_WAKE_TIMER:
-      sd_frame_task_cancel(f);
+      sd_frame_task_timeout(f);
       sd_err_set_raw(err, w->timer_tag == TAG_HEARTBEAT ? SD_E_HEARTBEAT_TIMEOUT : SD_E_TIMEOUT, NULL);
       event_failed(f, t, err);
       return SD_STEP_FAIL;
