@@ -315,6 +315,7 @@ int sd_cli_run(int argc, char **argv) {
   struct sd_connector conns[1];
   size_t nconns = 0;
   struct sd_store *store = NULL;
+  int lock = -1;
   struct sd_err err = { 0 };
 
   if ((m = load_machine(o.def_path, o.type)) == NULL || (input = load_input(&o)) == NULL)
@@ -323,6 +324,12 @@ int sd_cli_run(int argc, char **argv) {
     if (load_mock(&o, machine_name, &conns[0]) != 0)
       goto out;
     nconns = 1;
+  }
+  /* A database `stepd serve` owns is not written behind its back. */
+  if (o.db != NULL && o.db[0] != '\0' && strcmp(o.db, ":memory:") != 0 &&
+      (lock = sd_store_lock(o.db, &err)) < 0) {
+    sd_cli_errorf("cannot use the database %s: %s", o.db, err.cause ? err.cause : err.name);
+    goto out;
   }
   store = sd_store_open(o.db, &err);
   if (store == NULL) {
@@ -391,6 +398,7 @@ out:
     conns[i].ops->free(conns[i].self);
   if (store != NULL)
     sd_store_close(store);
+  sd_store_unlock(lock);
   json_decref(input);
 #ifdef SD_FREE_AT_EXIT
   sd_asl_unref(m);

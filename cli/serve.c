@@ -29,8 +29,9 @@ static const char serve_usage[] =
     "and SDKs with --endpoint-url.\n"
     "\n"
     "  --listen ADDR:PORT   address to listen on (default 127.0.0.1:8083; port 0 picks one)\n"
-    "  --db PATH            SQLite file for executions and history (default ./stepd.db;\n"
-    "                       :memory: keeps nothing)\n"
+    "  --db PATH            SQLite file for state machines, executions and history\n"
+    "                       (default ./stepd.db; :memory: keeps nothing). One server\n"
+    "                       owns a file: a second one on it exits with status 2\n"
     "  --region R           region in ARNs (default us-east-1)\n"
     "  --account ID         account in ARNs (default 123456789012)\n"
     "  --log-level LEVEL    error|warn|info|debug (default info: one line per request)\n";
@@ -149,23 +150,30 @@ int sd_cli_serve(int argc, char **argv) {
   sd_log_set_sink(log_sink, NULL);
   sd_log_set_level(o.log_level);
   struct sd_err err = { 0 };
-  struct sd_store *store = sd_store_open(o.db, &err);
-  if (store == NULL) {
-    sd_cli_errorf("cannot open the database %s: %s", o.db, err.cause ? err.cause : err.name);
+  bool file = strcmp(o.db, ":memory:") != 0 && o.db[0] != '\0';
+  /* One server owns a database: two would both recover its RUNNING
+   * executions and each hold machines the other does not know. The lock
+   * is taken before the file is opened (docs/storage.md). */
+  int lock = file ? sd_store_lock(o.db, &err) : -1;
+  if (file && lock < 0) {
+    sd_cli_errorf("cannot use the database %s: %s", o.db, err.cause ? err.cause : err.name);
     sd_err_clear(&err);
     return SD_EXIT_USAGE;
   }
-  /* History pages are read on a worker through a second handle (WAL lets
-   * it read beside the writer); an in-memory database has only one. */
-  struct sd_store *reader = NULL;
-  if (strcmp(o.db, ":memory:") != 0 && o.db[0] != '\0') {
-    reader = sd_store_open(o.db, &err);
-    if (reader == NULL) {
-      sd_cli_errorf("cannot open the database %s: %s", o.db, err.cause ? err.cause : err.name);
-      sd_err_clear(&err);
-      sd_store_close(store);
-      return SD_EXIT_USAGE;
-    }
+  struct sd_store *store = sd_store_open(o.db, &err);
+  /* History pages and execution lists are read on a worker through a
+   * second handle (WAL lets it read beside the writer), and state machines
+   * are written on a worker through a third; an in-memory database has only
+   * one handle, and its machines are not written. */
+  struct sd_store *reader = store && file ? sd_store_open(o.db, &err) : NULL;
+  struct sd_store *mstore = reader ? sd_store_open(o.db, &err) : NULL;
+  if (store == NULL || (file && (reader == NULL || mstore == NULL))) {
+    sd_cli_errorf("cannot open the database %s: %s", o.db, err.cause ? err.cause : err.name);
+    sd_err_clear(&err);
+    sd_store_close(reader);
+    sd_store_close(store);
+    sd_store_unlock(lock);
+    return SD_EXIT_USAGE;
   }
   /* One history write is in flight at a time (writer.h), and reads queue
    * behind it on the same thread. */
@@ -190,6 +198,23 @@ int sd_cli_serve(int argc, char **argv) {
   };
   s.eng = sd_engine_new(&eo);
   struct sd_registry *reg = sd_registry_new();
+  if (sd_registry_load(reg, store, sd_engine_ops(s.eng), &err) != 0) {
+    /* Serving without the machines would answer StateMachineDoesNotExist
+     * for machines that exist. */
+    sd_cli_errorf("cannot read the state machines in %s: %s", o.db, err.cause ? err.cause : err.name);
+    sd_err_clear(&err);
+    sd_registry_free(reg);
+    sd_engine_free(s.eng);
+    uv_run(&s.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&s.loop);
+    sd_store_close(mstore);
+    sd_store_close(reader);
+    sd_store_close(store);
+    sd_store_unlock(lock);
+    return SD_EXIT_USAGE;
+  }
+  if (mstore != NULL)
+    sd_registry_persist(reg, &s.loop, mstore);
   s.api = (struct sd_api){ .eng = s.eng,
                            .store = store,
                            .reader = reader,
@@ -223,8 +248,9 @@ int sd_cli_serve(int argc, char **argv) {
     /* Executions left running at shutdown may still hold handles (tasks). */
     sd_log(SD_LOG_WARN, "the loop still had handles open at exit");
   }
-  if (reader != NULL)
-    sd_store_close(reader);
+  sd_store_close(mstore);
+  sd_store_close(reader);
   sd_store_close(store);
+  sd_store_unlock(lock);
   return status;
 }

@@ -73,4 +73,63 @@ json_t *sd_store_history(struct sd_store *s, const char *exec_arn, int64_t from_
  * ("ExecutionDoesNotExist") when absent. */
 json_t *sd_store_exec_get(struct sd_store *s, const char *arn, struct sd_err *err);
 
+/* ---- state machines (`stepd serve`) ---- */
+
+/* One state machine row. Strings are borrowed. */
+struct sd_store_machine {
+  const char *arn;
+  const char *name;
+  const char *type;       /* STANDARD | EXPRESS */
+  const char *definition; /* the text as given */
+  const char *role_arn;
+  const char *logging; /* loggingConfiguration as JSON text, or NULL */
+  const char *tracing; /* tracingConfiguration as JSON text, or NULL */
+  const char *tags;    /* {key: value} as JSON text; NULL = {} */
+  const char *status;  /* ACTIVE | DELETING; NULL = ACTIVE */
+  int64_t creation_ms;
+  int64_t updated_ms;
+};
+
+/* Inserts or replaces the row of m->arn, and records its revision (one
+ * transaction). */
+int sd_store_machine_put(struct sd_store *s, const struct sd_store_machine *m, struct sd_err *err);
+/* Removes a machine's row; no row is no error. */
+int sd_store_machine_delete(struct sd_store *s, const char *arn, struct sd_err *err);
+/* A machine's row as a new object with the fields of struct
+ * sd_store_machine (NULL columns left out; creation_ms, updated_ms as
+ * integers); NULL with err ("StateMachineDoesNotExist") when absent. */
+json_t *sd_store_machine_get(struct sd_store *s, const char *arn, struct sd_err *err);
+/* The revision of machine `arn` updated at `updated_ms` (every put records
+ * one): a new {"arn", "updated_ms", "name", "definition", "role_arn"}, or
+ * NULL with err ("StateMachineDoesNotExist"). */
+json_t *sd_store_machine_revision(struct sd_store *s, const char *arn, int64_t updated_ms,
+                                  struct sd_err *err);
+/* Completes a closed execution's row with what only the server knows: the
+ * input text as the client gave it (NULL = keep the row's) and the revision
+ * of the machine it ran (its updated_ms); sd_store_exec_get then returns it
+ * as "machine_rev_ms". */
+int sd_store_exec_closed(struct sd_store *s, const char *arn, const char *input, int64_t machine_rev_ms,
+                         struct sd_err *err);
+/* Rows with arn > after_arn (NULL = from the start) in ARN order, at most
+ * `limit` (0 = all), as a new array of such objects; NULL with err. */
+json_t *sd_store_machine_list(struct sd_store *s, const char *after_arn, size_t limit, struct sd_err *err);
+
+/* ListExecutions: a machine's executions (with `status`, or any when NULL)
+ * whose key (start_ms, id) is below (before_start_ms, before_id), newest
+ * first, at most `limit` (0 = all). A new array of {"arn", "name",
+ * "machine_arn", "status", "start_ms", "stop_ms", "id"}; `id` is the row's
+ * key, for the next page. NULL with err. */
+json_t *sd_store_exec_list(struct sd_store *s, const char *machine_arn, const char *status,
+                           int64_t before_start_ms, int64_t before_id, size_t limit, struct sd_err *err);
+
+/* ---- one owner per database file ---- */
+
+/* Takes the owner's lock of the database at `path`: flock(LOCK_EX) on
+ * "<path>-lock", held until sd_store_unlock or exit (the kernel drops it
+ * when the process dies, so a crash leaves no stale lock). Returns the
+ * lock's descriptor, or -1 with err ("DatabaseInUse" when another process
+ * holds it). Readers need no lock (docs/storage.md). */
+int sd_store_lock(const char *path, struct sd_err *err);
+void sd_store_unlock(int fd);
+
 #endif

@@ -23,6 +23,7 @@
 #include "engine/alloc.h"
 #include "engine/err.h"
 #include "engine/jsonr.h"
+#include "engine/store_sqlite_int.h"
 
 /* Storage failures reach the API as AWS's generic 500 error name; the cause
  * says what SQLite said and about which file. */
@@ -33,7 +34,7 @@ static const char E_NO_EXEC[] = "ExecutionDoesNotExist";
 
 /* Migration N (1-based) takes a database from user_version N-1 to N. Steps
  * are only ever appended: a released step never changes, since databases in
- * the field have already run it. Migration 2 will add execution frames. */
+ * the field have already run it. Execution frames will come in a later one. */
 static const char *const migrations[] = {
   /* 1: executions and their history events. */
   "CREATE TABLE executions ("
@@ -54,6 +55,20 @@ static const char *const migrations[] = {
   "CREATE TABLE events ("
   "  k INTEGER PRIMARY KEY, prev_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
   "  type TEXT NOT NULL, details_key TEXT, details TEXT);",
+  /* 2: state machines, so that `stepd serve` keeps them across restarts.
+   * Keyed by ARN; configurations and tags are JSON text, kept verbatim as
+   * the API gave them. Every revision's definition is kept too (few, small)
+   * and an execution names the one it ran by its update time, so that
+   * DescribeStateMachineForExecution outlives updates and deletion. */
+  "CREATE TABLE state_machines ("
+  "  arn TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, definition TEXT NOT NULL,"
+  "  role_arn TEXT NOT NULL, creation_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+  "  logging TEXT, tracing TEXT, tags TEXT NOT NULL DEFAULT '{}',"
+  "  status TEXT NOT NULL DEFAULT 'ACTIVE') WITHOUT ROWID;"
+  "CREATE TABLE machine_revisions ("
+  "  arn TEXT NOT NULL, updated_ms INTEGER NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL,"
+  "  role_arn TEXT NOT NULL, PRIMARY KEY (arn, updated_ms)) WITHOUT ROWID;"
+  "ALTER TABLE executions ADD COLUMN machine_rev_ms INTEGER;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -101,8 +116,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                     "((?36 << 32) | ?37, ?38, ?39, ?40, ?41, ?42),"
                     "((?43 << 32) | ?44, ?45, ?46, ?47, ?48, ?49),"
                     "((?50 << 32) | ?51, ?52, ?53, ?54, ?55, ?56)",
-  [ST_EXEC_GET] = "SELECT arn, name, machine_arn, status, input, output, error, cause, start_ms, stop_ms"
-                  " FROM executions WHERE arn = ?1",
+  [ST_EXEC_GET] = "SELECT arn, name, machine_arn, status, input, output, error, cause, start_ms, stop_ms,"
+                  " machine_rev_ms FROM executions WHERE arn = ?1",
   [ST_HIST_FWD] = "SELECT k & 4294967295, prev_id, ts_ms, type, details_key, details FROM events"
                   " WHERE k > ((?1 << 32) + ?2) AND k < ((?1 + 1) << 32) ORDER BY k LIMIT ?3",
   [ST_HIST_REV] = "SELECT k & 4294967295, prev_id, ts_ms, type, details_key, details FROM events"
@@ -650,6 +665,8 @@ json_t *sd_store_exec_get(struct sd_store *s, const char *arn, struct sd_err *er
       ok = ok && set_col(row, cols[i], st, i);
     json_object_set_new(row, "start_ms", json_integer(sqlite3_column_int64(st, 8)));
     json_object_set_new(row, "stop_ms", json_integer(sqlite3_column_int64(st, 9)));
+    if (sqlite3_column_type(st, 10) == SQLITE_INTEGER)
+      json_object_set_new(row, "machine_rev_ms", json_integer(sqlite3_column_int64(st, 10)));
     if (!ok) {
       json_decref(row);
       row = NULL;
@@ -662,4 +679,30 @@ json_t *sd_store_exec_get(struct sd_store *s, const char *arn, struct sd_err *er
   }
   stmt_done(st);
   return row;
+}
+
+/* ---- for store_sqlite_serve.c (store_sqlite_int.h) ---- */
+
+sqlite3 *sd_sqlite_db(struct sd_store *s) {
+  return s->db;
+}
+
+const char *sd_sqlite_path(const struct sd_store *s) {
+  return s->path;
+}
+
+int sd_sqlite_fail(struct sd_store *s, struct sd_err *err, const char *what) {
+  return db_fail(s, err, what);
+}
+
+int sd_sqlite_exec(struct sd_store *s, const char *sql, const char *what, struct sd_err *err) {
+  return exec_sql(s, sql, what, err);
+}
+
+void sd_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v) {
+  bind_text(st, i, v);
+}
+
+bool sd_sqlite_set_col(json_t *obj, const char *key, sqlite3_stmt *st, int col) {
+  return set_col(obj, key, st, col);
 }

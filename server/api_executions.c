@@ -8,7 +8,8 @@
  * writer barrier (sd_engine_flush), so it sees every event appended before
  * the request: on a worker through a second handle when the store is a
  * file, else inside the barrier through the engine's handle, which no write
- * holds then (docs/server.md). */
+ * holds then (docs/server.md). Closed executions are freed once recorded
+ * and answered from the store from then on. */
 #include "server/api.h"
 
 #include <stdio.h>
@@ -24,8 +25,24 @@
 #include "engine/store.h"
 #include "server/registry.h"
 
-static json_t *start_reply(const struct sd_reg_exec *x) {
-  return json_pack("{s:s, s:o}", "executionArn", x->arn, "startDate", sd_api_time(x->start_ms));
+static json_t *start_reply(const char *arn, int64_t start_ms) {
+  return json_pack("{s:s, s:o}", "executionArn", arn, "startDate", sd_api_time(start_ms));
+}
+
+struct closing {
+  struct sd_api *api;
+  char *arn; /* owned */
+};
+
+/* The row is complete: the record goes, and the store answers from now
+ * on. After a failed write the record stays (its answers are right). */
+static void exec_recorded(void *data, int status) {
+  struct closing *cl = data;
+  struct sd_reg_exec *x = sd_registry_exec(cl->api->reg, cl->arn);
+  if (x != NULL && status == 0)
+    sd_registry_exec_remove(cl->api->reg, x);
+  free(cl->arn);
+  free(cl);
 }
 
 /* The engine calls this once an execution's last event is committed
@@ -39,6 +56,10 @@ static void on_exec_done(struct sd_exec *ex, void *data) {
   struct sd_err err = { 0 };
   json_t *row = sd_store_exec_get(api->store, x->arn, &err); /* new */
   int64_t stop_ms = row ? json_integer_value(json_object_get(row, "stop_ms")) : 0;
+  /* The engine stores the input re-serialised; DescribeExecution returns
+   * it as the client sent it, which only the record still knows. */
+  const char *row_input = row ? json_string_value(json_object_get(row, "input")) : NULL;
+  bool same_input = row_input != NULL && strcmp(row_input, x->input) == 0;
   json_decref(row);
   sd_err_clear(&err);
   sd_registry_exec_closed(api->reg, x, stop_ms > 0 ? stop_ms : sd_engine_now(api->eng));
@@ -47,15 +68,39 @@ static void on_exec_done(struct sd_exec *ex, void *data) {
   else
     sd_log(SD_LOG_INFO, "execution %s %s%s%s", x->arn, sd_exec_status_name(x->status), x->error ? ": " : "",
            x->error ? x->error : "");
+  /* The execution itself is no longer needed: the record holds its end. */
+  sd_exec_free(x->ex);
+  x->ex = NULL;
+  /* Once its row also names the input as given and the machine revision
+   * it ran, the store answers for it, and memory stays bounded by the
+   * executions running. */
+  const char *input = same_input ? NULL : x->input;
+  int64_t rev_ms = x->machine ? x->machine->updated_ms : 0;
+  if (api->reader == NULL) {
+    /* :memory: has one handle, free inside this barrier; an in-memory
+     * write costs no disk wait. */
+    int rc = sd_store_exec_closed(api->store, x->arn, input, rev_ms, &err);
+    if (rc != 0)
+      sd_log(SD_LOG_ERROR, "%s", err.cause ? err.cause : "an execution row could not be completed");
+    sd_err_clear(&err);
+    if (rc == 0)
+      sd_registry_exec_remove(api->reg, x);
+    return;
+  }
+  struct closing *cl = sd_xmalloc(sizeof *cl);
+  cl->api = api;
+  cl->arn = sd_xstrdup(x->arn);
+  sd_registry_exec_save(api->reg, x->arn, input, rev_ms, exec_recorded, cl);
 }
 
 struct start {
   struct sd_api_call *c;
-  char *machine_arn;     /* owned */
-  char *name;            /* owned or NULL */
-  char *input;           /* the input text as given; owned */
-  json_t *value;         /* the parsed input; owned */
-  struct sd_reg_exec *x; /* the started execution, once started */
+  char *machine_arn; /* owned */
+  char *name;        /* owned or NULL */
+  char *input;       /* the input text as given; owned */
+  json_t *value;     /* the parsed input; owned */
+  char *arn;         /* the started execution's, once started; owned */
+  int64_t start_ms;
 };
 
 static void start_free(struct start *s) {
@@ -63,6 +108,7 @@ static void start_free(struct start *s) {
   free(s->name);
   free(s->input);
   json_decref(s->value);
+  free(s->arn);
   free(s);
 }
 
@@ -71,7 +117,7 @@ static void start_committed(void *data, int status) {
   if (status != 0)
     sd_api_error(s->c, "InternalFailure", "the execution could not be recorded");
   else
-    sd_api_reply(s->c, start_reply(s->x));
+    sd_api_reply(s->c, start_reply(s->arn, s->start_ms));
   start_free(s);
 }
 
@@ -105,7 +151,7 @@ static void start_checked(void *data, int status) {
     /* AWS (StartExecution): the same name and input as a RUNNING execution
      * is idempotent; a closed one or another input is a conflict. */
     if (old != NULL && old->status == SD_EXEC_RUNNING && strcmp(old->input, s->input) == 0)
-      sd_api_reply(c, start_reply(old));
+      sd_api_reply(c, start_reply(old->arn, old->start_ms));
     else if (old != NULL || row != NULL)
       sd_api_error(c, "ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn);
     json_decref(row);
@@ -144,8 +190,11 @@ static void start_checked(void *data, int status) {
     .machine = m,
   };
   s->input = NULL; /* stolen by the record */
-  s->x = sd_registry_exec_add(api->reg, &rec);
-  sd_log(SD_LOG_INFO, "execution %s started", s->x->arn);
+  struct sd_reg_exec *x = sd_registry_exec_add(api->reg, &rec);
+  /* The record may be freed before the commit is (a quick execution). */
+  s->arn = sd_xstrdup(x->arn);
+  s->start_ms = x->start_ms;
+  sd_log(SD_LOG_INFO, "execution %s started", x->arn);
   sd_engine_flush(api->eng, start_committed, s);
 }
 
@@ -186,17 +235,6 @@ void sd_api_start_execution(struct sd_api_call *c) {
   sd_engine_flush(c->api->eng, start_checked, s);
 }
 
-/* The record of an execution ARN; NULL after answering InvalidArn or
- * ExecutionDoesNotExist. */
-static struct sd_reg_exec *find_exec(struct sd_api_call *c, const char *arn) {
-  if (sd_api_check_arn(c, arn, "execution") != 0)
-    return NULL;
-  struct sd_reg_exec *x = sd_registry_exec(c->api->reg, arn);
-  if (x == NULL)
-    sd_api_error(c, "ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn);
-  return x;
-}
-
 /* DescribeExecutionOutput from an execution's fields (strings borrowed;
  * output, error and cause may be NULL and are then left out, not null). */
 static json_t *describe_json(const char *arn, const char *machine_arn, const char *name, const char *status,
@@ -218,39 +256,107 @@ static json_t *describe_json(const char *arn, const char *machine_arn, const cha
   return out;
 }
 
-struct describe {
-  struct sd_api_call *c;
-  char *arn; /* owned */
-};
-
 static const char *row_str(json_t *row, const char *key) {
   return json_string_value(json_object_get(row, key));
 }
 
-/* An execution this process did not start (an earlier run's): its row, read
- * inside a barrier. */
-static void describe_from_store(void *data, int status) {
-  struct describe *d = data;
-  struct sd_err err = { 0 };
-  json_t *row = status == 0 ? sd_store_exec_get(d->c->api->store, d->arn, &err) : NULL; /* new */
-  if (row == NULL) {
-    if (err.name != NULL && strcmp(err.name, "ExecutionDoesNotExist") == 0)
-      sd_api_error(d->c, err.name, "%s", err.cause ? err.cause : "");
-    else
-      sd_api_error(d->c, "InternalFailure", "%s", err.cause ? err.cause : "the execution cannot be read");
+/* ---- answers read from the store ----
+ *
+ * Closed executions are not in memory (on_exec_done frees them), and an
+ * earlier run's never were: their answers come from the store, read after
+ * a writer barrier so that every row written before the request is there.
+ * With a read handle (a file) the read runs on a worker; with :memory:
+ * there is only the writer's handle, free inside the barrier, and the read
+ * runs there. */
+struct sread {
+  struct sd_api_call *c;
+  json_t *(*read)(struct sread *r, struct sd_store *s); /* on the worker: the result, new, or NULL with err */
+  void (*answer)(struct sread *r);                      /* on the loop: answers c */
+  uv_work_t work;
+  json_t *res; /* owned */
+  struct sd_err err;
+  char *arn;    /* owned */
+  char *filter; /* ListExecutions: statusFilter; owned or NULL */
+  int64_t before_ms, before_id;
+  size_t limit;
+};
+
+static void sread_finish(struct sread *r) {
+  r->answer(r);
+  json_decref(r->res);
+  sd_err_clear(&r->err);
+  free(r->arn);
+  free(r->filter);
+  free(r);
+}
+
+/* Answers a failed read: ExecutionDoesNotExist as the store words it,
+ * anything else as InternalFailure. */
+static void sread_error(struct sread *r) {
+  if (r->err.name != NULL && strcmp(r->err.name, "ExecutionDoesNotExist") == 0)
+    sd_api_error(r->c, r->err.name, "%s", r->err.cause ? r->err.cause : "");
+  else
+    sd_api_error(r->c, "InternalFailure", "%s", r->err.cause ? r->err.cause : "the store cannot be read");
+}
+
+static void sread_work(uv_work_t *req) {
+  struct sread *r = req->data;
+  r->res = r->read(r, r->c->api->reader);
+}
+
+static void sread_work_done(uv_work_t *req, int status) {
+  struct sread *r = req->data;
+  if (status != 0 && r->res == NULL && r->err.name == NULL)
+    sd_err_set(&r->err, "InternalFailure", "the read was cancelled");
+  sread_finish(r);
+}
+
+static void sread_flushed(void *data, int status) {
+  struct sread *r = data;
+  struct sd_api *api = r->c->api;
+  if (status != 0) {
+    sd_err_set(&r->err, "InternalFailure", "the store cannot be read: a write failed");
+  } else if (api->reader != NULL) {
+    r->work.data = r;
+    uv_queue_work(sd_engine_loop(api->eng), &r->work, sread_work, sread_work_done);
+    return;
   } else {
-    const char *name = row_str(row, "name"), *machine = row_str(row, "machine_arn");
-    const char *st = row_str(row, "status"), *input = row_str(row, "input");
-    sd_api_reply(d->c,
-                 describe_json(d->arn, machine ? machine : "", name ? name : "", st ? st : "RUNNING",
-                               json_integer_value(json_object_get(row, "start_ms")),
-                               json_integer_value(json_object_get(row, "stop_ms")), input ? input : "{}",
-                               row_str(row, "output"), row_str(row, "error"), row_str(row, "cause")));
+    r->res = r->read(r, api->store);
   }
-  json_decref(row);
-  sd_err_clear(&err);
-  free(d->arn);
-  free(d);
+  sread_finish(r);
+}
+
+static struct sread *sread_new(struct sd_api_call *c, const char *arn,
+                               json_t *(*read)(struct sread *, struct sd_store *),
+                               void (*answer)(struct sread *)) {
+  struct sread *r = sd_xcalloc(1, sizeof *r);
+  r->c = c;
+  r->arn = sd_xstrdup(arn);
+  r->read = read;
+  r->answer = answer;
+  return r;
+}
+
+static void sread_start(struct sread *r) {
+  sd_engine_flush(r->c->api->eng, sread_flushed, r);
+}
+
+static json_t *read_exec_row(struct sread *r, struct sd_store *s) {
+  return sd_store_exec_get(s, r->arn, &r->err);
+}
+
+static void describe_answer(struct sread *r) {
+  json_t *row = r->res; /* borrowed */
+  if (row == NULL) {
+    sread_error(r);
+    return;
+  }
+  const char *name = row_str(row, "name"), *machine = row_str(row, "machine_arn");
+  const char *st = row_str(row, "status"), *input = row_str(row, "input");
+  sd_api_reply(r->c, describe_json(r->arn, machine ? machine : "", name ? name : "", st ? st : "RUNNING",
+                                   json_integer_value(json_object_get(row, "start_ms")),
+                                   json_integer_value(json_object_get(row, "stop_ms")), input ? input : "{}",
+                                   row_str(row, "output"), row_str(row, "error"), row_str(row, "cause")));
 }
 
 void sd_api_describe_execution(struct sd_api_call *c) {
@@ -259,34 +365,74 @@ void sd_api_describe_execution(struct sd_api_call *c) {
     return;
   struct sd_reg_exec *x = sd_registry_exec(c->api->reg, arn);
   if (x == NULL) {
-    struct describe *d = sd_xcalloc(1, sizeof *d);
-    d->c = c;
-    d->arn = sd_xstrdup(arn);
-    sd_engine_flush(c->api->eng, describe_from_store, d);
+    sread_start(sread_new(c, arn, read_exec_row, describe_answer));
     return;
   }
   sd_api_reply(c, describe_json(x->arn, x->machine_arn, x->name, sd_exec_status_name(x->status), x->start_ms,
                                 x->stop_ms, x->input, x->output, x->error, x->cause));
 }
 
-/* DescribeStateMachineForExecution: the machine as the execution ran it
- * (the registry keeps a deleted machine's record for its executions). An
- * execution of an earlier run has no machine here: state machines are not
- * in the store yet, so it answers ExecutionDoesNotExist. */
+static json_t *machine_for_execution(const struct sd_reg_machine *m) {
+  return json_pack("{s:s, s:s, s:s, s:s, s:o, s:{s:s, s:b}, s:{s:b}}", "stateMachineArn", m->arn, "name",
+                   m->name, "definition", m->definition, "roleArn", m->role_arn, "updateDate",
+                   sd_api_time(m->updated_ms), "loggingConfiguration", "level", "OFF", "includeExecutionData",
+                   0, "tracingConfiguration", "enabled", 0);
+}
+
+/* The execution's row and the machine revision it names. */
+static json_t *read_exec_machine(struct sread *r, struct sd_store *s) {
+  json_t *row = sd_store_exec_get(s, r->arn, &r->err);  /* new */
+  json_t *rev = json_object_get(row, "machine_rev_ms"); /* borrowed */
+  const char *machine_arn = row_str(row, "machine_arn");
+  if (rev != NULL && machine_arn != NULL) {
+    struct sd_err err = { 0 };
+    json_t *m = sd_store_machine_revision(s, machine_arn, json_integer_value(rev), &err); /* new */
+    sd_err_clear(&err);
+    if (m != NULL)
+      json_object_set_new(row, "revision", m);
+  }
+  return row;
+}
+
+/* A closed execution: the revision it ran, from the store; an execution
+ * recorded without one (:memory:) gets its machine's current revision. */
+static void dsmfe_answer(struct sread *r) {
+  if (r->res == NULL) {
+    sread_error(r);
+    return;
+  }
+  json_t *rev = json_object_get(r->res, "revision"); /* borrowed */
+  if (rev != NULL) {
+    sd_api_reply(r->c,
+                 json_pack("{s:s, s:s, s:s, s:s, s:o, s:{s:s, s:b}, s:{s:b}}", "stateMachineArn",
+                           row_str(rev, "arn"), "name", row_str(rev, "name"), "definition",
+                           row_str(rev, "definition"), "roleArn", row_str(rev, "role_arn"), "updateDate",
+                           sd_api_time(json_integer_value(json_object_get(rev, "updated_ms"))),
+                           "loggingConfiguration", "level", "OFF", "includeExecutionData", 0,
+                           "tracingConfiguration", "enabled", 0));
+    return;
+  }
+  const char *machine_arn = row_str(r->res, "machine_arn");
+  struct sd_reg_machine *m = machine_arn ? sd_registry_machine(r->c->api->reg, machine_arn) : NULL;
+  if (m == NULL)
+    sd_api_error(r->c, "ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", r->arn);
+  else
+    sd_api_reply(r->c, machine_for_execution(m));
+}
+
+/* DescribeStateMachineForExecution: the machine as a running execution
+ * runs it (the registry keeps a replaced or deleted machine's record for
+ * its executions). */
 void sd_api_describe_state_machine_for_execution(struct sd_api_call *c) {
   const char *arn;
   if (sd_api_get_str(c, "executionArn", true, &arn) != 0 || sd_api_check_arn(c, arn, "execution") != 0)
     return;
   struct sd_reg_exec *x = sd_registry_exec(c->api->reg, arn);
   if (x == NULL || x->machine == NULL) {
-    sd_api_error(c, "ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", arn);
+    sread_start(sread_new(c, arn, read_exec_machine, dsmfe_answer));
     return;
   }
-  const struct sd_reg_machine *m = x->machine;
-  sd_api_reply(c, json_pack("{s:s, s:s, s:s, s:s, s:o, s:{s:s, s:b}, s:{s:b}}", "stateMachineArn", m->arn,
-                            "name", m->name, "definition", m->definition, "roleArn", m->role_arn,
-                            "updateDate", sd_api_time(m->updated_ms), "loggingConfiguration", "level", "OFF",
-                            "includeExecutionData", 0, "tracingConfiguration", "enabled", 0));
+  sd_api_reply(c, machine_for_execution(x->machine));
 }
 
 struct history {
@@ -405,13 +551,71 @@ static bool status_valid(const char *s) {
   return false;
 }
 
+static json_t *read_exec_page(struct sread *r, struct sd_store *s) {
+  return sd_store_exec_list(s, r->arn, r->filter, r->before_ms, r->before_id, r->limit + 1, &r->err);
+}
+
+static void list_answer(struct sread *r) {
+  if (r->res == NULL) {
+    sread_error(r);
+    return;
+  }
+  json_t *list = json_array(); /* new */
+  json_t *out = json_object(); /* new */
+  size_t i;
+  json_t *row;
+  json_array_foreach(r->res, i, row) {
+    if (i == r->limit) {
+      /* One more than the page came: the next page starts below the
+       * last row handed out. */
+      json_t *last = json_array_get(r->res, i - 1); /* borrowed */
+      char tok[64];
+      snprintf(tok, sizeof tok, "ex.%lld.%lld",
+               (long long)json_integer_value(json_object_get(last, "start_ms")),
+               (long long)json_integer_value(json_object_get(last, "id")));
+      json_object_set_new(out, "nextToken", json_string(tok));
+      break;
+    }
+    const char *st = row_str(row, "status"), *name = row_str(row, "name"), *arn = row_str(row, "arn");
+    json_t *item = json_pack("{s:s, s:s, s:s, s:s, s:o}", "executionArn", arn ? arn : "", "stateMachineArn",
+                             r->arn, "name", name ? name : "", "status", st ? st : "RUNNING", "startDate",
+                             sd_api_time(json_integer_value(json_object_get(row, "start_ms"))));
+    if (st != NULL && strcmp(st, "RUNNING") != 0)
+      json_object_set_new(item, "stopDate", sd_api_time(json_integer_value(json_object_get(row, "stop_ms"))));
+    json_array_append_new(list, item);
+  }
+  json_object_set_new(out, "executions", list);
+  sd_api_reply(r->c, out);
+}
+
+/* nextToken of ListExecutions: "ex.<start_ms>.<id>", the key of the last
+ * execution handed out. 0, or -1 after answering InvalidToken. */
+static int get_list_token(struct sd_api_call *c, int64_t *before_ms, int64_t *before_id) {
+  const char *tok;
+  *before_ms = INT64_MAX;
+  *before_id = INT64_MAX;
+  if (sd_api_get_str(c, "nextToken", false, &tok) != 0)
+    return -1;
+  if (tok == NULL)
+    return 0;
+  long long ms = 0, id = 0;
+  int end = 0;
+  if (sscanf(tok, "ex.%lld.%lld%n", &ms, &id, &end) != 2 || tok[end] != '\0' || ms < 0 || id <= 0)
+    return sd_api_error(c, "InvalidToken", "Invalid Token: '%s'", tok);
+  *before_ms = ms;
+  *before_id = id;
+  return 0;
+}
+
+/* ListExecutions: from the store, so executions of earlier runs are
+ * listed too; newest first, paged by key (start_ms, id). */
 void sd_api_list_executions(struct sd_api_call *c) {
   const char *machine_arn, *filter;
-  int64_t max, pos;
+  int64_t max, before_ms, before_id;
   if (sd_api_get_str(c, "stateMachineArn", true, &machine_arn) != 0 ||
       sd_api_get_str(c, "statusFilter", false, &filter) != 0 ||
-      sd_api_get_int(c, "maxResults", 0, 1000, 0, &max) != 0 || sd_api_get_token(c, "ex.", &pos) != 0 ||
-      sd_api_check_arn(c, machine_arn, "stateMachine") != 0)
+      sd_api_get_int(c, "maxResults", 0, 1000, 0, &max) != 0 ||
+      get_list_token(c, &before_ms, &before_id) != 0 || sd_api_check_arn(c, machine_arn, "stateMachine") != 0)
     return;
   if (filter != NULL && !status_valid(filter)) {
     sd_api_error(
@@ -421,77 +625,36 @@ void sd_api_list_executions(struct sd_api_call *c) {
         filter);
     return;
   }
-  struct sd_reg_machine *m = sd_registry_machine(c->api->reg, machine_arn);
-  if (m == NULL) {
+  if (sd_registry_machine(c->api->reg, machine_arn) == NULL) {
     sd_api_error(c, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", machine_arn);
     return;
   }
-  if (max == 0)
-    max = 100;
-  /* Newest first, as AWS lists them. The token is one past the index of
-   * the next record to look at, so executions started meanwhile do not
-   * shift pages already handed out. */
-  struct sd_registry *reg = c->api->reg;
-  size_t i = pos > 0 ? (size_t)pos : sd_registry_exec_count(reg);
-  if (i > sd_registry_exec_count(reg))
-    i = sd_registry_exec_count(reg);
-  json_t *list = json_array(); /* new */
-  for (; i > 0 && json_array_size(list) < (size_t)max; i--) {
-    struct sd_reg_exec *x = sd_registry_exec_at(reg, i - 1);
-    if (strcmp(x->machine_arn, machine_arn) != 0 ||
-        (filter != NULL && strcmp(filter, sd_exec_status_name(x->status)) != 0))
-      continue;
-    json_t *item = json_pack("{s:s, s:s, s:s, s:s, s:o}", "executionArn", x->arn, "stateMachineArn",
-                             x->machine_arn, "name", x->name, "status", sd_exec_status_name(x->status),
-                             "startDate", sd_api_time(x->start_ms));
-    if (x->status != SD_EXEC_RUNNING)
-      json_object_set_new(item, "stopDate", sd_api_time(x->stop_ms));
-    json_array_append_new(list, item);
-  }
-  json_t *out = json_pack("{s:o}", "executions", list);
-  /* Only offer a next page if one more matching record exists. */
-  for (size_t j = i; j > 0; j--) {
-    struct sd_reg_exec *x = sd_registry_exec_at(reg, j - 1);
-    if (strcmp(x->machine_arn, machine_arn) == 0 &&
-        (filter == NULL || strcmp(filter, sd_exec_status_name(x->status)) == 0)) {
-      char tok[40];
-      snprintf(tok, sizeof tok, "ex.%zu", i);
-      json_object_set_new(out, "nextToken", json_string(tok));
-      break;
-    }
-  }
-  sd_api_reply(c, out);
+  struct sread *r = sread_new(c, machine_arn, read_exec_page, list_answer);
+  r->filter = filter ? sd_xstrdup(filter) : NULL;
+  r->before_ms = before_ms;
+  r->before_id = before_id;
+  r->limit = max == 0 ? 100 : (size_t)max; /* the API's default page size */
+  sread_start(r);
 }
 
-struct stop {
-  struct sd_api_call *c;
-  struct sd_reg_exec *x; /* borrowed from the registry, which never drops records */
-};
-
-static void stop_committed(void *data, int status) {
-  struct stop *s = data;
-  if (status != 0)
-    sd_api_error(s->c, "InternalFailure", "the stop could not be recorded");
+/* After the stop is committed: the execution's done callback (an earlier
+ * barrier) has recorded it and freed its record, so its stop time is the
+ * row's. A closed execution is left as it is and its stop time returned. */
+static void stop_answer(struct sread *r) {
+  if (r->res == NULL)
+    sread_error(r);
   else
-    sd_api_reply(s->c, json_pack("{s:o}", "stopDate", sd_api_time(s->x->stop_ms)));
-  free(s);
+    sd_api_reply(r->c, json_pack("{s:o}", "stopDate",
+                                 sd_api_time(json_integer_value(json_object_get(r->res, "stop_ms")))));
 }
 
 void sd_api_stop_execution(struct sd_api_call *c) {
   const char *arn, *error, *cause;
   if (sd_api_get_str(c, "executionArn", true, &arn) != 0 || sd_api_get_str(c, "error", false, &error) != 0 ||
-      sd_api_get_str(c, "cause", false, &cause) != 0)
+      sd_api_get_str(c, "cause", false, &cause) != 0 || sd_api_check_arn(c, arn, "execution") != 0)
     return;
-  struct sd_reg_exec *x = find_exec(c, arn);
-  if (x == NULL)
-    return;
-  if (x->status == SD_EXEC_RUNNING)
+  struct sd_reg_exec *x = sd_registry_exec(c->api->reg, arn);
+  if (x != NULL && x->status == SD_EXEC_RUNNING)
     sd_exec_stop(x->ex, error, cause);
-  /* The execution's own done callback (an earlier barrier) has recorded
-   * its stop time by the time this one runs. A closed execution is left
-   * as it is and its stop time returned. */
-  struct stop *s = sd_xcalloc(1, sizeof *s);
-  s->c = c;
-  s->x = x;
-  sd_engine_flush(c->api->eng, stop_committed, s);
+  sread_start(sread_new(c, arn, read_exec_row, stop_answer));
 }

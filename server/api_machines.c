@@ -1,7 +1,8 @@
 /* State machine actions: CreateStateMachine, DescribeStateMachine,
  * ListStateMachines, DeleteStateMachine, UpdateStateMachine,
- * ValidateStateMachineDefinition. Machines live in the registry
- * (memory only in this slice). Shapes follow the API model's
+ * ValidateStateMachineDefinition. Machines live in the registry, which
+ * writes them through to the store; a change is answered once it is
+ * committed (write ahead, then answer). Shapes follow the API model's
  * CreateStateMachineInput/Output, DescribeStateMachineOutput,
  * ListStateMachinesOutput. Not for: executions (api_executions.c). */
 #include "server/api.h"
@@ -16,6 +17,30 @@
 #include "engine/exec.h"
 #include "engine/validate.h"
 #include "server/registry.h"
+
+struct saved {
+  struct sd_api_call *c;
+  json_t *out; /* the answer once committed; owned */
+};
+
+static void saved_cb(void *data, int status) {
+  struct saved *sv = data;
+  if (status == 0)
+    sd_api_reply(sv->c, sv->out);
+  else {
+    json_decref(sv->out);
+    sd_api_error(sv->c, "InternalFailure", "the state machine could not be recorded");
+  }
+  free(sv);
+}
+
+/* Writes the machine's new state, then answers `out` (stolen). */
+static void save_then_reply(struct sd_api_call *c, const char *arn, json_t *out) {
+  struct saved *sv = sd_xmalloc(sizeof *sv);
+  sv->c = c;
+  sv->out = out;
+  sd_registry_machine_save(c->api->reg, arn, saved_cb, sv);
+}
 
 /* Validates and compiles a definition as CreateStateMachine does. Returns
  * the compiled machine (a reference), or NULL after answering
@@ -106,8 +131,9 @@ void sd_api_create_state_machine(struct sd_api_call *c) {
   };
   rec.updated_ms = rec.created_ms;
   struct sd_reg_machine *r = sd_registry_machine_add(api->reg, &rec);
-  sd_api_reply(
-      c, json_pack("{s:s, s:o}", "stateMachineArn", r->arn, "creationDate", sd_api_time(r->created_ms)));
+  save_then_reply(
+      c, r->arn,
+      json_pack("{s:s, s:o}", "stateMachineArn", r->arn, "creationDate", sd_api_time(r->created_ms)));
 }
 
 /* Looks the machine up for an action taking stateMachineArn; NULL after
@@ -181,7 +207,7 @@ void sd_api_update_state_machine(struct sd_api_call *c) {
     .tags = json_incref(old->tags), /* tags belong to the ARN */
   };
   struct sd_reg_machine *r = sd_registry_machine_replace(api->reg, old, &rec);
-  sd_api_reply(c, json_pack("{s:o}", "updateDate", sd_api_time(r->updated_ms)));
+  save_then_reply(c, r->arn, json_pack("{s:o}", "updateDate", sd_api_time(r->updated_ms)));
 }
 
 void sd_api_list_state_machines(struct sd_api_call *c) {
@@ -218,9 +244,12 @@ void sd_api_delete_state_machine(struct sd_api_call *c) {
   /* AWS: deleting a machine that does not exist succeeds; one with running
    * executions is DELETING until they end. */
   struct sd_reg_machine *m = sd_registry_machine(c->api->reg, arn);
-  if (m != NULL && !m->deleted)
-    sd_registry_machine_delete(c->api->reg, m);
-  sd_api_reply(c, json_object());
+  if (m == NULL || m->deleted) {
+    sd_api_reply(c, json_object());
+    return;
+  }
+  sd_registry_machine_delete(c->api->reg, m);
+  save_then_reply(c, arn, json_object());
 }
 
 /* ValidateStateMachineDefinition: the checks CreateStateMachine makes,

@@ -1,6 +1,6 @@
 /* Tags on state machines: TagResource, UntagResource, ListTagsForResource,
  * and the `tags` of CreateStateMachine. Tags belong to the ARN (every
- * revision shares one object) and live in memory with the machines. Not
+ * revision shares one object) and are stored with the machines. Not
  * for: activities, which do not exist yet (their ARNs are InvalidArn). */
 #include "server/api.h"
 
@@ -68,8 +68,10 @@ void sd_api_tag_resource(struct sd_api_call *c) {
         "be null");
     return;
   }
-  if (sd_api_tags_add(c, m->tags, list, m->arn) == 0)
+  if (sd_api_tags_add(c, m->tags, list, m->arn) == 0) {
+    sd_registry_machine_save(c->api->reg, m->arn, NULL, NULL); /* tags are stored with the machine */
     sd_api_reply(c, json_object());
+  }
 }
 
 void sd_api_untag_resource(struct sd_api_call *c) {
@@ -93,6 +95,7 @@ void sd_api_untag_resource(struct sd_api_call *c) {
     }
   }
   json_array_foreach(keys, i, k) json_object_del(m->tags, json_string_value(k));
+  sd_registry_machine_save(c->api->reg, m->arn, NULL, NULL);
   sd_api_reply(c, json_object());
 }
 

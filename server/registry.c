@@ -1,7 +1,8 @@
-/* In-memory records of state machines and executions, indexed by ARN.
- * Arrays keep creation order (ListStateMachines, ListExecutions page over
- * them); a Jansson object maps each ARN to its index, since Jansson's
- * hashtable is the one we already link. Not for: JSON replies (api_*.c). */
+/* In-memory records of state machines and running executions, indexed by
+ * ARN, and the write-through of machines to the store. The machine array
+ * keeps creation order (ListStateMachines pages over it); a Jansson object
+ * maps each ARN to its index, since Jansson's hashtable is the one we
+ * already link. Not for: JSON replies (api_*.c). */
 #include "server/registry.h"
 
 #include <stdlib.h>
@@ -11,13 +12,41 @@
 
 #include "engine/alloc.h"
 #include "engine/asl.h"
+#include "engine/err.h"
 #include "engine/jsonw.h"
+#include "engine/log.h"
+#include "engine/store.h"
+#include "engine/validate.h"
+
+/* One queued machine write: a snapshot of the record (or a removal), taken
+ * when the change was made, so later changes cannot leak into it. */
+struct save {
+  struct save *next;
+  enum { SAVE_PUT, SAVE_DEL, SAVE_EXEC } kind;
+  char *s[7]; /* arn, name, type, definition, role_arn, tags, status (SAVE_EXEC: arn, input); owned */
+  int64_t creation_ms, updated_ms;
+  sd_registry_cb cb;
+  void *data;
+  struct sd_err err;
+};
+
+/* Machine writes run on a worker through a handle of their own, one batch
+ * in flight at a time, so they commit in the order they were made. */
+struct persist {
+  uv_loop_t *loop;        /* NULL = nothing is written */
+  struct sd_store *store; /* borrowed */
+  struct save *head;      /* queued; owned */
+  struct save **tail;
+  struct save *batch; /* in flight; owned */
+  uv_work_t work;
+  size_t pending;
+};
 
 struct sd_registry {
   struct sd_reg_machine **machines; /* owned, creation order; deleted ones stay until reaped */
   size_t nmachines, cmachines;
   json_t *machine_index;      /* arn -> index in machines; owned */
-  struct sd_reg_exec **execs; /* owned, start order */
+  struct sd_reg_exec **execs; /* owned, running (and closing) executions in no order */
   size_t nexecs, cexecs;
   json_t *exec_index; /* arn -> index in execs; owned */
   /* Deleted machines, gone from the list and the index but kept while
@@ -25,13 +54,22 @@ struct sd_registry {
    * ran (DescribeStateMachineForExecution). Owned. */
   struct sd_reg_machine **gone;
   size_t ngone;
+  struct persist p;
 };
 
 struct sd_registry *sd_registry_new(void) {
   struct sd_registry *r = sd_xcalloc(1, sizeof *r);
   r->machine_index = json_object();
   r->exec_index = json_object();
+  r->p.tail = &r->p.head;
   return r;
+}
+
+static void save_free(struct save *sv) {
+  for (int i = 0; i < 7; i++)
+    free(sv->s[i]);
+  sd_err_clear(&sv->err);
+  free(sv);
 }
 
 static void machine_free(struct sd_reg_machine *m) {
@@ -78,6 +116,11 @@ void sd_registry_free(struct sd_registry *r) {
     machine_free(r->gone[i]);
   free(r->gone);
   free(r->execs);
+  /* The loop has run dry before this, so nothing is in flight. */
+  for (struct save *sv = r->p.head, *next; sv != NULL; sv = next) {
+    next = sv->next;
+    save_free(sv);
+  }
   free(r->machines);
   json_decref(r->machine_index);
   json_decref(r->exec_index);
@@ -96,8 +139,12 @@ static void index_rebuild(struct sd_registry *r) {
     json_object_set_new(r->machine_index, r->machines[i]->arn, json_integer((json_int_t)i));
 }
 
+static void save_queue(struct sd_registry *r, struct save *sv);
+static struct save *save_removal(const char *arn);
+
 /* Drops deleted machines nothing runs on any more from the list and the
- * index; the records themselves move to `gone` (executions keep them). */
+ * index, and their rows from the store; the records themselves move to
+ * `gone` (executions keep them). */
 static void reap(struct sd_registry *r) {
   size_t k = 0;
   bool changed = false;
@@ -107,6 +154,7 @@ static void reap(struct sd_registry *r) {
       r->gone = sd_xrealloc(r->gone, (r->ngone + 1) * sizeof *r->gone);
       r->gone[r->ngone++] = m;
       changed = true;
+      save_queue(r, save_removal(m->arn));
     } else {
       r->machines[k++] = m;
     }
@@ -213,4 +261,219 @@ void sd_registry_exec_closed(struct sd_registry *r, struct sd_reg_exec *x, int64
   struct sd_reg_machine *live = sd_registry_machine(r, x->machine_arn);
   if (live != NULL && --live->running == 0 && live->deleted)
     reap(r);
+}
+
+void sd_registry_exec_remove(struct sd_registry *r, struct sd_reg_exec *x) {
+  bool found;
+  size_t i = index_get(r->exec_index, x->arn, &found);
+  if (!found || r->execs[i] != x)
+    return;
+  /* The last record takes the freed slot: the array has no order to keep. */
+  json_object_del(r->exec_index, x->arn);
+  r->nexecs--;
+  if (i != r->nexecs) {
+    r->execs[i] = r->execs[r->nexecs];
+    json_object_set_new(r->exec_index, r->execs[i]->arn, json_integer((json_int_t)i));
+  }
+  sd_exec_free(x->ex);
+  free(x->arn);
+  free(x->name);
+  free(x->machine_arn);
+  free(x->input);
+  free(x->output);
+  free(x->error);
+  free(x->cause);
+  free(x);
+}
+
+/* ---- persistence ---- */
+
+static struct save *save_removal(const char *arn) {
+  struct save *sv = sd_xcalloc(1, sizeof *sv);
+  sv->kind = SAVE_DEL;
+  sv->s[0] = sd_xstrdup(arn);
+  return sv;
+}
+
+static void save_work(uv_work_t *req) {
+  struct persist *p = req->data;
+  for (struct save *sv = p->batch; sv != NULL; sv = sv->next) {
+    if (sv->kind == SAVE_DEL) {
+      sd_store_machine_delete(p->store, sv->s[0], &sv->err);
+      continue;
+    }
+    if (sv->kind == SAVE_EXEC) {
+      sd_store_exec_closed(p->store, sv->s[0], sv->s[1], sv->updated_ms, &sv->err);
+      continue;
+    }
+    struct sd_store_machine row = {
+      .arn = sv->s[0],
+      .name = sv->s[1],
+      .type = sv->s[2],
+      .definition = sv->s[3],
+      .role_arn = sv->s[4],
+      .tags = sv->s[5],
+      .status = sv->s[6],
+      .creation_ms = sv->creation_ms,
+      .updated_ms = sv->updated_ms,
+    };
+    sd_store_machine_put(p->store, &row, &sv->err);
+  }
+}
+
+static void save_kick(struct persist *p);
+
+static void save_work_done(uv_work_t *req, int status) {
+  struct persist *p = req->data;
+  struct save *batch = p->batch;
+  p->batch = NULL;
+  for (struct save *sv = batch, *next; sv != NULL; sv = next) {
+    next = sv->next;
+    int rc = status == 0 && sv->err.name == NULL ? 0 : -1;
+    if (rc != 0)
+      sd_log(SD_LOG_ERROR, "%s not recorded: %s", sv->s[0],
+             sv->err.cause ? sv->err.cause : "the write was cancelled");
+    p->pending--;
+    if (sv->cb != NULL)
+      sv->cb(sv->data, rc);
+    save_free(sv);
+  }
+  save_kick(p);
+}
+
+/* Hands everything queued to the worker unless a write is in flight. */
+static void save_kick(struct persist *p) {
+  if (p->batch != NULL || p->head == NULL)
+    return;
+  p->batch = p->head;
+  p->head = NULL;
+  p->tail = &p->head;
+  p->work.data = p;
+  uv_queue_work(p->loop, &p->work, save_work, save_work_done);
+}
+
+static void save_queue(struct sd_registry *r, struct save *sv) {
+  if (r->p.loop == NULL) {
+    if (sv->cb != NULL)
+      sv->cb(sv->data, 0);
+    save_free(sv);
+    return;
+  }
+  *r->p.tail = sv;
+  r->p.tail = &sv->next;
+  r->p.pending++;
+  save_kick(&r->p);
+}
+
+void sd_registry_persist(struct sd_registry *r, uv_loop_t *loop, struct sd_store *store) {
+  r->p.loop = loop;
+  r->p.store = store;
+}
+
+size_t sd_registry_saves_pending(const struct sd_registry *r) {
+  return r->p.pending;
+}
+
+void sd_registry_machine_save(struct sd_registry *r, const char *arn, sd_registry_cb cb, void *data) {
+  struct sd_reg_machine *m = sd_registry_machine(r, arn);
+  struct save *sv;
+  if (m == NULL) {
+    sv = save_removal(arn);
+  } else {
+    sv = sd_xcalloc(1, sizeof *sv);
+    const char *strs[] = { m->arn, m->name, m->type, m->definition, m->role_arn };
+    for (int i = 0; i < 5; i++)
+      sv->s[i] = sd_xstrdup(strs[i]);
+    sv->s[5] = json_dumps(m->tags, JSON_COMPACT);
+    sv->s[6] = sd_xstrdup(m->deleted ? "DELETING" : "ACTIVE");
+    sv->creation_ms = m->created_ms;
+    sv->updated_ms = m->updated_ms;
+  }
+  sv->cb = cb;
+  sv->data = data;
+  save_queue(r, sv);
+}
+
+static int by_creation(const void *a, const void *b) {
+  json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b; /* borrowed */
+  json_int_t cx = json_integer_value(json_object_get(x, "creation_ms"));
+  json_int_t cy = json_integer_value(json_object_get(y, "creation_ms"));
+  if (cx != cy)
+    return cx < cy ? -1 : 1;
+  return strcmp(json_string_value(json_object_get(x, "arn")), json_string_value(json_object_get(y, "arn")));
+}
+
+static const char *row_str(json_t *row, const char *key) {
+  const char *v = json_string_value(json_object_get(row, key));
+  return v ? v : "";
+}
+
+/* Compiles one stored machine and adds it; false when it does not compile. */
+static bool load_one(struct sd_registry *r, json_t *row, const struct sd_state_ops *const *ops) {
+  const char *text = row_str(row, "definition");
+  struct sd_err err = { 0 };
+  json_t *def = sd_validate_parse(text, strlen(text), &err); /* new */
+  struct sd_machine *m = def ? sd_asl_compile(ops, def, &err) : NULL;
+  json_decref(def);
+  if (m == NULL) {
+    sd_log(SD_LOG_ERROR, "state machine %s in the store does not compile, skipped: %s", row_str(row, "arn"),
+           err.cause ? err.cause : "invalid definition");
+    sd_err_clear(&err);
+    return false;
+  }
+  json_error_t jerr;
+  json_t *tags = json_loads(row_str(row, "tags"), 0, &jerr); /* new */
+  if (!json_is_object(tags)) {
+    json_decref(tags);
+    tags = json_object();
+  }
+  struct sd_reg_machine rec = {
+    .arn = sd_xstrdup(row_str(row, "arn")),
+    .name = sd_xstrdup(row_str(row, "name")),
+    .definition = sd_xstrdup(text),
+    .role_arn = sd_xstrdup(row_str(row, "role_arn")),
+    .type = sd_xstrdup(row_str(row, "type")),
+    .created_ms = json_integer_value(json_object_get(row, "creation_ms")),
+    .updated_ms = json_integer_value(json_object_get(row, "updated_ms")),
+    .m = m,
+    .tags = tags,
+  };
+  sd_registry_machine_add(r, &rec);
+  return true;
+}
+
+int sd_registry_load(struct sd_registry *r, struct sd_store *store, const struct sd_state_ops *const *ops,
+                     struct sd_err *err) {
+  json_t *rows = sd_store_machine_list(store, NULL, 0, err); /* new */
+  if (rows == NULL)
+    return -1;
+  size_t n = json_array_size(rows);
+  json_t **sorted = sd_xcalloc(n ? n : 1, sizeof *sorted);
+  for (size_t i = 0; i < n; i++)
+    sorted[i] = json_array_get(rows, i); /* borrowed */
+  qsort(sorted, n, sizeof *sorted, by_creation);
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < n; i++) {
+    json_t *row = sorted[i];
+    /* DELETING waited for executions of the earlier run; none runs now. */
+    if (strcmp(row_str(row, "status"), "DELETING") == 0)
+      rc = sd_store_machine_delete(store, row_str(row, "arn"), err);
+    else
+      load_one(r, row, ops);
+  }
+  free(sorted);
+  json_decref(rows);
+  return rc;
+}
+
+void sd_registry_exec_save(struct sd_registry *r, const char *arn, const char *input, int64_t machine_rev_ms,
+                           sd_registry_cb cb, void *data) {
+  struct save *sv = sd_xcalloc(1, sizeof *sv);
+  sv->kind = SAVE_EXEC;
+  sv->s[0] = sd_xstrdup(arn);
+  sv->s[1] = input ? sd_xstrdup(input) : NULL;
+  sv->updated_ms = machine_rev_ms;
+  sv->cb = cb;
+  sv->data = data;
+  save_queue(r, sv);
 }

@@ -1,7 +1,8 @@
 /* What `stepd serve` knows about state machines and executions, in memory.
- * State machines live only here in this first slice (a restart forgets them;
- * docs/server.md); execution rows and history are also in the store, written
- * by the engine. Not for: HTTP or JSON shapes (api_*.c). */
+ * State machines are loaded from the store at start-up and written through
+ * to it on every change (on a worker, in order); executions are here only
+ * while they run: once closed and recorded they are freed, and the store
+ * answers for them (docs/server.md). Not for: HTTP or JSON shapes (api_*.c). */
 #ifndef SD_SERVER_REGISTRY_H
 #define SD_SERVER_REGISTRY_H
 
@@ -10,10 +11,14 @@
 #include <stdint.h>
 
 #include <jansson.h>
+#include <uv.h>
 
 #include "engine/exec.h"
 
+struct sd_err;
 struct sd_machine;
+struct sd_state_ops;
+struct sd_store;
 
 struct sd_reg_machine {
   char *arn;        /* owned */
@@ -40,7 +45,7 @@ struct sd_reg_exec {
   enum sd_exec_status status;
   int64_t start_ms;
   int64_t stop_ms;                /* 0 while running */
-  struct sd_exec *ex;             /* owned; kept until the registry is freed (docs/server.md) */
+  struct sd_exec *ex;             /* owned; freed with the record once closed (sd_registry_exec_remove) */
   struct sd_reg_machine *machine; /* the machine it ran; borrowed from the registry, which keeps it */
 };
 
@@ -74,5 +79,34 @@ struct sd_reg_exec *sd_registry_exec_at(struct sd_registry *r, size_t i);
 /* Copies the sd_exec's end (status, output, error, cause) into the record
  * and releases its machine's running count. */
 void sd_registry_exec_closed(struct sd_registry *r, struct sd_reg_exec *x, int64_t stop_ms);
+/* Frees a closed execution's record and its sd_exec (allowed from the
+ * execution's done callback); the store answers for it from then on. */
+void sd_registry_exec_remove(struct sd_registry *r, struct sd_reg_exec *x);
+
+/* ---- persistence of state machines ---- */
+
+typedef void (*sd_registry_cb)(void *data, int status);
+
+/* Start-up: adds every machine of `store` (read synchronously, before the
+ * loop runs), compiled with `ops`, in creation order. Rows left DELETING by
+ * an earlier run are removed (nothing runs on them any more). A definition
+ * that no longer compiles is logged and skipped. 0, or -1 with err. */
+int sd_registry_load(struct sd_registry *r, struct sd_store *store, const struct sd_state_ops *const *ops,
+                     struct sd_err *err);
+/* From now on machine changes are written to `store` (borrowed; a handle
+ * used by nothing else) on a worker of `loop`, one write at a time, in the
+ * order they were made. Without this call nothing is written (:memory:). */
+void sd_registry_persist(struct sd_registry *r, uv_loop_t *loop, struct sd_store *store);
+/* Writes the machine's current state: its live record (ACTIVE or DELETING),
+ * or the removal of its row when it is gone. cb(data, 0) once committed,
+ * -1 if the write failed; with no store attached, cb is called at once. cb
+ * may be NULL. The registry reaps deleted machines itself (their rows go). */
+void sd_registry_machine_save(struct sd_registry *r, const char *arn, sd_registry_cb cb, void *data);
+/* Completes a closed execution's row (sd_store_exec_closed) in the same
+ * queue; cb as above. */
+void sd_registry_exec_save(struct sd_registry *r, const char *arn, const char *input, int64_t machine_rev_ms,
+                           sd_registry_cb cb, void *data);
+/* Writes still queued or in flight (shutdown waits for none). */
+size_t sd_registry_saves_pending(const struct sd_registry *r);
 
 #endif

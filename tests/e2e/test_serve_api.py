@@ -1,5 +1,5 @@
 """`stepd serve` driven by boto3: the first slice of the Step Functions API
-(state machines in memory, executions and history in the SQLite store).
+(state machines, executions and history in the SQLite store).
 
 Skips (exit 77) when boto3 is not importable."""
 import json
@@ -41,6 +41,7 @@ for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SFN"):
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.r", "End": True}}}
 WAIT1 = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}}
 WAIT_LONG = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}}
+PASS2 = {"StartAt": "Q", "States": {"Q": {"Type": "Pass", "End": True}}}
 FAIL = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Custom.Bad", "Cause": "it went wrong"}}}
 
 
@@ -668,14 +669,25 @@ class TestStore(unittest.TestCase):
         server = Server()
         try:
             sfn = server.client()
-            m = sfn.create_state_machine(name="durable", definition=json.dumps(PASS), roleArn=ROLE)
-            done = sfn.start_execution(stateMachineArn=m["stateMachineArn"], name="d1")["executionArn"]
+            m = sfn.create_state_machine(
+                name="durable", definition=json.dumps(PASS), roleArn=ROLE, tags=[{"key": "team", "value": "a"}]
+            )
+            done = sfn.start_execution(stateMachineArn=m["stateMachineArn"], name="d1", input='{"a":  1}')[
+                "executionArn"
+            ]
             w = sfn.create_state_machine(name="longer", definition=json.dumps(WAIT_LONG), roleArn=ROLE)
             running = sfn.start_execution(stateMachineArn=w["stateMachineArn"], name="r1")["executionArn"]
+            gone = sfn.create_state_machine(name="gone", definition=json.dumps(PASS), roleArn=ROLE)
             deadline = time.time() + 30
             while sfn.describe_execution(executionArn=done)["status"] == "RUNNING":
                 self.assertLess(time.time(), deadline)
                 time.sleep(0.05)
+            # Changes after creation are written through too.
+            sfn.update_state_machine(stateMachineArn=m["stateMachineArn"], definition=json.dumps(PASS2))
+            sfn.tag_resource(resourceArn=m["stateMachineArn"], tags=[{"key": "env", "value": "prod"}])
+            sfn.untag_resource(resourceArn=m["stateMachineArn"], tagKeys=["team"])
+            sfn.delete_state_machine(stateMachineArn=gone["stateMachineArn"])
+            before = sfn.describe_state_machine(stateMachineArn=m["stateMachineArn"])
             code = server.stop()
             log = server.read_log()
             self.assertEqual(code, 0, log)
@@ -689,21 +701,58 @@ class TestStore(unittest.TestCase):
                 self.assertEqual(rows, {done: "SUCCEEDED", running: "RUNNING"})
             finally:
                 db.close()
-            # History outlives the process: a new server on the same file
-            # reads it back (state machines are in memory in this slice).
+            # History and state machines outlive the process: a new server
+            # on the same file reads them back.
             again = Server(db=server.db)
             try:
                 sfn2 = again.client()
+                names = [x["name"] for x in sfn2.list_state_machines()["stateMachines"]]
+                self.assertEqual(names, ["durable", "longer"])
+                after = sfn2.describe_state_machine(stateMachineArn=m["stateMachineArn"])
+                for k in ("definition", "roleArn", "type", "creationDate", "status", "name"):
+                    self.assertEqual(after[k], before[k], k)
+                self.assertEqual(json.loads(after["definition"]), PASS2)
+                self.assertEqual(
+                    sfn2.list_tags_for_resource(resourceArn=m["stateMachineArn"])["tags"],
+                    [{"key": "env", "value": "prod"}],
+                )
+                with self.assertRaises(botocore.exceptions.ClientError) as cm:
+                    sfn2.describe_state_machine(stateMachineArn=gone["stateMachineArn"])
+                self.assertEqual(cm.exception.response["Error"]["Code"], "StateMachineDoesNotExist")
+                # Executions of the earlier run are listed, filtered, and
+                # describe the revision they ran and the input as given.
+                listed = sfn2.list_executions(stateMachineArn=m["stateMachineArn"])["executions"]
+                self.assertEqual([(e["name"], e["status"]) for e in listed], [("d1", "SUCCEEDED")])
+                self.assertEqual(
+                    [e["executionArn"] for e in sfn2.list_executions(stateMachineArn=w["stateMachineArn"], statusFilter="RUNNING")["executions"]],
+                    [running],
+                )
+                self.assertEqual(
+                    sfn2.list_executions(stateMachineArn=w["stateMachineArn"], statusFilter="SUCCEEDED")["executions"], []
+                )
+                ran = sfn2.describe_state_machine_for_execution(executionArn=done)
+                self.assertEqual(json.loads(ran["definition"]), PASS)
+                self.assertEqual(sfn2.describe_execution(executionArn=done)["input"], '{"a":  1}')
+                # The machine runs here too.
+                e2 = sfn2.start_execution(stateMachineArn=m["stateMachineArn"], name="d2")["executionArn"]
+                deadline = time.time() + 30
+                while sfn2.describe_execution(executionArn=e2)["status"] == "RUNNING":
+                    self.assertLess(time.time(), deadline)
+                    time.sleep(0.05)
+                listed = sfn2.list_executions(stateMachineArn=m["stateMachineArn"])["executions"]
+                self.assertEqual([e["name"] for e in listed], ["d2", "d1"])
                 events = sfn2.get_execution_history(executionArn=done)["events"]
                 self.assertEqual(len(events), 4)
                 self.assertEqual(events[-1]["type"], "ExecutionSucceeded")
                 d = sfn2.describe_execution(executionArn=done)
                 self.assertEqual((d["status"], d["name"]), ("SUCCEEDED", "d1"))
-                self.assertEqual(json.loads(d["output"]), {"r": {"x": 1}})
+                self.assertEqual(json.loads(d["output"]), {"a": 1, "r": {"x": 1}})
                 self.assertEqual(d["stateMachineArn"], m["stateMachineArn"])
                 self.assertIn("stopDate", d)
-                # Its name stays taken even though the machine is new here.
-                arn2 = sfn2.create_state_machine(name="durable", definition=json.dumps(PASS), roleArn=ROLE)
+                # Its name stays taken; the same definition again is the
+                # same machine (idempotent), as on AWS.
+                arn2 = sfn2.create_state_machine(name="durable", definition=json.dumps(PASS2), roleArn=ROLE)
+                self.assertEqual(arn2["creationDate"], before["creationDate"])
                 with self.assertRaises(botocore.exceptions.ClientError) as cm:
                     sfn2.start_execution(stateMachineArn=arn2["stateMachineArn"], name="d1")
                 self.assertEqual(cm.exception.response["Error"]["Code"], "ExecutionAlreadyExists")

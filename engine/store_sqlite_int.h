@@ -1,0 +1,26 @@
+/* Between the SQLite backend's two files (store_sqlite.c,
+ * store_sqlite_serve.c): the handle's connection and the helpers both use.
+ * Not for anything outside them: the rest of stepd sees store.h only. */
+#ifndef SD_ENGINE_STORE_SQLITE_INT_H
+#define SD_ENGINE_STORE_SQLITE_INT_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+struct sd_err;
+struct sd_store;
+
+sqlite3 *sd_sqlite_db(struct sd_store *s);
+const char *sd_sqlite_path(const struct sd_store *s);
+/* Sets err (InternalFailure) from SQLite's last message; returns -1. */
+int sd_sqlite_fail(struct sd_store *s, struct sd_err *err, const char *what);
+/* Runs SQL without results (sqlite3_exec); 0 or -1 with err. */
+int sd_sqlite_exec(struct sd_store *s, const char *sql, const char *what, struct sd_err *err);
+/* Binds text (borrowed, SQLITE_STATIC) or NULL. */
+void sd_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v);
+/* Sets obj[key] to a text column unless NULL; false when not UTF-8. */
+bool sd_sqlite_set_col(json_t *obj, const char *key, sqlite3_stmt *st, int col);
+
+#endif

@@ -1,0 +1,282 @@
+/* The SQLite backend's calls for `stepd serve`: state machine rows and
+ * their revisions, ListExecutions pages, and the owner's lock of a database
+ * file (store.h). Split from store_sqlite.c, whose handle and helpers it
+ * reaches through store_sqlite_int.h. Rare next to history writes, so
+ * statements are prepared per call rather than cached. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "engine/alloc.h"
+#include "engine/err.h"
+#include "engine/store.h"
+#include "engine/store_sqlite_int.h"
+
+/* As in store_sqlite.c: AWS's generic 500 error name. */
+static const char E_STORE[] = "InternalFailure";
+
+/* ---- state machines and execution lists ---- */
+
+static sqlite3_stmt *prepare(struct sd_store *s, const char *sql, struct sd_err *err) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(sd_sqlite_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
+    sd_sqlite_fail(s, err, "preparing a statement");
+    sqlite3_finalize(st);
+    return NULL;
+  }
+  return st;
+}
+
+/* Steps a statement that returns no rows, then finalizes it. */
+static int step_done(struct sd_store *s, sqlite3_stmt *st, const char *what, struct sd_err *err) {
+  int rc = sqlite3_step(st);
+  int ret = rc == SQLITE_DONE ? 0 : sd_sqlite_fail(s, err, what);
+  sqlite3_finalize(st);
+  return ret;
+}
+
+static int machine_row_put(struct sd_store *s, const struct sd_store_machine *m, struct sd_err *err) {
+  sqlite3_stmt *st = prepare(s,
+                             "INSERT OR REPLACE INTO state_machines(arn, name, type, definition, role_arn,"
+                             " creation_ms, updated_ms, logging, tracing, tags, status)"
+                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                             err);
+  if (st == NULL)
+    return -1;
+  const char *strs[] = { m->arn, m->name, m->type, m->definition, m->role_arn };
+  for (int i = 0; i < 5; i++)
+    sd_sqlite_bind_text(st, i + 1, strs[i] ? strs[i] : "");
+  sqlite3_bind_int64(st, 6, m->creation_ms);
+  sqlite3_bind_int64(st, 7, m->updated_ms);
+  sd_sqlite_bind_text(st, 8, m->logging);
+  sd_sqlite_bind_text(st, 9, m->tracing);
+  sd_sqlite_bind_text(st, 10, m->tags ? m->tags : "{}");
+  sd_sqlite_bind_text(st, 11, m->status ? m->status : "ACTIVE");
+  return step_done(s, st, "writing a state machine", err);
+}
+
+static int revision_put(struct sd_store *s, const struct sd_store_machine *m, struct sd_err *err) {
+  sqlite3_stmt *st =
+      prepare(s,
+              "INSERT OR IGNORE INTO machine_revisions(arn, updated_ms, name, definition, role_arn)"
+              " VALUES (?1, ?2, ?3, ?4, ?5)",
+              err);
+  if (st == NULL)
+    return -1;
+  sd_sqlite_bind_text(st, 1, m->arn ? m->arn : "");
+  sqlite3_bind_int64(st, 2, m->updated_ms);
+  sd_sqlite_bind_text(st, 3, m->name ? m->name : "");
+  sd_sqlite_bind_text(st, 4, m->definition ? m->definition : "");
+  sd_sqlite_bind_text(st, 5, m->role_arn ? m->role_arn : "");
+  return step_done(s, st, "writing a state machine revision", err);
+}
+
+int sd_store_machine_put(struct sd_store *s, const struct sd_store_machine *m, struct sd_err *err) {
+  if (sd_sqlite_exec(s, "BEGIN IMMEDIATE", "starting a transaction", err) != 0)
+    return -1;
+  if (machine_row_put(s, m, err) == 0 && revision_put(s, m, err) == 0 &&
+      sd_sqlite_exec(s, "COMMIT", "committing", err) == 0)
+    return 0;
+  if (!sqlite3_get_autocommit(sd_sqlite_db(s)))
+    sqlite3_exec(sd_sqlite_db(s), "ROLLBACK", NULL, NULL, NULL);
+  return -1;
+}
+
+json_t *sd_store_machine_revision(struct sd_store *s, const char *arn, int64_t updated_ms,
+                                  struct sd_err *err) {
+  sqlite3_stmt *st = prepare(s,
+                             "SELECT name, definition, role_arn FROM machine_revisions"
+                             " WHERE arn = ?1 AND updated_ms = ?2",
+                             err);
+  if (st == NULL)
+    return NULL;
+  sd_sqlite_bind_text(st, 1, arn);
+  sqlite3_bind_int64(st, 2, updated_ms);
+  int rc = sqlite3_step(st);
+  json_t *row = NULL;
+  if (rc == SQLITE_ROW) {
+    row = json_pack("{s:s, s:I}", "arn", arn, "updated_ms", (json_int_t)updated_ms); /* new */
+    if (!sd_sqlite_set_col(row, "name", st, 0) || !sd_sqlite_set_col(row, "definition", st, 1) ||
+        !sd_sqlite_set_col(row, "role_arn", st, 2)) {
+      json_decref(row);
+      row = NULL;
+      sd_err_set(err, E_STORE, "store '%s': a revision of '%s' is damaged", sd_sqlite_path(s), arn);
+    }
+  } else if (rc == SQLITE_DONE) {
+    sd_err_set(err, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn);
+  } else {
+    sd_sqlite_fail(s, err, "reading a state machine revision");
+  }
+  sqlite3_finalize(st);
+  return row;
+}
+
+int sd_store_exec_closed(struct sd_store *s, const char *arn, const char *input, int64_t machine_rev_ms,
+                         struct sd_err *err) {
+  sqlite3_stmt *st = prepare(s,
+                             "UPDATE executions SET input = coalesce(?2, input), machine_rev_ms = ?3"
+                             " WHERE arn = ?1",
+                             err);
+  if (st == NULL)
+    return -1;
+  sd_sqlite_bind_text(st, 1, arn);
+  sd_sqlite_bind_text(st, 2, input);
+  sqlite3_bind_int64(st, 3, machine_rev_ms);
+  return step_done(s, st, "completing an execution row", err);
+}
+
+int sd_store_machine_delete(struct sd_store *s, const char *arn, struct sd_err *err) {
+  sqlite3_stmt *st = prepare(s, "DELETE FROM state_machines WHERE arn = ?1", err);
+  if (st == NULL)
+    return -1;
+  sd_sqlite_bind_text(st, 1, arn);
+  return step_done(s, st, "deleting a state machine", err);
+}
+
+#define MACHINE_COLS                                                                                         \
+  "SELECT arn, name, type, definition, role_arn, logging, tracing, tags, status, creation_ms, updated_ms"    \
+  " FROM state_machines"
+
+/* The current row of a machine query as a new object; NULL with err when a
+ * text column is not UTF-8. */
+static json_t *machine_json(struct sd_store *s, sqlite3_stmt *st, struct sd_err *err) {
+  static const char *const cols[] = { "arn",     "name",    "type", "definition", "role_arn",
+                                      "logging", "tracing", "tags", "status" };
+  json_t *row = json_object(); /* new */
+  bool ok = true;
+  for (int i = 0; i < 9; i++)
+    ok = ok && sd_sqlite_set_col(row, cols[i], st, i);
+  json_object_set_new(row, "creation_ms", json_integer(sqlite3_column_int64(st, 9)));
+  json_object_set_new(row, "updated_ms", json_integer(sqlite3_column_int64(st, 10)));
+  if (!ok) {
+    sd_err_set(err, E_STORE, "store '%s': a state machine row is damaged", sd_sqlite_path(s));
+    json_decref(row);
+    return NULL;
+  }
+  return row;
+}
+
+/* Steps `st` to the end, collecting rows made by `fn` into a new array;
+ * finalizes it. NULL with err. */
+static json_t *collect(struct sd_store *s, sqlite3_stmt *st,
+                       json_t *(*fn)(struct sd_store *, sqlite3_stmt *, struct sd_err *), const char *what,
+                       struct sd_err *err) {
+  json_t *list = json_array(); /* new */
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    json_t *row = fn(s, st, err); /* new */
+    if (row == NULL)
+      break;
+    json_array_append_new(list, row);
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    sd_sqlite_fail(s, err, what);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) {
+    json_decref(list);
+    return NULL;
+  }
+  return list;
+}
+
+json_t *sd_store_machine_get(struct sd_store *s, const char *arn, struct sd_err *err) {
+  sqlite3_stmt *st = prepare(s, MACHINE_COLS " WHERE arn = ?1", err);
+  if (st == NULL)
+    return NULL;
+  sd_sqlite_bind_text(st, 1, arn);
+  json_t *rows = collect(s, st, machine_json, "reading a state machine", err); /* new */
+  if (rows == NULL)
+    return NULL;
+  json_t *row = json_incref(json_array_get(rows, 0)); /* new or NULL */
+  json_decref(rows);
+  if (row == NULL)
+    sd_err_set(err, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn);
+  return row;
+}
+
+json_t *sd_store_machine_list(struct sd_store *s, const char *after_arn, size_t limit, struct sd_err *err) {
+  sqlite3_stmt *st = prepare(s, MACHINE_COLS " WHERE arn > ?1 ORDER BY arn LIMIT ?2", err);
+  if (st == NULL)
+    return NULL;
+  sd_sqlite_bind_text(st, 1, after_arn ? after_arn : "");
+  sqlite3_bind_int64(st, 2, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
+  return collect(s, st, machine_json, "listing state machines", err);
+}
+
+static json_t *exec_item_json(struct sd_store *s, sqlite3_stmt *st, struct sd_err *err) {
+  static const char *const cols[] = { "arn", "name", "machine_arn", "status" };
+  json_t *row = json_object(); /* new */
+  bool ok = true;
+  for (int i = 0; i < 4; i++)
+    ok = ok && sd_sqlite_set_col(row, cols[i], st, i);
+  json_object_set_new(row, "start_ms", json_integer(sqlite3_column_int64(st, 4)));
+  json_object_set_new(row, "stop_ms", json_integer(sqlite3_column_int64(st, 5)));
+  json_object_set_new(row, "id", json_integer(sqlite3_column_int64(st, 6)));
+  if (!ok) {
+    sd_err_set(err, E_STORE, "store '%s': execution row %lld is damaged", sd_sqlite_path(s),
+               (long long)sqlite3_column_int64(st, 6));
+    json_decref(row);
+    return NULL;
+  }
+  return row;
+}
+
+/* Newest first by (start_ms, id): the key of the last row seen is where the
+ * next page starts, so rows added meanwhile never shift a page. The row
+ * value comparison walks executions_by_machine / executions_by_status (whose
+ * entries end with the rowid) backwards. */
+json_t *sd_store_exec_list(struct sd_store *s, const char *machine_arn, const char *status,
+                           int64_t before_start_ms, int64_t before_id, size_t limit, struct sd_err *err) {
+  sqlite3_stmt *st =
+      prepare(s,
+              status ? "SELECT arn, name, machine_arn, status, start_ms, stop_ms, id FROM executions"
+                       " WHERE status = ?4 AND machine_arn = ?1 AND (start_ms, id) < (?2, ?3)"
+                       " ORDER BY start_ms DESC, id DESC LIMIT ?5"
+                     : "SELECT arn, name, machine_arn, status, start_ms, stop_ms, id FROM executions"
+                       " WHERE machine_arn = ?1 AND (start_ms, id) < (?2, ?3)"
+                       " ORDER BY start_ms DESC, id DESC LIMIT ?5",
+              err);
+  if (st == NULL)
+    return NULL;
+  sd_sqlite_bind_text(st, 1, machine_arn);
+  sqlite3_bind_int64(st, 2, before_start_ms);
+  sqlite3_bind_int64(st, 3, before_id);
+  if (status)
+    sd_sqlite_bind_text(st, 4, status);
+  sqlite3_bind_int64(st, 5, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
+  return collect(s, st, exec_item_json, "listing executions", err);
+}
+
+/* ---- the owner's lock ---- */
+
+int sd_store_lock(const char *path, struct sd_err *err) {
+  char *lock = sd_asprintf("%s-lock", path);
+  int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    sd_err_set(err, E_STORE, "cannot open the lock file '%s': %s", lock, strerror(errno));
+  } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK)
+      sd_err_set(err, "DatabaseInUse",
+                 "the database '%s' is in use by another stepd process (it holds the lock on '%s')", path,
+                 lock);
+    else
+      sd_err_set(err, E_STORE, "cannot lock '%s': %s", lock, strerror(errno));
+    close(fd);
+    fd = -1;
+  }
+  free(lock);
+  return fd;
+}
+
+void sd_store_unlock(int fd) {
+  if (fd >= 0)
+    close(fd); /* closing the only descriptor releases the flock */
+}

@@ -1,0 +1,227 @@
+/* State machine rows, machine revisions, ListExecutions pages and the
+ * owner's lock (store.h, migration 2). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "engine/err.h"
+#include "engine/store.h"
+#include "runner.h"
+
+static char mdir[512], mpath[600];
+
+static const char *mtmp_db(void) {
+  const char *t = getenv("TMPDIR");
+  snprintf(mdir, sizeof mdir, "%s/sd_mstore_XXXXXX", t ? t : "/tmp");
+  if (mkdtemp(mdir) == NULL)
+    abort();
+  snprintf(mpath, sizeof mpath, "%s/stepd.db", mdir);
+  return mpath;
+}
+
+static void mcleanup(void) {
+  char p[700];
+  const char *sfx[] = { "", "-wal", "-shm", "-lock" };
+  for (int i = 0; i < 4; i++) {
+    snprintf(p, sizeof p, "%s%s", mpath, sfx[i]);
+    unlink(p);
+  }
+  rmdir(mdir);
+}
+
+#define MARN "arn:aws:states:us-east-1:123456789012:stateMachine:"
+
+static struct sd_store_machine machine(const char *arn, const char *def, int64_t created, int64_t updated) {
+  return (struct sd_store_machine){ .arn = arn,
+                                    .name = strrchr(arn, ':') + 1,
+                                    .type = "STANDARD",
+                                    .definition = def,
+                                    .role_arn = "arn:aws:iam::123456789012:role/r",
+                                    .tags = "{\"k\":\"v\"}",
+                                    .creation_ms = created,
+                                    .updated_ms = updated };
+}
+
+TEST(store_machine_put_get_list_delete) {
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(":memory:", &err);
+  ASSERT(s != NULL);
+  struct sd_store_machine b = machine(MARN "b", "{\"v\":1}", 10, 10);
+  struct sd_store_machine a = machine(MARN "a", "{\"v\":2}", 20, 20);
+  ASSERT_INT_EQ(sd_store_machine_put(s, &b, &err), 0);
+  ASSERT_INT_EQ(sd_store_machine_put(s, &a, &err), 0);
+  json_t *row = sd_store_machine_get(s, MARN "b", &err);
+  ASSERT(row != NULL);
+  ASSERT_JSON_EQ(row, "{\"arn\":\"" MARN
+                      "b\",\"name\":\"b\",\"type\":\"STANDARD\",\"definition\":\"{\\\"v\\\":1}\","
+                      "\"role_arn\":\"arn:aws:iam::123456789012:role/r\",\"tags\":\"{\\\"k\\\":\\\"v\\\"}\","
+                      "\"status\":\"ACTIVE\",\"creation_ms\":10,\"updated_ms\":10}");
+  json_decref(row);
+  /* An update replaces the row and keeps the earlier revision. */
+  struct sd_store_machine b2 = machine(MARN "b", "{\"v\":3}", 10, 30);
+  b2.status = "DELETING";
+  ASSERT_INT_EQ(sd_store_machine_put(s, &b2, &err), 0);
+  row = sd_store_machine_get(s, MARN "b", &err);
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "definition")), "{\"v\":3}");
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "status")), "DELETING");
+  json_decref(row);
+  json_t *rev = sd_store_machine_revision(s, MARN "b", 10, &err);
+  ASSERT(rev != NULL);
+  ASSERT_STR_EQ(json_string_value(json_object_get(rev, "definition")), "{\"v\":1}");
+  json_decref(rev);
+  /* Pages in ARN order. */
+  json_t *list = sd_store_machine_list(s, NULL, 1, &err);
+  ASSERT_INT_EQ(json_array_size(list), 1);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(list, 0), "arn")), MARN "a");
+  json_decref(list);
+  list = sd_store_machine_list(s, MARN "a", 0, &err);
+  ASSERT_INT_EQ(json_array_size(list), 1);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(list, 0), "arn")), MARN "b");
+  json_decref(list);
+  ASSERT_INT_EQ(sd_store_machine_delete(s, MARN "b", &err), 0);
+  ASSERT_INT_EQ(sd_store_machine_delete(s, MARN "b", &err), 0); /* absent: no error */
+  ASSERT(sd_store_machine_get(s, MARN "b", &err) == NULL);
+  ASSERT_STR_EQ(err.name, "StateMachineDoesNotExist");
+  sd_err_clear(&err);
+  /* Revisions outlive the machine: executions still name them. */
+  rev = sd_store_machine_revision(s, MARN "b", 30, &err);
+  ASSERT(rev != NULL);
+  json_decref(rev);
+  ASSERT(sd_store_machine_revision(s, MARN "b", 99, &err) == NULL);
+  sd_err_clear(&err);
+  sd_store_close(s);
+  return 0;
+}
+
+#define EARN "arn:aws:states:us-east-1:123456789012:execution:m:"
+
+static int put_exec(struct sd_store *s, const char *name, const char *status, int64_t start) {
+  char arn[200];
+  snprintf(arn, sizeof arn, EARN "%s", name);
+  struct sd_store_exec row = { .arn = arn,
+                               .name = name,
+                               .machine_arn = MARN "m",
+                               .status = status,
+                               .input = "{}",
+                               .start_ms = start,
+                               .stop_ms = strcmp(status, "RUNNING") == 0 ? 0 : start + 1 };
+  struct sd_store_batch *b = sd_store_batch_new();
+  sd_store_batch_put_exec(b, &row);
+  struct sd_err err = { 0 };
+  int rc = sd_store_write(s, b, &err);
+  sd_store_batch_free(b);
+  sd_err_clear(&err);
+  return rc;
+}
+
+static const char *item_name(json_t *list, size_t i) {
+  return json_string_value(json_object_get(json_array_get(list, i), "name"));
+}
+
+TEST(store_exec_list_pages_by_key) {
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(":memory:", &err);
+  ASSERT(s != NULL);
+  /* Two share a start time: the id breaks the tie. */
+  ASSERT(put_exec(s, "e1", "SUCCEEDED", 100) == 0);
+  ASSERT(put_exec(s, "e2", "FAILED", 200) == 0);
+  ASSERT(put_exec(s, "e3", "SUCCEEDED", 200) == 0);
+  ASSERT(put_exec(s, "e4", "RUNNING", 300) == 0);
+  json_t *page = sd_store_exec_list(s, MARN "m", NULL, INT64_MAX, INT64_MAX, 2, &err);
+  ASSERT_INT_EQ(json_array_size(page), 2);
+  ASSERT_STR_EQ(item_name(page, 0), "e4");
+  ASSERT_STR_EQ(item_name(page, 1), "e3");
+  json_t *last = json_array_get(page, 1);
+  int64_t ms = json_integer_value(json_object_get(last, "start_ms"));
+  int64_t id = json_integer_value(json_object_get(last, "id"));
+  json_decref(page);
+  /* A new execution does not shift the next page. */
+  ASSERT(put_exec(s, "e5", "RUNNING", 400) == 0);
+  page = sd_store_exec_list(s, MARN "m", NULL, ms, id, 0, &err);
+  ASSERT_INT_EQ(json_array_size(page), 2);
+  ASSERT_STR_EQ(item_name(page, 0), "e2");
+  ASSERT_STR_EQ(item_name(page, 1), "e1");
+  json_decref(page);
+  page = sd_store_exec_list(s, MARN "m", "SUCCEEDED", INT64_MAX, INT64_MAX, 0, &err);
+  ASSERT_INT_EQ(json_array_size(page), 2);
+  ASSERT_STR_EQ(item_name(page, 0), "e3");
+  ASSERT_STR_EQ(item_name(page, 1), "e1");
+  json_decref(page);
+  page = sd_store_exec_list(s, MARN "other", NULL, INT64_MAX, INT64_MAX, 0, &err);
+  ASSERT_INT_EQ(json_array_size(page), 0);
+  json_decref(page);
+  sd_store_close(s);
+  return 0;
+}
+
+TEST(store_exec_closed_completes_the_row) {
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(":memory:", &err);
+  ASSERT(put_exec(s, "c1", "SUCCEEDED", 100) == 0);
+  ASSERT_INT_EQ(sd_store_exec_closed(s, EARN "c1", "{ \"a\": 1 }", 42, &err), 0);
+  json_t *row = sd_store_exec_get(s, EARN "c1", &err);
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "input")), "{ \"a\": 1 }");
+  ASSERT_INT_EQ(json_integer_value(json_object_get(row, "machine_rev_ms")), 42);
+  json_decref(row);
+  /* NULL input keeps the row's. */
+  ASSERT_INT_EQ(sd_store_exec_closed(s, EARN "c1", NULL, 43, &err), 0);
+  row = sd_store_exec_get(s, EARN "c1", &err);
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "input")), "{ \"a\": 1 }");
+  json_decref(row);
+  sd_store_close(s);
+  return 0;
+}
+
+TEST(store_version_1_file_migrates_to_2) {
+  const char *path = mtmp_db();
+  sqlite3 *db = NULL;
+  ASSERT(sqlite3_open(path, &db) == SQLITE_OK);
+  ASSERT(sqlite3_exec(db,
+                      "CREATE TABLE executions (id INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE,"
+                      " name TEXT, machine_arn TEXT, status TEXT, input TEXT, output TEXT, error TEXT,"
+                      " cause TEXT, start_ms INTEGER NOT NULL DEFAULT 0, stop_ms INTEGER NOT NULL DEFAULT 0);"
+                      "CREATE INDEX executions_by_machine ON executions(machine_arn, start_ms);"
+                      "CREATE INDEX executions_by_status ON executions(status, machine_arn, start_ms);"
+                      "CREATE TABLE events (k INTEGER PRIMARY KEY, prev_id INTEGER NOT NULL,"
+                      " ts_ms INTEGER NOT NULL, type TEXT NOT NULL, details_key TEXT, details TEXT);"
+                      "INSERT INTO executions(arn, name, machine_arn, status, input, start_ms)"
+                      " VALUES ('" EARN "old', 'old', '" MARN "m', 'SUCCEEDED', '{}', 5);"
+                      "PRAGMA user_version = 1;",
+                      NULL, NULL, NULL) == SQLITE_OK);
+  sqlite3_close(db);
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(path, &err);
+  ASSERT(s != NULL);
+  json_t *row = sd_store_exec_get(s, EARN "old", &err);
+  ASSERT(row != NULL);
+  ASSERT(json_object_get(row, "machine_rev_ms") == NULL);
+  json_decref(row);
+  struct sd_store_machine m = machine(MARN "m", "{}", 1, 1);
+  ASSERT_INT_EQ(sd_store_machine_put(s, &m, &err), 0);
+  sd_store_close(s);
+  mcleanup();
+  return 0;
+}
+
+TEST(store_lock_is_exclusive) {
+  const char *path = mtmp_db();
+  struct sd_err err = { 0 };
+  int fd = sd_store_lock(path, &err);
+  ASSERT(fd >= 0);
+  /* flock locks belong to the open file description: a second open in
+   * the same process conflicts as another process would. */
+  ASSERT_INT_EQ(sd_store_lock(path, &err), -1);
+  ASSERT_STR_EQ(err.name, "DatabaseInUse");
+  ASSERT(strstr(err.cause, "in use by another stepd") != NULL);
+  sd_err_clear(&err);
+  sd_store_unlock(fd);
+  fd = sd_store_lock(path, &err);
+  ASSERT(fd >= 0);
+  sd_store_unlock(fd);
+  mcleanup();
+  return 0;
+}
