@@ -44,6 +44,15 @@ int sd_api_tags_add(struct sd_api_call *c, json_t *tags, json_t *list, const cha
   return 0;
 }
 
+/* Tags are stored with their machine: answers once the write is committed. */
+static void tags_saved(void *data, int status) {
+  struct sd_api_call *c = data;
+  if (status == 0)
+    sd_api_reply(c, json_object());
+  else
+    sd_api_error(c, "InternalFailure", "the tags could not be recorded");
+}
+
 /* The machine a resourceArn names; NULL after answering InvalidArn or
  * ResourceNotFound. */
 static struct sd_reg_machine *find_resource(struct sd_api_call *c) {
@@ -68,10 +77,8 @@ void sd_api_tag_resource(struct sd_api_call *c) {
         "be null");
     return;
   }
-  if (sd_api_tags_add(c, m->tags, list, m->arn) == 0) {
-    sd_registry_machine_save(c->api->reg, m->arn, NULL, NULL); /* tags are stored with the machine */
-    sd_api_reply(c, json_object());
-  }
+  if (sd_api_tags_add(c, m->tags, list, m->arn) == 0)
+    sd_registry_machine_save(c->api->reg, m->arn, tags_saved, c);
 }
 
 void sd_api_untag_resource(struct sd_api_call *c) {
@@ -95,8 +102,7 @@ void sd_api_untag_resource(struct sd_api_call *c) {
     }
   }
   json_array_foreach(keys, i, k) json_object_del(m->tags, json_string_value(k));
-  sd_registry_machine_save(c->api->reg, m->arn, NULL, NULL);
-  sd_api_reply(c, json_object());
+  sd_registry_machine_save(c->api->reg, m->arn, tags_saved, c);
 }
 
 void sd_api_list_tags_for_resource(struct sd_api_call *c) {
