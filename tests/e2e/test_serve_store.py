@@ -71,6 +71,49 @@ class TestOwner(unittest.TestCase):
             server.cleanup()
 
 
+class TestLoad(unittest.TestCase):
+    def test_rows_left_deleting_or_not_compiling(self):
+        server = Server()
+        try:
+            sfn = server.client()
+            sfn.create_state_machine(name="good", definition=json.dumps(PASS), roleArn=ROLE)
+            self.assertEqual(server.stop(), 0, server.read_log())
+            import sqlite3
+
+            db = sqlite3.connect(server.db)
+            try:
+                prefix = "arn:aws:states:us-east-1:123456789012:stateMachine:"
+                rows = [
+                    ("bad", "{\"StartAt\": \"Nope\", \"States\": {}}", "ACTIVE"),
+                    ("dying", json.dumps(PASS), "DELETING"),
+                ]
+                for name, definition, status in rows:
+                    db.execute(
+                        "INSERT INTO state_machines(arn, name, type, definition, role_arn, creation_ms, updated_ms,"
+                        " status) VALUES (?, ?, 'STANDARD', ?, ?, 1, 1, ?)",
+                        (prefix + name, name, definition, ROLE, status),
+                    )
+                db.commit()
+            finally:
+                db.close()
+            again = Server(db=server.db)
+            try:
+                names = [m["name"] for m in again.client().list_state_machines()["stateMachines"]]
+                self.assertEqual(names, ["good"])
+                self.assertIn("state machine %sbad in the store does not compile, skipped" % prefix, again.read_log())
+                self.assertEqual(again.stop(), 0, again.read_log())
+            finally:
+                again.cleanup()
+            db = sqlite3.connect(server.db)
+            try:
+                left = sorted(r[0] for r in db.execute("SELECT name FROM state_machines"))
+                self.assertEqual(left, ["bad", "good"])  # kept for a later stepd; DELETING is gone
+            finally:
+                db.close()
+        finally:
+            server.cleanup()
+
+
 def rss_kb(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
