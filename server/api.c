@@ -43,6 +43,7 @@ static const struct action actions[] = {
   { "StartExecution", sd_api_start_execution },
   { "StopExecution", sd_api_stop_execution },
   { "TagResource", sd_api_tag_resource },
+  { "TestState", sd_api_test_state },
   { "UntagResource", sd_api_untag_resource },
   { "UpdateStateMachine", sd_api_update_state_machine },
   { "ValidateStateMachineDefinition", sd_api_validate_state_machine_definition },

@@ -101,6 +101,8 @@ void sd_api_get_activity_task(struct sd_api_call *c);
 void sd_api_send_task_success(struct sd_api_call *c);
 void sd_api_send_task_failure(struct sd_api_call *c);
 void sd_api_send_task_heartbeat(struct sd_api_call *c);
+/* One state run on an input, AWS's TestState (api_test_state.c). */
+void sd_api_test_state(struct sd_api_call *c);
 /* Adds a TagList (borrowed; {"key", "value"} objects) to `tags`. 0, or -1
  * after answering ValidationException or TooManyTags. */
 int sd_api_tags_add(struct sd_api_call *c, json_t *tags, json_t *list, const char *arn);
