@@ -4,6 +4,8 @@
  * semantics (server/). */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "engine/store.h"
 #include "integrations/activity.h"
 #include "integrations/integrations.h"
+#include "integrations/mock.h"
 #include "server/api.h"
 #include "server/http.h"
 #include "server/registry.h"
@@ -34,7 +37,11 @@ static const char serve_usage[] =
     "                       owns a file: a second one on it exits with status 2\n"
     "  --region R           region in ARNs (default us-east-1)\n"
     "  --account ID         account in ARNs (default 123456789012)\n"
-    "  --log-level LEVEL    error|warn|info|debug (default info: one line per request)\n";
+    "  --log-level LEVEL    error|warn|info|debug (default info: one line per request)\n"
+    "  --mock-config FILE   Step Functions Local mock config: StartExecution on\n"
+    "                       '<state machine ARN>#<TestCase>' runs that test case\n"
+    "  --wait-scale X       multiplies every wait (Wait, Retry, timeouts); 0 = instant\n"
+    "                       (default: $WAIT_TIME_SCALE, as in Step Functions Local, else 1)\n";
 
 struct serve_opts {
   const char *listen;
@@ -42,11 +49,14 @@ struct serve_opts {
   const char *region;
   const char *account;
   enum sd_log_level log_level;
+  const char *mock_config;
+  double wait_scale;
 };
 
 struct server {
   uv_loop_t loop;
   uv_signal_t sigint, sigterm;
+  uv_timer_t grace; /* shutdown: lets the last answers leave */
   struct sd_engine *eng;
   struct sd_http *http;
   struct sd_api api;
@@ -64,6 +74,19 @@ static void log_sink(enum sd_log_level level, const char *msg, void *data) {
   fprintf(stderr, "%s stepd: %s: %s\n", ts, names[level], msg);
 }
 
+/* A wait scale: a finite number >= 0. */
+static int parse_scale(const char *what, const char *v, double *out) {
+  char *end = NULL;
+  errno = 0;
+  double d = strtod(v, &end);
+  if (errno != 0 || end == v || *end != '\0' || !isfinite(d) || d < 0) {
+    sd_cli_errorf("serve: %s must be a number >= 0, not '%s'", what, v);
+    return -1;
+  }
+  *out = d;
+  return 0;
+}
+
 static int parse_args(int argc, char **argv, struct serve_opts *o) {
   static const char *const levels[] = { "error", "warn", "info", "debug" };
   o->listen = "127.0.0.1:8083";
@@ -71,6 +94,11 @@ static int parse_args(int argc, char **argv, struct serve_opts *o) {
   o->region = "us-east-1";
   o->account = "123456789012";
   o->log_level = SD_LOG_INFO;
+  o->wait_scale = 1;
+  /* Step Functions Local's setting; --wait-scale wins over it. */
+  const char *env = getenv("WAIT_TIME_SCALE");
+  if (env != NULL && env[0] != '\0' && parse_scale("WAIT_TIME_SCALE", env, &o->wait_scale) != 0)
+    return -1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -90,6 +118,11 @@ static int parse_args(int argc, char **argv, struct serve_opts *o) {
       o->region = v;
     } else if (strcmp(a, "--account") == 0) {
       o->account = v;
+    } else if (strcmp(a, "--mock-config") == 0) {
+      o->mock_config = v;
+    } else if (strcmp(a, "--wait-scale") == 0) {
+      if (parse_scale("--wait-scale", v, &o->wait_scale) != 0)
+        return -1;
     } else if (strcmp(a, "--log-level") == 0) {
       int k = 0;
       while (k < 4 && strcmp(v, levels[k]) != 0)
@@ -119,13 +152,24 @@ static void on_http_closed(void *data) {
 /* Requests waiting for a commit hold barriers on the writer; close the
  * HTTP side only once none is left, so that no answer goes to a freed
  * request. */
+static void on_grace(uv_timer_t *t) {
+  struct server *s = t->data;
+  uv_close((uv_handle_t *)&s->grace, NULL);
+  sd_http_close(s->http, on_http_closed, s);
+}
+
 static void on_flushed(void *data, int status) {
   struct server *s = data;
   if (sd_http_pending(s->http) > 0) {
     sd_engine_flush(s->eng, on_flushed, s);
     return;
   }
-  sd_http_close(s->http, on_http_closed, s);
+  /* An answer given in the last barrier (a stopped StartSyncExecution's,
+   * say) is only queued on its connection: closing now would drop it. A
+   * few loop turns' grace lets MHD send it. */
+  uv_timer_init(&s->loop, &s->grace);
+  s->grace.data = s;
+  uv_timer_start(&s->grace, on_grace, 100, 0);
 }
 
 static void on_signal(uv_signal_t *h, int signum) {
@@ -138,7 +182,33 @@ static void on_signal(uv_signal_t *h, int signum) {
   uv_close((uv_handle_t *)&s->sigterm, NULL);
   /* Workers' long polls would hold the shutdown for up to 60 s. */
   sd_activities_close_polls(s->activities);
+  /* Parked StartSyncExecution requests would hold it until they end. */
+  sd_api_sync_close(&s->api);
   sd_engine_flush(s->eng, on_flushed, s);
+}
+
+/* Reads --mock-config into a mock (new), or NULL after a message. */
+static struct sd_mock *load_mock(const char *path) {
+  size_t len;
+  char *text = sd_cli_read_file(path, &len);
+  if (text == NULL)
+    return NULL;
+  json_error_t e;
+  json_t *cfg = json_loadb(text, len, 0, &e); /* new */
+  free(text);
+  if (cfg == NULL) {
+    sd_cli_errorf("%s: not JSON: %s at line %d, column %d", path, e.text, e.line, e.column);
+    return NULL;
+  }
+  struct sd_err err = { 0 };
+  struct sd_mock *m = sd_mock_new(cfg, &err); /* keeps its own reference */
+  json_decref(cfg);
+  if (m == NULL) {
+    sd_cli_errorf("%s%s%s: %s", path, err.where ? ":" : "", err.where ? err.where : "",
+                  err.cause ? err.cause : err.name);
+    sd_err_clear(&err);
+  }
+  return m;
 }
 
 int sd_cli_serve(int argc, char **argv) {
@@ -149,6 +219,9 @@ int sd_cli_serve(int argc, char **argv) {
   }
   sd_log_set_sink(log_sink, NULL);
   sd_log_set_level(o.log_level);
+  struct sd_mock *mock = NULL;
+  if (o.mock_config != NULL && (mock = load_mock(o.mock_config)) == NULL)
+    return SD_EXIT_USAGE;
   struct sd_err err = { 0 };
   bool file = strcmp(o.db, ":memory:") != 0 && o.db[0] != '\0';
   /* One server owns a database: two would both recover its RUNNING
@@ -158,6 +231,7 @@ int sd_cli_serve(int argc, char **argv) {
   if (file && lock < 0) {
     sd_cli_errorf("cannot use the database %s: %s", o.db, err.cause ? err.cause : err.name);
     sd_err_clear(&err);
+    sd_mock_free(mock);
     return SD_EXIT_USAGE;
   }
   struct sd_store *store = sd_store_open(o.db, &err);
@@ -173,6 +247,7 @@ int sd_cli_serve(int argc, char **argv) {
     sd_store_close(reader);
     sd_store_close(store);
     sd_store_unlock(lock);
+    sd_mock_free(mock);
     return SD_EXIT_USAGE;
   }
   /* One history write is in flight at a time (writer.h), and reads queue
@@ -183,15 +258,20 @@ int sd_cli_serve(int argc, char **argv) {
   uv_loop_init(&s.loop);
   /* Activity ARNs are served by the activities CreateActivity makes. */
   s.activities = sd_activities_new(o.region, o.account);
-  struct sd_connector conns[1];
-  sd_activities_connector(s.activities, &conns[0]);
+  /* The mock comes first: a Task its test case maps is mocked whatever
+   * the resource (integrations/mock.h). */
+  struct sd_connector conns[2];
+  size_t nconns = 0;
+  if (mock != NULL)
+    sd_mock_connector(mock, &conns[nconns++]);
+  sd_activities_connector(s.activities, &conns[nconns++]);
   struct sd_engine_opts eo = {
     .loop = &s.loop,
     .ops = sd_states_all,
     .connectors = conns,
-    .nconnectors = 1,
+    .nconnectors = nconns,
     .store = store,
-    .wait_scale = 1,
+    .wait_scale = o.wait_scale,
     .limits = true,
     .region = o.region,
     .account = o.account,
@@ -211,6 +291,7 @@ int sd_cli_serve(int argc, char **argv) {
     sd_store_close(reader);
     sd_store_close(store);
     sd_store_unlock(lock);
+    sd_mock_free(mock);
     return SD_EXIT_USAGE;
   }
   if (mstore != NULL)
@@ -222,7 +303,8 @@ int sd_cli_serve(int argc, char **argv) {
                            .region = o.region,
                            .account = o.account,
                            .served = sd_integrations_serves_activities,
-                           .activities = s.activities };
+                           .activities = s.activities,
+                           .mock = mock };
   s.http = sd_http_new(&s.loop, o.listen, sd_api_handle, &s.api, &err);
   int status = SD_EXIT_OK;
   if (s.http == NULL) {
@@ -239,6 +321,9 @@ int sd_cli_serve(int argc, char **argv) {
     const char *colon = strrchr(o.listen, ':');
     fprintf(stderr, "stepd: listening on %.*s:%d (db %s, region %s, account %s)\n", (int)(colon - o.listen),
             o.listen, sd_http_port(s.http), o.db, o.region, o.account);
+    if (o.wait_scale != 1 || mock != NULL)
+      sd_log(SD_LOG_INFO, "wait scale %g%s%s", o.wait_scale, mock ? ", mock config " : "",
+             mock ? o.mock_config : "");
     fflush(stderr);
   }
   uv_run(&s.loop, UV_RUN_DEFAULT);
@@ -252,5 +337,6 @@ int sd_cli_serve(int argc, char **argv) {
   sd_store_close(reader);
   sd_store_close(store);
   sd_store_unlock(lock);
+  sd_mock_free(mock); /* after the engine, which calls it until freed */
   return status;
 }

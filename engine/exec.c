@@ -236,7 +236,7 @@ static int64_t exec_event_text(struct sd_exec *ex, struct sd_frame *f, const cha
   int64_t prev = f ? f->prev_id : (id > 1 ? id - 1 : 0);
   if (f)
     f->prev_id = id;
-  if (ex->eng->writer != NULL) {
+  if (ex->eng->writer != NULL && !ex->no_history) {
     struct sd_store_event ev = {
       .exec_arn = ex->arn,
       .id = id,
@@ -736,6 +736,7 @@ struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *
   ex->start_ms = sd_engine_now(eng);
   ex->done = o->done;
   ex->data = o->data;
+  ex->no_history = o->no_history;
   ex->status = SD_EXEC_RUNNING;
 
   char ts[32];

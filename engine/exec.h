@@ -83,6 +83,10 @@ struct sd_exec_opts {
   json_t *input;              /* borrowed; NULL = {} */
   sd_exec_done_fn done;       /* called once when the execution closes */
   void *data;
+  /* Records no history events (EXPRESS executions under `stepd serve`:
+   * AWS keeps none for them). The execution's row is still written, and
+   * write-ahead barriers still order task starts. */
+  bool no_history;
 };
 
 /* Starts an execution; its first step runs on the next loop turn. */

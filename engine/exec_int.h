@@ -80,6 +80,7 @@ struct sd_exec {
   int64_t last_id; /* history ids */
   enum sd_exec_status status;
   bool over_limit;   /* reached AWS's history event limit */
+  bool no_history;   /* sd_exec_opts.no_history: events are counted, not written */
   json_t *output;    /* owned, SUCCEEDED */
   struct sd_err err; /* FAILED / TIMED_OUT / ABORTED */
   struct sd_frame *root;

@@ -41,6 +41,7 @@ static const struct action actions[] = {
   { "SendTaskHeartbeat", sd_api_send_task_heartbeat },
   { "SendTaskSuccess", sd_api_send_task_success },
   { "StartExecution", sd_api_start_execution },
+  { "StartSyncExecution", sd_api_start_sync_execution },
   { "StopExecution", sd_api_stop_execution },
   { "TagResource", sd_api_tag_resource },
   { "TestState", sd_api_test_state },

@@ -16,6 +16,7 @@
 
 struct sd_activities;
 struct sd_engine;
+struct sd_mock;
 struct sd_http_req;
 struct sd_registry;
 struct sd_store;
@@ -32,6 +33,9 @@ struct sd_api {
    * ValidateStateMachineDefinition's warnings; NULL = all are. */
   sd_validate_served_fn served;
   struct sd_activities *activities; /* activities and their queues (integrations/activity.h); borrowed */
+  /* --mock-config: StartExecution on "<machine ARN>#<TestCase>" runs that
+   * test case (Step Functions Local); borrowed; NULL without the option. */
+  struct sd_mock *mock;
 };
 
 /* One request being answered. An action finishes it exactly once with
@@ -103,6 +107,22 @@ void sd_api_send_task_failure(struct sd_api_call *c);
 void sd_api_send_task_heartbeat(struct sd_api_call *c);
 /* One state run on an input, AWS's TestState (api_test_state.c). */
 void sd_api_test_state(struct sd_api_call *c);
+/* Express executions and Step Functions Local's mock test cases (api_sync.c). */
+void sd_api_start_sync_execution(struct sd_api_call *c);
+/* Answers every StartSyncExecution still waiting by stopping its execution
+ * (shutdown: the HTTP side waits for parked requests). */
+void sd_api_sync_close(struct sd_api *api);
+/* Splits "<machine ARN>#<TestCase>" when a mock config is loaded:
+ * *machine_arn (owned) and *test_case (owned, NULL without '#'). Without a
+ * mock config the ARN is kept whole, so it names no machine, as on AWS. */
+void sd_api_mock_split(struct sd_api *api, const char *arn, char **machine_arn, char **test_case);
+/* Checks that the mock config has `test_case` for `machine`. 0, or -1 after
+ * answering ValidationException with the mock's cause. */
+int sd_api_mock_check(struct sd_api_call *c, const char *machine, const char *test_case);
+/* Selects the (checked) test case for a started execution; NULL test_case
+ * does nothing. sd_api_mock_release forgets it when the execution closes. */
+void sd_api_mock_bind(struct sd_api *api, const char *exec_arn, const char *machine, const char *test_case);
+void sd_api_mock_release(struct sd_api *api, const char *exec_arn);
 /* Adds a TagList (borrowed; {"key", "value"} objects) to `tags`. 0, or -1
  * after answering ValidationException or TooManyTags. */
 int sd_api_tags_add(struct sd_api_call *c, json_t *tags, json_t *list, const char *arn);

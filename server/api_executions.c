@@ -51,6 +51,7 @@ static void exec_recorded(void *data, int status) {
 static void on_exec_done(struct sd_exec *ex, void *data) {
   struct sd_api *api = data;
   struct sd_reg_exec *x = sd_registry_exec(api->reg, sd_exec_arn(ex));
+  sd_api_mock_release(api, sd_exec_arn(ex));
   if (x == NULL)
     return;
   /* The row holds the engine's stop time; the clock has moved on since. */
@@ -98,6 +99,7 @@ struct start {
   struct sd_api_call *c;
   char *machine_arn; /* owned */
   char *name;        /* owned or NULL */
+  char *test_case;   /* "<machine ARN>#<TestCase>" under --mock-config; owned or NULL */
   char *input;       /* the input text as given; owned */
   json_t *value;     /* the parsed input; owned */
   char *arn;         /* the started execution's, once started; owned */
@@ -107,6 +109,7 @@ struct start {
 static void start_free(struct start *s) {
   free(s->machine_arn);
   free(s->name);
+  free(s->test_case);
   free(s->input);
   json_decref(s->value);
   free(s->arn);
@@ -172,6 +175,7 @@ static void start_checked(void *data, int status) {
     .input = s->value,
     .done = on_exec_done,
     .data = api,
+    .no_history = !standard, /* AWS keeps no history for EXPRESS executions */
   };
   struct sd_exec *ex = sd_exec_start(api->eng, &xo, &err);
   if (ex == NULL) {
@@ -191,6 +195,7 @@ static void start_checked(void *data, int status) {
     .machine = m,
   };
   s->input = NULL; /* stolen by the record */
+  sd_api_mock_bind(api, rec.arn, m->name, s->test_case);
   struct sd_reg_exec *x = sd_registry_exec_add(api->reg, &rec);
   /* The record may be freed before the commit is (a quick execution). */
   s->arn = sd_xstrdup(x->arn);
@@ -200,40 +205,50 @@ static void start_checked(void *data, int status) {
 }
 
 void sd_api_start_execution(struct sd_api_call *c) {
-  const char *machine_arn, *name, *input;
-  if (sd_api_get_str(c, "stateMachineArn", true, &machine_arn) != 0 ||
+  const char *given, *name, *input;
+  if (sd_api_get_str(c, "stateMachineArn", true, &given) != 0 ||
       sd_api_get_str(c, "name", false, &name) != 0 || sd_api_get_str(c, "input", false, &input) != 0)
     return;
-  if (sd_api_check_arn(c, machine_arn, "stateMachine") != 0)
+  if (sd_api_check_arn(c, given, "stateMachine") != 0)
     return;
+  char *machine_arn, *test_case; /* owned */
+  sd_api_mock_split(c->api, given, &machine_arn, &test_case);
   struct sd_reg_machine *m = sd_registry_machine(c->api->reg, machine_arn);
+  json_t *value = NULL; /* new */
+  json_error_t e;
   if (m == NULL) {
     sd_api_error(c, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", machine_arn);
-    return;
+    goto fail;
   }
   if (m->deleted) {
     sd_api_error(c, "StateMachineDeleting", "State machine is being deleted: '%s'", machine_arn);
-    return;
+    goto fail;
   }
   if (name != NULL && sd_api_check_name(c, name) != 0)
-    return;
+    goto fail;
+  if (test_case != NULL && sd_api_mock_check(c, m->name, test_case) != 0)
+    goto fail;
   if (input == NULL)
     input = "{}";
-  json_error_t e;
-  json_t *value = json_loads(input, JSON_DECODE_ANY, &e); /* new */
+  value = json_loads(input, JSON_DECODE_ANY, &e);
   if (value == NULL) {
     sd_api_error(c, "InvalidExecutionInput",
                  "Invalid State Machine Execution Input: '%s at line %d, column %d'", e.text, e.line,
                  e.column);
-    return;
+    goto fail;
   }
   struct start *s = sd_xcalloc(1, sizeof *s);
   s->c = c;
-  s->machine_arn = sd_xstrdup(machine_arn);
+  s->machine_arn = machine_arn;
+  s->test_case = test_case;
   s->name = name ? sd_xstrdup(name) : NULL;
   s->input = sd_xstrdup(input);
   s->value = value;
   sd_engine_flush(c->api->eng, start_checked, s);
+  return;
+fail:
+  free(machine_arn);
+  free(test_case);
 }
 
 struct history {
