@@ -306,7 +306,11 @@ class Express(CompatCase):
         self.assertNotIn("error", r)
         self.assertEqual(r["billingDetails"]["billedMemoryUsedInMB"], 64)
         self.assertGreaterEqual(r["billingDetails"]["billedDurationInMilliseconds"], 100)
-        # METADATA_ONLY leaves the payloads out.
+        # METADATA_ONLY leaves the payloads out (a 2024 parameter: Debian 12's
+        # botocore 1.29 does not know it).
+        if "includedData" not in self.sfn.meta.service_model.operation_model(
+                "StartSyncExecution").input_shape.members:
+            return
         r = self.sfn.start_sync_execution(stateMachineArn=m, includedData="METADATA_ONLY")
         self.assertEqual(r["status"], "SUCCEEDED")
         self.assertNotIn("output", r)
