@@ -14,10 +14,10 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <microhttpd.h>
 #include <uv.h>
 
 #include "engine/alloc.h"
+#include "server/mhd.h"
 #include "engine/err.h"
 #include "engine/log.h"
 
@@ -53,6 +53,7 @@ struct sd_http_req {
   bool dispatched;
   bool suspended;
   bool replied;
+  bool orphaned; /* MHD closed the connection while the handler still works on it */
   int status;
   char id[37]; /* x-amzn-RequestId, once answered */
   char *reply; /* owned until queued */
@@ -75,9 +76,9 @@ static void on_poll(uv_poll_t *p, int status, int events) {
 static void http_run(struct sd_http *h) {
   if (h->mhd == NULL)
     return;
-  MHD_run(h->mhd);
+  sd_mhd.run(h->mhd);
   MHD_UNSIGNED_LONG_LONG ms;
-  if (MHD_get_timeout(h->mhd, &ms) == MHD_YES)
+  if (sd_mhd.get_timeout(h->mhd, &ms) == MHD_YES)
     uv_timer_start(&h->timer, on_timer, ms, 0);
   else
     uv_timer_stop(&h->timer);
@@ -120,14 +121,15 @@ static void request_id(struct sd_http *h, char out[37]) {
 }
 
 static enum MHD_Result queue_reply(struct sd_http_req *r) {
-  struct MHD_Response *resp = MHD_create_response_from_buffer(r->reply_len, r->reply, MHD_RESPMEM_MUST_FREE);
+  struct MHD_Response *resp =
+      sd_mhd.create_response_from_buffer(r->reply_len, r->reply, MHD_RESPMEM_MUST_FREE);
   r->reply = NULL; /* MHD frees it now */
   if (r->content_type != NULL)
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+    sd_mhd.add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
   request_id(r->http, r->id);
-  MHD_add_response_header(resp, "x-amzn-RequestId", r->id);
-  enum MHD_Result rc = MHD_queue_response(r->conn, (unsigned)r->status, resp);
-  MHD_destroy_response(resp);
+  sd_mhd.add_response_header(resp, "x-amzn-RequestId", r->id);
+  enum MHD_Result rc = sd_mhd.queue_response(r->conn, (unsigned)r->status, resp);
+  sd_mhd.destroy_response(resp);
   return rc;
 }
 
@@ -172,7 +174,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return queue_reply(r);
   /* The handler answers later: park the connection until sd_http_reply. */
   r->suspended = true;
-  MHD_suspend_connection(conn);
+  sd_mhd.suspend_connection(conn);
   return MHD_YES;
 }
 
@@ -187,6 +189,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
          r->replied ? r->status : 0, ms, r->id[0] ? r->id : "-",
          toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
   req_unlink(r);
+  /* The handler still holds the request (it waits for a commit, say, when
+   * the server stops): its answer frees it later (SIGTERM under load read
+   * freed memory before, ASan). */
+  if (r->dispatched && !r->replied) {
+    r->orphaned = true;
+    r->conn = NULL;
+    return;
+  }
   req_free(r);
 }
 
@@ -217,7 +227,7 @@ struct sd_http *sd_http_new(uv_loop_t *loop, const char *addr, sd_http_handler_f
                             struct sd_err *err) {
   struct sockaddr_storage ss;
   memset(&ss, 0, sizeof ss);
-  if (parse_addr(addr, &ss, err) != 0)
+  if (parse_addr(addr, &ss, err) != 0 || sd_mhd_load(err) != 0)
     return NULL;
   unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
   if (ss.ss_family == AF_INET6)
@@ -229,16 +239,16 @@ struct sd_http *sd_http_new(uv_loop_t *loop, const char *addr, sd_http_handler_f
   h->rng = uv_hrtime() ^ ((uint64_t)(uintptr_t)h << 20) ^ 0x9E3779B97F4A7C15ull;
   if (h->rng == 0)
     h->rng = 1;
-  h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, h, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)120, MHD_OPTION_END);
+  h->mhd = sd_mhd.start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
+                               (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+                               MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
   if (h->mhd == NULL) {
     free(h);
     sd_err_set(err, SD_E_USAGE, "cannot listen on %s (address in use or not local?)", addr);
     return NULL;
   }
-  const union MHD_DaemonInfo *fd = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-  const union MHD_DaemonInfo *port = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
+  const union MHD_DaemonInfo *fd = sd_mhd.get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+  const union MHD_DaemonInfo *port = sd_mhd.get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
   h->port = port ? port->port : 0;
   uv_timer_init(loop, &h->timer);
   h->timer.data = h;
@@ -274,10 +284,10 @@ void sd_http_close(struct sd_http *h, void (*cb)(void *data), void *data) {
   for (struct sd_http_req *r = h->reqs; r != NULL; r = r->next)
     if (r->suspended) {
       r->suspended = false;
-      MHD_resume_connection(r->conn);
+      sd_mhd.resume_connection(r->conn);
     }
   uv_poll_stop(&h->poll);
-  MHD_stop_daemon(h->mhd);
+  sd_mhd.stop_daemon(h->mhd);
   h->mhd = NULL;
   h->close_cb = cb;
   h->close_data = data;
@@ -295,7 +305,9 @@ const char *sd_http_req_path(const struct sd_http_req *req) {
 }
 
 const char *sd_http_req_header(const struct sd_http_req *req, const char *name) {
-  return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+  if (req->conn == NULL)
+    return NULL;
+  return sd_mhd.lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
 const char *sd_http_req_body(const struct sd_http_req *req, size_t *len) {
@@ -309,6 +321,11 @@ void sd_http_req_set_label(struct sd_http_req *req, const char *label) {
 }
 
 void sd_http_reply(struct sd_http_req *req, int status, const char *content_type, char *body, size_t len) {
+  if (req->orphaned) { /* nobody left to answer */
+    free(body);
+    req_free(req);
+    return;
+  }
   if (req->replied) { /* a handler bug: keep the first answer */
     free(body);
     return;
@@ -322,7 +339,7 @@ void sd_http_reply(struct sd_http_req *req, int status, const char *content_type
     /* MHD calls on_request again for this connection, which queues the
      * reply; run it on the next turn rather than from inside our caller. */
     req->suspended = false;
-    MHD_resume_connection(req->conn);
+    sd_mhd.resume_connection(req->conn);
     uv_timer_start(&req->http->timer, on_timer, 0, 0);
   }
 }
