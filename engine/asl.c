@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,9 +35,8 @@ static const struct sd_state_ops *find_ops(const struct sd_state_ops *const *ops
 
 /* Compiles an optional path field: absent leaves *out NULL, JSON null sets
  * *is_null. */
-static int compile_path_field(json_t *def, const char *field, unsigned flags, const char *ptr,
+static int compile_path_field(json_t *v, const char *field, unsigned flags, const char *ptr,
                               struct sd_path **out, bool *is_null, struct sd_err *err) {
-  json_t *v = json_object_get(def, field);
   *out = NULL;
   if (is_null)
     *is_null = false;
@@ -120,8 +120,8 @@ static int compile_catch(struct sd_state *st, json_t *catch, struct sd_err *err)
     if (!json_is_object(c))
       fail_at(err, ptr, "%s", "a catcher must be an object");
     else if (compile_errors(json_object_get(c, "ErrorEquals"), ptr, &ct->errors, &ct->nerrors, err) == 0 &&
-             compile_path_field(c, "ResultPath", SD_PATH_REF, ptr, &ct->result_path, &ct->result_path_null,
-                                err) == 0) {
+             compile_path_field(json_object_get(c, "ResultPath"), "ResultPath", SD_PATH_REF, ptr,
+                                &ct->result_path, &ct->result_path_null, err) == 0) {
       json_t *next = json_object_get(c, "Next");
       ct->next = json_is_string(next) ? sd_asl_find(st->machine, json_string_value(next)) : -1;
       rc = ct->next < 0 ? fail_at(err, ptr, "%s", "Catch Next must name a state of the same scope") : 0;
@@ -133,46 +133,91 @@ static int compile_catch(struct sd_state *st, json_t *catch, struct sd_err *err)
   return 0;
 }
 
+/* The shared fields of a state, found in one walk over its keys rather
+ * than a hash lookup each (borrowed; NULL when absent). */
+struct common {
+  json_t *type, *next, *end, *ql, *input_path, *output_path, *result_path, *params, *rs, *retry, *catch;
+};
+
+static void common_fields(json_t *d, struct common *f) {
+  static const struct {
+    const char *key;
+    size_t off;
+  } known[] = {
+    { "Type", offsetof(struct common, type) },
+    { "Next", offsetof(struct common, next) },
+    { "End", offsetof(struct common, end) },
+    { "QueryLanguage", offsetof(struct common, ql) },
+    { "InputPath", offsetof(struct common, input_path) },
+    { "OutputPath", offsetof(struct common, output_path) },
+    { "ResultPath", offsetof(struct common, result_path) },
+    { "Parameters", offsetof(struct common, params) },
+    { "ResultSelector", offsetof(struct common, rs) },
+    { "Retry", offsetof(struct common, retry) },
+    { "Catch", offsetof(struct common, catch) },
+  };
+  memset(f, 0, sizeof *f);
+  const char *key;
+  json_t *v;
+  json_object_foreach(d, key, v) {
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+      if (known[i].key[0] == key[0] && strcmp(known[i].key, key) == 0) {
+        *(json_t **)(void *)((char *)f + known[i].off) = v;
+        break;
+      }
+  }
+}
+
+/* Compiles a template found at st->ptr + suffix; the pointer is built on
+ * the stack when it fits, as it is only read on error. */
+static struct sd_tmpl *compile_tmpl(struct sd_state *st, json_t *def, const char *suffix,
+                                    struct sd_err *err) {
+  char buf[256];
+  size_t a = strlen(st->ptr), b = strlen(suffix);
+  char *ptr = a + b < sizeof buf ? buf : sd_xmalloc(a + b + 1);
+  memcpy(ptr, st->ptr, a);
+  memcpy(ptr + a, suffix, b + 1);
+  struct sd_tmpl *t = sd_tmpl_compile(def, ptr, err);
+  if (ptr != buf)
+    free(ptr);
+  return t;
+}
+
 /* Fields every state type shares. Map reads its own (legacy) Parameters as
  * ItemSelector, so it is skipped here. */
-static int compile_common(struct sd_state *st, struct sd_err *err) {
-  json_t *d = st->def;
-  json_t *next = json_object_get(d, "Next");
+static int compile_common(struct sd_state *st, const struct common *fp, struct sd_err *err) {
+  const struct common f = *fp;
+  json_t *next = f.next;
   st->next = -1;
-  st->end = json_is_true(json_object_get(d, "End"));
+  st->end = json_is_true(f.end);
   if (next != NULL) {
     if (!json_is_string(next) || (st->next = sd_asl_find(st->machine, json_string_value(next))) < 0)
       return fail_at(err, st->ptr, "%s", "Next must name a state of the same scope");
   }
-  json_t *ql = json_object_get(d, "QueryLanguage");
+  json_t *ql = f.ql;
   st->qlang = st->machine->qlang;
   if (json_is_string(ql))
     st->qlang = strcmp(json_string_value(ql), "JSONata") == 0 ? SD_QL_JSONATA : SD_QL_JSONPATH;
   if (st->qlang == SD_QL_JSONATA)
     return fail_at(err, st->ptr, "%s", "JSONata is not supported yet (QueryLanguage)");
-  if (compile_path_field(d, "InputPath", 0, st->ptr, &st->input_path, &st->input_path_null, err) != 0 ||
-      compile_path_field(d, "OutputPath", 0, st->ptr, &st->output_path, &st->output_path_null, err) != 0 ||
-      compile_path_field(d, "ResultPath", SD_PATH_REF, st->ptr, &st->result_path, &st->result_path_null,
-                         err) != 0)
+  if (compile_path_field(f.input_path, "InputPath", 0, st->ptr, &st->input_path, &st->input_path_null, err) !=
+          0 ||
+      compile_path_field(f.output_path, "OutputPath", 0, st->ptr, &st->output_path, &st->output_path_null,
+                         err) != 0 ||
+      compile_path_field(f.result_path, "ResultPath", SD_PATH_REF, st->ptr, &st->result_path,
+                         &st->result_path_null, err) != 0)
     return -1;
-  json_t *params = json_object_get(d, "Parameters");
-  if (params != NULL && strcmp(st->ops->type, "Map") != 0) {
-    char *ptr = sd_xstrcat3(st->ptr, "/Parameters", NULL);
-    st->parameters = sd_tmpl_compile(params, ptr, err);
-    free(ptr);
+  if (f.params != NULL && strcmp(st->ops->type, "Map") != 0) {
+    st->parameters = compile_tmpl(st, f.params, "/Parameters", err);
     if (st->parameters == NULL)
       return -1;
   }
-  json_t *rs = json_object_get(d, "ResultSelector");
-  if (rs != NULL) {
-    char *ptr = sd_xstrcat3(st->ptr, "/ResultSelector", NULL);
-    st->result_selector = sd_tmpl_compile(rs, ptr, err);
-    free(ptr);
+  if (f.rs != NULL) {
+    st->result_selector = compile_tmpl(st, f.rs, "/ResultSelector", err);
     if (st->result_selector == NULL)
       return -1;
   }
-  if (compile_retry(st, json_object_get(d, "Retry"), err) != 0 ||
-      compile_catch(st, json_object_get(d, "Catch"), err) != 0)
+  if (compile_retry(st, f.retry, err) != 0 || compile_catch(st, f.catch, err) != 0)
     return -1;
   return 0;
 }
@@ -199,11 +244,8 @@ static void free_state(struct sd_state *st) {
     sd_path_free(st->catchers[i].result_path);
   }
   free(st->catchers);
-  free(st->name);
-  free(st->ptr);
-  free(st->ev_entered);
-  free(st->ev_exited);
-  free(st->ev_aborted);
+  free(st->ptr);        /* st->name too: it is the tail of ptr */
+  free(st->ev_entered); /* the exited and aborted names too: one block */
 }
 
 static void free_machine(struct sd_machine *m) {
@@ -217,6 +259,23 @@ static void free_machine(struct sd_machine *m) {
   if (m->root == m)
     json_decref(m->def);
   free(m);
+}
+
+/* The state's event types ("PassStateEntered", ...) in one allocation. */
+static void set_event_names(struct sd_state *st) {
+  static const char *const sfx[] = { "StateEntered", "StateExited", "StateAborted" };
+  size_t n = st->ops->resume != NULL ? 3 : 2, plen = strlen(st->ops->events), total = 0;
+  for (size_t i = 0; i < n; i++)
+    total += plen + strlen(sfx[i]) + 1;
+  char *blk = sd_xmalloc(total), *at = blk;
+  char **out[] = { &st->ev_entered, &st->ev_exited, &st->ev_aborted };
+  for (size_t i = 0; i < n; i++) {
+    size_t slen = strlen(sfx[i]);
+    memcpy(at, st->ops->events, plen);
+    memcpy(at + plen, sfx[i], slen + 1);
+    *out[i] = at;
+    at += plen + slen + 1;
+  }
 }
 
 /* Fills the machine from def: first every state's name (so that Next can be
@@ -238,8 +297,9 @@ static int compile_machine(struct sd_machine *m, struct sd_compile *cc, struct s
     struct sd_state *st = &m->states[i];
     st->index = (int)i++;
     st->machine = m;
-    st->name = sd_xstrdup(name);
+    /* The pointer is ptr + "/States/" + name, unescaped: name is its tail. */
     st->ptr = sd_xstrcat3(m->ptr, "/States/", name);
+    st->name = st->ptr + strlen(m->ptr) + strlen("/States/"); /* borrowed from ptr */
     st->def = sdef;
     st->next = -1;
     json_object_set_new(m->names, name, json_integer(st->index));
@@ -249,17 +309,16 @@ static int compile_machine(struct sd_machine *m, struct sd_compile *cc, struct s
     return fail_at(err, m->ptr[0] ? m->ptr : "/", "StartAt '%s' names no state", json_string_value(start));
   for (i = 0; i < m->nstates; i++) {
     struct sd_state *st = &m->states[i];
-    json_t *type = json_object_get(st->def, "Type");
+    struct common f;
+    common_fields(st->def, &f); /* no keys when def is not an object */
+    json_t *type = f.type;
     if (!json_is_object(st->def) || !json_is_string(type))
       return fail_at(err, st->ptr, "%s", "a state must be an object with a string Type");
     st->ops = find_ops(cc->ops, json_string_value(type));
     if (st->ops == NULL)
       return fail_at(err, st->ptr, "unknown state Type '%s'", json_string_value(type));
-    st->ev_entered = sd_xstrcat3(st->ops->events, "StateEntered", NULL);
-    st->ev_exited = sd_xstrcat3(st->ops->events, "StateExited", NULL);
-    if (st->ops->resume != NULL)
-      st->ev_aborted = sd_xstrcat3(st->ops->events, "StateAborted", NULL);
-    if (compile_common(st, err) != 0)
+    set_event_names(st);
+    if (compile_common(st, &f, err) != 0)
       return -1;
     if (st->ops->compile && st->ops->compile(st, cc, err) != 0) {
       if (err && err->where == NULL)

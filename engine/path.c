@@ -31,9 +31,11 @@ struct filter;
 
 struct step {
   enum step_kind kind;
-  bool packed;  /* one name: names, lens and the text share one allocation */
-  char **names; /* ST_NAME (one), ST_NAMES; owned */
-  size_t *lens; /* byte lengths of names; owned */
+  bool packed;  /* one name: names and lens point at name1 and len1 */
+  char **names; /* ST_NAME (one), ST_NAMES; owned unless packed */
+  size_t *lens; /* byte lengths of names (not NUL-terminated); owned unless packed */
+  char *name1;  /* packed: the name, borrowed from the path's own text */
+  size_t len1;
   size_t nnames;
   long *idx; /* ST_INDEX (one), ST_INDEXES; owned */
   size_t nidx;
@@ -43,8 +45,9 @@ struct step {
 };
 
 struct sd_path {
-  char *text; /* as written; owned */
-  struct step *steps;
+  char *text;         /* as written; in the same allocation as the path */
+  struct step *steps; /* in the same allocation, unless steps_heap */
+  bool steps_heap;
   size_t nsteps;
   bool context;  /* "$$": evaluated on the context object */
   bool relative; /* "@" inside a filter: evaluated on the current item */
@@ -88,9 +91,7 @@ static void filter_free(struct filter *f) {
 }
 
 static void step_clear(struct step *st) {
-  if (st->packed) {
-    free(st->names); /* the whole block */
-  } else {
+  if (!st->packed) {
     for (size_t i = 0; i < st->nnames; i++)
       free(st->names[i]);
     free(st->names);
@@ -105,8 +106,8 @@ void sd_path_free(struct sd_path *p) {
     return;
   for (size_t i = 0; i < p->nsteps; i++)
     step_clear(&p->steps[i]);
-  free(p->steps);
-  free(p->text);
+  if (p->steps_heap)
+    free(p->steps);
   free(p);
 }
 
@@ -165,8 +166,21 @@ static struct step *add_step(struct parser *ps, enum step_kind kind, size_t at) 
     perr(ps, at, "A Reference Path can not contain %s", names[kind]);
   struct sd_path *p = ps->p;
   if (p->nsteps == ps->cap) {
+    /* compile_text sized the inline array for every step a text can have;
+     * kept for safety: move to the heap, re-pointing packed names. */
     ps->cap = ps->cap ? ps->cap * 2 : 4;
-    p->steps = sd_xrealloc(p->steps, ps->cap * sizeof *p->steps);
+    struct step *steps = sd_xmalloc(ps->cap * sizeof *steps);
+    if (p->nsteps)
+      memcpy(steps, p->steps, p->nsteps * sizeof *steps);
+    if (p->steps_heap)
+      free(p->steps);
+    p->steps = steps;
+    p->steps_heap = true;
+    for (size_t i = 0; i < p->nsteps; i++)
+      if (steps[i].packed) {
+        steps[i].names = &steps[i].name1;
+        steps[i].lens = &steps[i].len1;
+      }
   }
   struct step *st = &p->steps[p->nsteps++];
   memset(st, 0, sizeof *st);
@@ -177,14 +191,11 @@ static struct step *add_step(struct parser *ps, enum step_kind kind, size_t at) 
 static void step_add_name(struct step *st, const char *s, size_t n) {
   if (st->nnames == 0) {
     /* The common case, one name ("$.a.b" has two steps of one name each):
-     * one allocation instead of three. */
-    char *blk = sd_xmalloc(sizeof(char *) + sizeof(size_t) + n + 1);
-    st->names = (char **)(void *)blk;
-    st->lens = (size_t *)(void *)(blk + sizeof(char *));
-    st->names[0] = blk + sizeof(char *) + sizeof(size_t);
-    memcpy(st->names[0], s, n);
-    st->names[0][n] = '\0';
-    st->lens[0] = n;
+     * no allocation, the name stays in the path's text (s points into it). */
+    st->name1 = (char *)s;
+    st->len1 = n;
+    st->names = &st->name1;
+    st->lens = &st->len1;
     st->nnames = 1;
     st->packed = true;
     return;
@@ -195,7 +206,6 @@ static void step_add_name(struct step *st, const char *s, size_t n) {
     size_t *lens = sd_xmalloc(sizeof *lens);
     names[0] = sd_xstrndup(st->names[0], st->lens[0]);
     lens[0] = st->lens[0];
-    free(st->names);
     st->names = names;
     st->lens = lens;
     st->packed = false;
@@ -480,9 +490,22 @@ static void finish(struct sd_path *p) {
 
 static struct sd_path *compile_text(const char *s, size_t len, size_t base, bool allow_at, unsigned flags,
                                     struct sd_err *err) {
-  struct sd_path *p = sd_xcalloc(1, sizeof *p);
-  p->text = sd_xstrndup(s, len);
-  struct parser ps = { .s = p->text, .end = len, .base = base, .p = p, .flags = flags, .err = err };
+  /* One allocation: the path, its steps and its text. Every step but the
+   * first follows a '.', '[', ']' or '*' of the text, which bounds them. */
+  size_t cap = 1;
+  for (size_t i = 0; i < len; i++)
+    cap += s[i] == '.' || s[i] == '[' || s[i] == ']' || s[i] == '*';
+  size_t head = sizeof(struct sd_path) + cap * sizeof(struct step);
+  char *blk = sd_xmalloc(head + len + 1);
+  struct sd_path *p = (struct sd_path *)(void *)blk;
+  memset(p, 0, sizeof *p);
+  p->steps = (struct step *)(void *)(blk + sizeof(struct sd_path));
+  p->text = blk + head;
+  memcpy(p->text, s, len);
+  p->text[len] = '\0';
+  struct parser ps = {
+    .s = p->text, .end = len, .base = base, .p = p, .cap = cap, .flags = flags, .err = err
+  };
   while (ps.end > 0 && is_blank(ps.s[ps.end - 1]))
     ps.end--;
   if (ps.end == 0 || !(ps.s[0] == '$' || (allow_at && ps.s[0] == '@'))) {
@@ -1350,8 +1373,8 @@ json_t *sd_path_put(const struct sd_path *p, json_t *input, json_t *value, struc
     const struct step *st = &p->steps[bad];
     char *in = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
     if (st->kind == ST_NAME)
-      sd_err_set(err, SD_E_RESULT_PATH_MATCH_FAILURE, "Unable to apply step \"%s\" to input %s", st->names[0],
-                 in ? in : "null");
+      sd_err_set(err, SD_E_RESULT_PATH_MATCH_FAILURE, "Unable to apply step \"%.*s\" to input %s",
+                 (int)st->lens[0], st->names[0], in ? in : "null");
     else
       sd_err_set(err, SD_E_RESULT_PATH_MATCH_FAILURE, "Unable to apply step \"%ld\" to input %s", st->idx[0],
                  in ? in : "null");

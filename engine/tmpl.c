@@ -28,9 +28,9 @@ enum tkind {
 struct tnode;
 
 struct tfield {
-  char *key; /* output key, ".$" dropped; owned */
+  const char *key; /* output key (the first len bytes); borrowed from the template's def */
   size_t len;
-  struct tnode *node; /* owned */
+  struct tnode *node; /* points into the parent's nodes array */
 };
 
 struct tnode {
@@ -38,46 +38,40 @@ struct tnode {
   json_t *value;           /* T_CONST; owned */
   struct sd_path *path;    /* T_PATH; owned */
   struct sd_intrinsic *fn; /* T_FUNC; owned */
-  char *field;             /* T_PATH, T_FUNC: the key as written, for causes; owned */
-  struct tfield *fields;   /* T_OBJECT; owned */
-  struct tnode **items;    /* T_ARRAY; owned */
+  const char *field;       /* T_PATH, T_FUNC: the key as written, for causes; borrowed from def */
+  struct tfield *fields;   /* T_OBJECT; owned, one allocation with the child nodes */
+  struct tnode *items;     /* T_ARRAY; owned */
   size_t n;
 };
 
+/* The def is kept so that keys and fields can point into it rather than be
+ * copied: a definition is never mutated once loaded. */
 struct sd_tmpl {
-  struct tnode *root; /* owned */
+  struct tnode root;
+  json_t *def; /* owned reference */
 };
 
-static void node_free(struct tnode *t) {
-  if (t == NULL)
-    return;
+/* Frees what t owns, not t itself (nodes live in arrays). */
+static void node_clear(struct tnode *t) {
   json_decref(t->value);
   sd_path_free(t->path);
   if (t->fn != NULL)
     sd_intrinsic_free(t->fn);
-  free(t->field);
-  for (size_t i = 0; t->fields != NULL && i < t->n; i++) {
-    free(t->fields[i].key);
-    node_free(t->fields[i].node);
-  }
+  for (size_t i = 0; t->fields != NULL && i < t->n; i++)
+    node_clear(t->fields[i].node);
   for (size_t i = 0; t->items != NULL && i < t->n; i++)
-    node_free(t->items[i]);
+    node_clear(&t->items[i]);
   free(t->fields);
   free(t->items);
-  free(t);
+  memset(t, 0, sizeof *t);
 }
 
 void sd_tmpl_free(struct sd_tmpl *t) {
   if (t == NULL)
     return;
-  node_free(t->root);
+  node_clear(&t->root);
+  json_decref(t->def);
   free(t);
-}
-
-static struct tnode *node_new(enum tkind kind) {
-  struct tnode *t = sd_xcalloc(1, sizeof *t);
-  t->kind = kind;
-  return t;
 }
 
 /* Appends a JSON Pointer reference token (RFC 6901: "~" and "/" escaped). */
@@ -102,76 +96,88 @@ static bool ends_with_dollar(const char *key, size_t len) {
 
 /* A "key.$" member (`v` borrowed): the value must be a string holding a path or an
  * intrinsic call. AWS reports any other value, or one that does not parse,
- * with one message located at the enclosing object. */
-static struct tnode *compile_dynamic(const char *key, json_t *v, const char *where, struct sd_err *err) {
+ * with one message located at the enclosing object. Fills *t; -1 with err. */
+static int compile_dynamic(const char *key, json_t *v, const char *where, struct tnode *t,
+                           struct sd_err *err) {
   const char *text = json_is_string(v) ? json_string_value(v) : NULL;
-  struct tnode *t = NULL;
   struct sd_err inner = { 0 };
   if (text != NULL && text[0] == '$') {
-    struct sd_path *p = sd_path_compile(text, 0, &inner);
-    if (p != NULL) {
-      t = node_new(T_PATH);
-      t->path = p;
-    }
+    t->path = sd_path_compile(text, 0, &inner);
+    t->kind = T_PATH;
   } else if (text != NULL && sd_intrinsic_is_call(text)) {
-    struct sd_intrinsic *f = sd_intrinsic_compile(text, &inner);
-    if (f != NULL) {
-      t = node_new(T_FUNC);
-      t->fn = f;
-    }
+    t->fn = sd_intrinsic_compile(text, &inner);
+    t->kind = T_FUNC;
   }
   sd_err_clear(&inner);
-  if (t == NULL) {
+  if (t->path == NULL && t->fn == NULL) {
+    memset(t, 0, sizeof *t);
     sd_err_set(err, SD_E_INVALID_DEFINITION,
                "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call",
                key);
     sd_err_set_where(err, "%s", where ? where : "");
-    return NULL;
+    return -1;
   }
-  t->field = sd_xstrdup(key);
-  return t;
+  t->field = key;
+  return 0;
 }
 
-static struct tnode *compile_node(json_t *def, const char *where, struct sd_err *err);
+static int compile_node(json_t *def, const char *where, struct tnode *t, struct sd_err *err);
 
-static struct tnode *compile_object(json_t *def, const char *where, struct sd_err *err) {
-  struct tnode *t = node_new(T_OBJECT);
-  t->fields = sd_xcalloc(json_object_size(def) ? json_object_size(def) : 1, sizeof *t->fields);
+/* A container child: its pointer is only needed by nested containers (for
+ * their error locations), so scalars skip building it. */
+static int compile_child(json_t *v, const char *where, const char *token, struct tnode *t,
+                         struct sd_err *err) {
+  if (!json_is_object(v) && !json_is_array(v))
+    return compile_node(v, NULL, t, err);
+  char *sub = pointer_join(where, token);
+  int rc = compile_node(v, sub, t, err);
+  free(sub);
+  return rc;
+}
+
+/* Collapses a container without dynamic members into one constant. */
+static void make_const(json_t *def, struct tnode *t) {
+  node_clear(t);
+  t->kind = T_CONST;
+  t->value = json_deep_copy(def);
+}
+
+static int compile_object(json_t *def, const char *where, struct tnode *t, struct sd_err *err) {
+  size_t size = json_object_size(def) ? json_object_size(def) : 1;
+  t->kind = T_OBJECT;
+  /* Fields and their nodes in one allocation. */
+  t->fields = sd_xcalloc(1, size * (sizeof *t->fields + sizeof(struct tnode)));
+  struct tnode *nodes = (struct tnode *)(void *)(t->fields + size);
   bool dynamic = false;
   const char *key;
   size_t klen;
   json_t *v;
   json_object_keylen_foreach(def, key, klen, v) {
     struct tfield *f = &t->fields[t->n];
-    struct tnode *child;
+    f->node = &nodes[t->n];
+    int rc;
     if (ends_with_dollar(key, klen)) {
-      child = compile_dynamic(key, v, where, err);
+      rc = compile_dynamic(key, v, where, f->node, err);
       f->len = klen - 2;
     } else {
-      char *sub = pointer_join(where, key);
-      child = compile_node(v, sub, err);
-      free(sub);
+      rc = compile_child(v, where, key, f->node, err);
       f->len = klen;
     }
-    if (child == NULL) {
-      node_free(t);
-      return NULL;
+    if (rc != 0) {
+      node_clear(t);
+      return -1;
     }
-    f->key = sd_xstrndup(key, f->len);
-    f->node = child;
+    f->key = key;
     t->n++;
-    dynamic |= child->kind != T_CONST;
+    dynamic |= f->node->kind != T_CONST;
   }
-  if (dynamic)
-    return t;
-  node_free(t);
-  struct tnode *c = node_new(T_CONST);
-  c->value = json_deep_copy(def);
-  return c;
+  if (!dynamic)
+    make_const(def, t);
+  return 0;
 }
 
-static struct tnode *compile_array(json_t *def, const char *where, struct sd_err *err) {
-  struct tnode *t = node_new(T_ARRAY);
+static int compile_array(json_t *def, const char *where, struct tnode *t, struct sd_err *err) {
+  t->kind = T_ARRAY;
   t->items = sd_xcalloc(json_array_size(def) ? json_array_size(def) : 1, sizeof *t->items);
   bool dynamic = false;
   size_t i;
@@ -179,32 +185,26 @@ static struct tnode *compile_array(json_t *def, const char *where, struct sd_err
   json_array_foreach(def, i, v) {
     char idx[32];
     snprintf(idx, sizeof idx, "%zu", i);
-    char *sub = pointer_join(where, idx);
-    struct tnode *child = compile_node(v, sub, err);
-    free(sub);
-    if (child == NULL) {
-      node_free(t);
-      return NULL;
+    if (compile_child(v, where, idx, &t->items[t->n], err) != 0) {
+      node_clear(t);
+      return -1;
     }
-    t->items[t->n++] = child;
-    dynamic |= child->kind != T_CONST;
+    dynamic |= t->items[t->n++].kind != T_CONST;
   }
-  if (dynamic)
-    return t;
-  node_free(t);
-  struct tnode *c = node_new(T_CONST);
-  c->value = json_deep_copy(def);
-  return c;
+  if (!dynamic)
+    make_const(def, t);
+  return 0;
 }
 
-static struct tnode *compile_node(json_t *def, const char *where, struct sd_err *err) {
+/* Fills *t (zeroed) from def (borrowed); -1 with err, *t left empty. */
+static int compile_node(json_t *def, const char *where, struct tnode *t, struct sd_err *err) {
   if (json_is_object(def))
-    return compile_object(def, where, err);
+    return compile_object(def, where, t, err);
   if (json_is_array(def))
-    return compile_array(def, where, err);
-  struct tnode *c = node_new(T_CONST);
-  c->value = json_incref(def); /* scalars are never mutated */
-  return c;
+    return compile_array(def, where, t, err);
+  t->kind = T_CONST;
+  t->value = json_incref(def); /* scalars are never mutated */
+  return 0;
 }
 
 struct sd_tmpl *sd_tmpl_compile(json_t *def, const char *where, struct sd_err *err) {
@@ -213,11 +213,12 @@ struct sd_tmpl *sd_tmpl_compile(json_t *def, const char *where, struct sd_err *e
     sd_err_set_where(err, "%s", where ? where : "");
     return NULL;
   }
-  struct tnode *root = compile_node(def, where, err);
-  if (root == NULL)
+  struct sd_tmpl *t = sd_xcalloc(1, sizeof *t);
+  if (compile_node(def, where, &t->root, err) != 0) {
+    free(t);
     return NULL;
-  struct sd_tmpl *t = sd_xmalloc(sizeof *t);
-  t->root = root;
+  }
+  t->def = json_incref(def);
   return t;
 }
 
@@ -265,7 +266,7 @@ static json_t *eval_node(const struct tnode *t, json_t *input, const struct sd_e
     case T_ARRAY: {
       json_t *out = json_array();
       for (size_t i = 0; i < t->n; i++) {
-        json_t *v = eval_node(t->items[i], input, env, err);
+        json_t *v = eval_node(&t->items[i], input, env, err);
         if (v == NULL) {
           json_decref(out);
           return NULL;
@@ -280,5 +281,5 @@ static json_t *eval_node(const struct tnode *t, json_t *input, const struct sd_e
 
 json_t *sd_tmpl_eval(const struct sd_tmpl *t, json_t *input, const struct sd_eval_env *env,
                      struct sd_err *err) {
-  return eval_node(t->root, input, env, err);
+  return eval_node(&t->root, input, env, err);
 }

@@ -85,7 +85,10 @@ void sd_vd_warn_at(struct sd_vd_ctx *c, const char *code, const char *field, con
 }
 
 void sd_vd_ptr_append(struct sd_buf *b, const char *segment) {
-  for (const char *p = segment; *p; p++) {
+  /* Most segments need no escape: one copy instead of a call per byte. */
+  size_t plain = strcspn(segment, "~/");
+  sd_buf_add(b, segment, plain);
+  for (const char *p = segment + plain; *p; p++) {
     if (*p == '~')
       sd_buf_puts(b, "~0");
     else if (*p == '/')
@@ -146,7 +149,7 @@ static void check_name(struct sd_vd_ctx *c, const char *name) {
   if (first != NULL)
     sd_vd_diag(c, SD_VD_ERROR, SD_VD_DUP_NAME, sd_vd_loc(c), "Duplicate State name: %s", name);
   else
-    json_object_set_new(c->names, name, json_text(sd_vd_loc(c)));
+    json_object_set_new(c->names, name, json_true()); /* only presence is asked */
   if (utf8_chars(name) > SD_VD_MAX_STATE_NAME)
     sd_vd_diag(c, SD_VD_ERROR, SD_VD_BAD_NAME, sd_vd_loc(c), "State name is longer than %d characters",
                SD_VD_MAX_STATE_NAME);

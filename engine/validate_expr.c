@@ -152,7 +152,8 @@ static bool template_walk(struct sd_vd_ctx *c, json_t *v, const char *loc, int d
 
 void sd_vd_template(struct sd_vd_ctx *c, const char *field, json_t *v) {
   size_t mark = sd_vd_push(c, field);
-  char *loc = sd_xstrdup(sd_vd_loc(c));
+  /* Nothing below moves the pointer: the location can be borrowed. */
+  const char *loc = sd_vd_loc(c);
   if (template_walk(c, v, loc, 0) && !(c->opts != NULL && c->opts->compiled)) {
     /* The compiler's own verdict, so that validate and compile never
      * disagree (a template the walk accepts but tmpl.c cannot build). */
@@ -163,7 +164,6 @@ void sd_vd_template(struct sd_vd_ctx *c, const char *field, json_t *v) {
     sd_tmpl_free(t);
     sd_err_clear(&err);
   }
-  free(loc);
   sd_vd_pop(c, mark);
 }
 

@@ -12,42 +12,61 @@
  * with no exit) is legal on AWS, so it is only a warning here. */
 #include "engine/validate.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/validate_impl.h"
 
+/* Names are borrowed from the definition, which outlives every scope (they
+ * are freed before validate returns). */
 struct sd_vd_edge {
   size_t from;
-  char *to;  /* owned */
-  char *loc; /* owned */
+  const char *to; /* borrowed */
+  char *loc;      /* owned */
 };
 
 struct sd_vd_scope {
-  char *ptr;     /* the machine's pointer ("" for the root); owned */
-  char *start;   /* StartAt; owned, NULL when absent */
-  json_t *index; /* state name -> its position; owned */
-  char **names;  /* by position; owned */
+  char *ptr;          /* the machine's pointer ("" for the root); owned */
+  const char *start;  /* StartAt; borrowed, NULL when absent */
+  size_t *slots;      /* open-addressing index: position + 1, 0 = empty; owned */
+  size_t mask;        /* slots has mask + 1 entries, a power of two */
+  const char **names; /* by position; the array owned, the names borrowed */
   bool *terminal;
   size_t n;
   struct sd_vd_edge *edges; /* owned */
   size_t nedges, capedges;
 };
 
+/* FNV-1a: state names are short, and the index is only probed by name. */
+static size_t name_hash(const char *name) {
+  uint64_t h = 14695981039346656037u;
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+    h = (h ^ *p) * 1099511628211u;
+  return (size_t)h;
+}
+
 struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, json_t *states, const char *start) {
   struct sd_vd_scope *s = sd_xcalloc(1, sizeof *s);
   s->ptr = sd_xstrdup(c->ptr.len ? c->ptr.data : "");
-  s->start = start ? sd_xstrdup(start) : NULL;
-  s->index = json_object();
+  s->start = start;
   s->n = json_object_size(states);
-  s->names = sd_xcalloc(s->n, sizeof *s->names);
-  s->terminal = sd_xcalloc(s->n, sizeof *s->terminal);
+  size_t nslots = 8;
+  while (nslots < 2 * s->n)
+    nslots *= 2;
+  s->mask = nslots - 1;
+  s->slots = sd_xcalloc(nslots, sizeof *s->slots);
+  s->names = sd_xcalloc(s->n ? s->n : 1, sizeof *s->names);
+  s->terminal = sd_xcalloc(s->n ? s->n : 1, sizeof *s->terminal);
   size_t i = 0;
   const char *name;
   json_t *v;
   json_object_foreach(states, name, v) {
-    s->names[i] = sd_xstrdup(name);
-    json_object_set_new(s->index, name, json_integer((json_int_t)i));
+    s->names[i] = name; /* keys of one object: unique */
+    size_t h = name_hash(name) & s->mask;
+    while (s->slots[h] != 0)
+      h = (h + 1) & s->mask;
+    s->slots[h] = i + 1;
     i++;
   }
   if (c->nscopes == c->capscopes) {
@@ -70,13 +89,17 @@ void sd_vd_scope_edge(struct sd_vd_ctx *c, struct sd_vd_scope *s, size_t index, 
     s->edges = sd_xrealloc(s->edges, s->capedges * sizeof *s->edges);
   }
   size_t mark = field ? sd_vd_push(c, field) : c->ptr.len;
-  s->edges[s->nedges++] = (struct sd_vd_edge){ index, sd_xstrdup(target), sd_xstrdup(sd_vd_loc(c)) };
+  s->edges[s->nedges++] = (struct sd_vd_edge){ index, target, sd_xstrdup(sd_vd_loc(c)) };
   sd_vd_pop(c, mark);
 }
 
 static long target_index(const struct sd_vd_scope *s, const char *name) {
-  json_t *i = name ? json_object_get(s->index, name) : NULL;
-  return i ? (long)json_integer_value(i) : -1;
+  if (name == NULL)
+    return -1;
+  for (size_t h = name_hash(name) & s->mask; s->slots[h] != 0; h = (h + 1) & s->mask)
+    if (strcmp(s->names[s->slots[h] - 1], name) == 0)
+      return (long)(s->slots[h] - 1);
+  return -1;
 }
 
 /* Adjacency lists of a machine, forward or backward, in CSR form: the
@@ -200,18 +223,13 @@ void sd_vd_graph_check(struct sd_vd_ctx *c) {
 void sd_vd_scopes_free(struct sd_vd_ctx *c) {
   for (size_t i = 0; i < c->nscopes; i++) {
     struct sd_vd_scope *s = c->scopes[i];
-    for (size_t e = 0; e < s->nedges; e++) {
-      free(s->edges[e].to);
+    for (size_t e = 0; e < s->nedges; e++)
       free(s->edges[e].loc);
-    }
-    for (size_t k = 0; k < s->n; k++)
-      free(s->names[k]);
     free(s->edges);
     free(s->names);
     free(s->terminal);
-    free(s->start);
+    free(s->slots);
     free(s->ptr);
-    json_decref(s->index);
     free(s);
   }
   free(c->scopes);

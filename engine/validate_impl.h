@@ -129,6 +129,8 @@ void sd_vd_timestamp(struct sd_vd_ctx *c, const char *field, json_t *v);
 /* validate_graph.c: transitions of one (sub-)machine, checked after the
  * schema pass (AWS reports them only for a definition that is otherwise
  * well-formed). */
+/* `states`' keys, `start` and every edge's `target` are borrowed: they must
+ * outlive the scope (the definition being validated does). */
 struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, json_t *states, const char *start);
 void sd_vd_scope_terminal(struct sd_vd_scope *s, size_t index);
 /* A transition from state `index` to `target`, written at the current

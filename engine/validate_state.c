@@ -40,23 +40,43 @@ struct field {
   enum lang lang;
 };
 
+/* The fields read through a state's value table (see state_fields). */
+enum fid {
+  F_TYPE,
+  F_COMMENT,
+  F_QL,
+  F_NEXT,
+  F_END,
+  F_INPUT_PATH,
+  F_OUTPUT_PATH,
+  F_PARAMETERS,
+  F_RESULT_PATH,
+  F_RESULT_SELECTOR,
+  F_RESULT,
+  F_RETRY,
+  F_CATCH,
+  F_ARGUMENTS,
+  F_OUTPUT,
+  F_ASSIGN,
+};
+
 static const struct field fields[] = {
-  { "Type", T_ALL, L_BOTH },
-  { "Comment", T_ALL, L_BOTH },
-  { "QueryLanguage", T_ALL, L_BOTH },
-  { "Next", T_FLOW, L_BOTH },
-  { "End", T_FLOW, L_BOTH },
-  { "InputPath", T_IO, L_PATH },
-  { "OutputPath", T_IO, L_PATH },
-  { "Parameters", T_RESULT, L_PATH },
-  { "ResultPath", T_RESULT, L_PATH },
-  { "ResultSelector", T_RETRY, L_PATH },
-  { "Result", T_PASS, L_PATH },
-  { "Retry", T_RETRY, L_BOTH },
-  { "Catch", T_RETRY, L_BOTH },
-  { "Arguments", T_TASK | T_PARALLEL, L_ATA },
-  { "Output", T_IO, L_ATA },
-  { "Assign", T_ALL & ~(unsigned)(T_SUCCEED | T_FAIL), L_BOTH },
+  [F_TYPE] = { "Type", T_ALL, L_BOTH },
+  [F_COMMENT] = { "Comment", T_ALL, L_BOTH },
+  [F_QL] = { "QueryLanguage", T_ALL, L_BOTH },
+  [F_NEXT] = { "Next", T_FLOW, L_BOTH },
+  [F_END] = { "End", T_FLOW, L_BOTH },
+  [F_INPUT_PATH] = { "InputPath", T_IO, L_PATH },
+  [F_OUTPUT_PATH] = { "OutputPath", T_IO, L_PATH },
+  [F_PARAMETERS] = { "Parameters", T_RESULT, L_PATH },
+  [F_RESULT_PATH] = { "ResultPath", T_RESULT, L_PATH },
+  [F_RESULT_SELECTOR] = { "ResultSelector", T_RETRY, L_PATH },
+  [F_RESULT] = { "Result", T_PASS, L_PATH },
+  [F_RETRY] = { "Retry", T_RETRY, L_BOTH },
+  [F_CATCH] = { "Catch", T_RETRY, L_BOTH },
+  [F_ARGUMENTS] = { "Arguments", T_TASK | T_PARALLEL, L_ATA },
+  [F_OUTPUT] = { "Output", T_IO, L_ATA },
+  [F_ASSIGN] = { "Assign", T_ALL & ~(unsigned)(T_SUCCEED | T_FAIL), L_BOTH },
   { "Resource", T_TASK, L_BOTH },
   { "TimeoutSeconds", T_TASK, L_BOTH },
   { "TimeoutSecondsPath", T_TASK, L_PATH },
@@ -130,14 +150,22 @@ void sd_vd_fields(struct sd_vd_ctx *c, json_t *obj, const char *const *both, con
   }
 }
 
-static void state_fields(struct sd_vd_ctx *c, json_t *st, unsigned bit, enum sd_vd_ql ql) {
+#define NFIELDS (sizeof fields / sizeof fields[0])
+
+/* Checks the keys of st and fills vals (NFIELDS entries, borrowed) with the
+ * value of each known field, NULL when absent: the one walk over the keys
+ * answers what would otherwise be a hash lookup per field. */
+static void state_fields(struct sd_vd_ctx *c, json_t *st, unsigned bit, enum sd_vd_ql ql, json_t **vals) {
   const char *key;
   json_t *v;
+  memset(vals, 0, NFIELDS * sizeof *vals);
   json_object_foreach(st, key, v) {
     const struct field *f = NULL;
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0] && f == NULL; i++)
-      if (strcmp(fields[i].name, key) == 0)
+    for (size_t i = 0; i < NFIELDS && f == NULL; i++)
+      if (fields[i].name[0] == key[0] && strcmp(fields[i].name, key) == 0)
         f = &fields[i];
+    if (f != NULL)
+      vals[f - fields] = v;
     if (f == NULL || !(f->types & bit))
       sd_vd_err(c, "Field '%s' is not supported", key);
     else if ((f->lang == L_PATH && ql == SD_VD_JSONATA) || (f->lang == L_ATA && ql == SD_VD_JSONPATH))
@@ -165,7 +193,7 @@ static enum sd_vd_ql state_ql(struct sd_vd_ctx *c, json_t *st) {
   return c->top_ql;
 }
 
-static void transitions(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, json_t *st,
+static void transitions(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, json_t *const *vals,
                         unsigned bit) {
   if (bit & (T_SUCCEED | T_FAIL)) {
     sd_vd_scope_terminal(scope, index);
@@ -173,8 +201,8 @@ static void transitions(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t i
   }
   if (!(bit & T_FLOW))
     return;
-  json_t *next = json_object_get(st, "Next");
-  json_t *end = json_object_get(st, "End");
+  json_t *next = vals[F_NEXT];
+  json_t *end = vals[F_END];
   bool is_end = end != NULL && sd_vd_bool(c, "End", end) && json_is_true(end);
   if (next != NULL && is_end)
     sd_vd_err(c, "Fields 'Next' and 'End' are mutually exclusive");
@@ -198,21 +226,21 @@ static void result_path(struct sd_vd_ctx *c, json_t *v) {
   sd_vd_path(c, "ResultPath", v, SD_VD_PATH_NULL | SD_VD_PATH_REF);
 }
 
-static void io_fields(struct sd_vd_ctx *c, json_t *st, enum sd_vd_ql ql) {
+static void io_fields(struct sd_vd_ctx *c, json_t *const *vals, enum sd_vd_ql ql) {
   json_t *v;
-  if ((v = json_object_get(st, "Assign")) != NULL && sd_vd_object(c, "Assign", v) && ql == SD_VD_JSONPATH)
+  if ((v = vals[F_ASSIGN]) != NULL && sd_vd_object(c, "Assign", v) && ql == SD_VD_JSONPATH)
     sd_vd_template(c, "Assign", v);
   if (ql != SD_VD_JSONPATH)
     return;
-  if ((v = json_object_get(st, "InputPath")) != NULL)
+  if ((v = vals[F_INPUT_PATH]) != NULL)
     sd_vd_path(c, "InputPath", v, SD_VD_PATH_NULL | SD_VD_PATH_VARS);
-  if ((v = json_object_get(st, "OutputPath")) != NULL)
+  if ((v = vals[F_OUTPUT_PATH]) != NULL)
     sd_vd_path(c, "OutputPath", v, SD_VD_PATH_NULL | SD_VD_PATH_VARS);
-  if ((v = json_object_get(st, "ResultPath")) != NULL)
+  if ((v = vals[F_RESULT_PATH]) != NULL)
     result_path(c, v);
-  if ((v = json_object_get(st, "Parameters")) != NULL)
+  if ((v = vals[F_PARAMETERS]) != NULL)
     sd_vd_template(c, "Parameters", v);
-  if ((v = json_object_get(st, "ResultSelector")) != NULL)
+  if ((v = vals[F_RESULT_SELECTOR]) != NULL)
     sd_vd_template(c, "ResultSelector", v);
 }
 
@@ -295,11 +323,11 @@ static void catcher(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index
     sd_vd_err(c, "A Catcher with 'States.ALL' in ErrorEquals must be the last one in Catch");
 }
 
-static void retry_catch(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, json_t *st,
+static void retry_catch(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, json_t *const *vals,
                         enum sd_vd_ql ql) {
   static const char *const names[] = { "Retry", "Catch" };
   for (int which = 0; which < 2; which++) {
-    json_t *arr = json_object_get(st, names[which]);
+    json_t *arr = vals[which == 0 ? F_RETRY : F_CATCH];
     if (arr == NULL)
       continue;
     size_t mark = sd_vd_push(c, names[which]);
@@ -348,8 +376,8 @@ static bool has_dynamic_key(json_t *v, int depth) {
   return false;
 }
 
-static void pass_state(struct sd_vd_ctx *c, json_t *st) {
-  json_t *r = json_object_get(st, "Result");
+static void pass_state(struct sd_vd_ctx *c, json_t *const *vals) {
+  json_t *r = vals[F_RESULT];
   if (r != NULL && has_dynamic_key(r, 0))
     sd_vd_warn_at(c, SD_VD_PASS_STATIC, "Result", "Attempt to use a path in the result of a pass state.");
 }
@@ -454,17 +482,18 @@ void sd_vd_state(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, j
     return;
   }
   enum sd_vd_ql ql = state_ql(c, st);
-  state_fields(c, st, bit, ql);
+  json_t *vals[NFIELDS];
+  state_fields(c, st, bit, ql, vals);
   json_t *v;
-  if ((v = json_object_get(st, "Comment")) != NULL)
+  if ((v = vals[F_COMMENT]) != NULL)
     sd_vd_string(c, "Comment", v);
-  transitions(c, scope, index, st, bit);
-  io_fields(c, st, ql);
+  transitions(c, scope, index, vals, bit);
+  io_fields(c, vals, ql);
   if (bit & T_RETRY)
-    retry_catch(c, scope, index, st, ql);
+    retry_catch(c, scope, index, vals, ql);
   switch (bit) {
     case T_PASS:
-      pass_state(c, st);
+      pass_state(c, vals);
       break;
     case T_TASK:
       task_state(c, st, ql);
