@@ -80,7 +80,7 @@ struct sd_catcher {
 struct sd_state {
   const struct sd_state_ops *ops;
   struct sd_machine *machine; /* the (sub-)machine holding this state; borrowed */
-  char *name;                 /* owned */
+  char *name;                 /* the tail of ptr ("/States/<name>"): not separately owned */
   char *ptr;                  /* JSON pointer in the definition, e.g. "/States/Fetch"; owned */
   int index;
   int next; /* Next as an index; -1 when End or none */
