@@ -305,6 +305,13 @@ int sd_cli_serve(int argc, char **argv) {
                            .served = sd_integrations_serves_activities,
                            .activities = s.activities,
                            .mock = mock };
+  /* Before listening: a resumed execution is in the registry before any
+   * request can name it. A store that cannot be read leaves them RUNNING
+   * for the next start. */
+  if (sd_api_recover(&s.api, &err) != 0) {
+    sd_log(SD_LOG_ERROR, "restart: %s", err.cause ? err.cause : err.name);
+    sd_err_clear(&err);
+  }
   s.http = sd_http_new(&s.loop, o.listen, sd_api_handle, &s.api, &err);
   int status = SD_EXIT_OK;
   if (s.http == NULL) {

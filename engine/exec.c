@@ -29,6 +29,9 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
 static void frame_finish(struct sd_frame *f, json_t *output, struct sd_err *err);
 static int64_t frame_event(struct sd_frame *f, const char *type, const char *key, json_t *details);
 static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *output, struct sd_err *err);
+static void exec_snapshot(struct sd_frame *f, const char *mode);
+static void resume_timers(struct sd_frame *f, enum sd_step step);
+static bool waits_children(const struct sd_frame *f);
 
 const char *sd_exec_status_name(enum sd_exec_status s) {
   switch (s) {
@@ -378,10 +381,14 @@ static void frame_transition(struct sd_frame *f, json_t *output, int next, int *
   json_decref(f->input);
   f->input = output;
   f->st = &f->machine->states[next];
-  if (*budget > 0 && f->exec->status == SD_EXEC_RUNNING)
+  if (*budget > 0 && f->exec->status == SD_EXEC_RUNNING) {
     f->cont = true;
-  else
+  } else {
+    /* The turn ends before the state is entered: a crash now must not
+     * run the state just exited again. */
+    exec_snapshot(f, "enter");
     sd_rq_push(f->exec->eng, sd_rec_new(f, REC_ENTER), false);
+  }
 }
 
 /* Records <Type>StateExited. A state whose output is larger than AWS's
@@ -446,6 +453,7 @@ static bool try_retry(struct sd_frame *f, struct sd_err *err) {
     f->ctx = NULL;
     f->epoch++;
     sd_frame_timer(f, delay, SD_TAG_RETRY);
+    exec_snapshot(f, "retry");
     return true;
   }
   return false;
@@ -503,8 +511,12 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
     sd_err_clear(&lim);
     return;
   }
+  if (f->exec->resume_timers != NULL && f->parent == NULL)
+    resume_timers(f, step);
   switch (step) {
     case SD_STEP_WAIT:
+      /* A Map or Parallel waits on child frames, which are not recorded. */
+      exec_snapshot(f, waits_children(f) ? "children" : "resume");
       return;
     case SD_STEP_NEXT:
     case SD_STEP_SUCCEED: {
@@ -593,7 +605,7 @@ void sd_frame_err_in_state(struct sd_frame *f, struct sd_err *err) {
 
 /* ---- executions ---- */
 
-static void exec_row(struct sd_exec *ex) {
+static void exec_row(struct sd_exec *ex, const char *frame) {
   if (ex->eng->writer == NULL)
     return;
   char *out = ex->output ? sd_jsonw_dumps(ex->output, NULL) : NULL;
@@ -608,6 +620,7 @@ static void exec_row(struct sd_exec *ex) {
     .cause = ex->err.cause,
     .start_ms = ex->start_ms,
     .stop_ms = ex->status == SD_EXEC_RUNNING ? 0 : sd_engine_now(ex->eng),
+    .frame = frame,
   };
   sd_writer_put_exec(ex->eng->writer, &row);
   free(out);
@@ -683,7 +696,7 @@ static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *o
       root->st->ops->cancel(root);
     frame_clear_state(root);
   }
-  exec_row(ex);
+  exec_row(ex, NULL);
   if (ex->eng->writer != NULL)
     sd_writer_barrier(ex->eng->writer, exec_done_cb, ex);
   else
@@ -708,17 +721,9 @@ static char *exec_arn(struct sd_engine *eng, const char *type, const char *machi
   return sd_asprintf("arn:aws:states:%s:%s:execution:%s:%s", eng->region, eng->account, machine, name);
 }
 
-struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *o, struct sd_err *err) {
-  json_t *input = o->input ? json_incref(o->input) : json_object();
-  size_t text_len;
-  char *text = sd_jsonw_dumps(input, &text_len);
-  if (eng->limits && text_len > SD_PAYLOAD_LIMIT) {
-    free(text);
-    json_decref(input);
-    sd_err_set(err, SD_E_INVALID_INPUT, "the execution input exceeds the maximum size of %d bytes",
-               SD_PAYLOAD_LIMIT);
-    return NULL;
-  }
+/* The execution's fields and context objects; `input` and `text` are stolen. */
+static struct sd_exec *exec_new(struct sd_engine *eng, const struct sd_exec_opts *o, json_t *input,
+                                char *text, int64_t start_ms) {
   struct sd_exec *ex = sd_xcalloc(1, sizeof *ex);
   ex->eng = eng;
   ex->machine = sd_asl_ref(o->machine);
@@ -733,10 +738,11 @@ struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *
                                            eng->account, ex->machine_name);
   ex->input = input;
   ex->input_text = text;
-  ex->start_ms = sd_engine_now(eng);
+  ex->start_ms = start_ms;
   ex->done = o->done;
   ex->data = o->data;
   ex->no_history = o->no_history;
+  ex->tag = o->tag ? sd_xstrdup(o->tag) : NULL;
   ex->status = SD_EXEC_RUNNING;
 
   char ts[32];
@@ -747,8 +753,23 @@ struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *
   if (strcmp(ex->type, "EXPRESS") != 0)
     json_object_set_new(ex->ctx_exec, "RedriveCount", json_integer(0));
   ex->ctx_sm = json_pack("{s:s, s:s}", "Id", ex->machine_arn, "Name", ex->machine_name);
+  return ex;
+}
 
-  exec_row(ex);
+struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *o, struct sd_err *err) {
+  json_t *input = o->input ? json_incref(o->input) : json_object();
+  size_t text_len;
+  char *text = sd_jsonw_dumps(input, &text_len);
+  if (eng->limits && text_len > SD_PAYLOAD_LIMIT) {
+    free(text);
+    json_decref(input);
+    sd_err_set(err, SD_E_INVALID_INPUT, "the execution input exceeds the maximum size of %d bytes",
+               SD_PAYLOAD_LIMIT);
+    return NULL;
+  }
+  struct sd_exec *ex = exec_new(eng, o, input, text, sd_engine_now(eng));
+
+  exec_row(ex, NULL);
   json_t *d = json_pack("{s:s, s:{s:b}, s:s}", "input", text, "inputDetails", "truncated", 0, "roleArn",
                         ex->role_arn);
   exec_event(ex, NULL, "ExecutionStarted", "executionStartedEventDetails", d);
@@ -761,6 +782,168 @@ struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *
   }
   sd_rq_push(eng, sd_rec_new(ex->root, REC_ENTER), false);
   return ex;
+}
+
+/* ---- recovery (docs/server.md, "Restarts") ---- */
+
+/* A Map or Parallel in flight waits on child frames, which no snapshot
+ * records: such executions cannot be resumed yet. */
+static bool waits_children(const struct sd_frame *f) {
+  return strcmp(f->st->ops->type, "Map") == 0 || strcmp(f->st->ops->type, "Parallel") == 0;
+}
+
+/* Records the root frame with the execution's row, in the same write as
+ * the history events of this turn, so that a restart finds the frame as
+ * its committed history left it. `mode` says what to redo: "enter" the
+ * state, "retry" after the back-off, "resume" (enter again without an
+ * Entered event, then re-arm the recorded timers) or "children" (none). */
+static void exec_snapshot(struct sd_frame *f, const char *mode) {
+  struct sd_exec *ex = f->exec;
+  if (f->parent != NULL || ex->eng->writer == NULL || ex->no_history || ex->status != SD_EXEC_RUNNING)
+    return;
+  json_t *attempts = json_array(); /* new */
+  for (size_t i = 0; f->attempts != NULL && i < f->st->nretriers; i++)
+    json_array_append_new(attempts, json_integer(f->attempts[i]));
+  json_t *timers = json_array(); /* new */
+  for (struct sd_timer *t = f->timers; t != NULL; t = t->fnext)
+    json_array_append_new(timers, json_pack("[i, I]", t->tag, (json_int_t)t->due));
+  char *input = sd_jsonw_dumps(f->input, NULL);
+  json_t *snap = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:i, s:o, s:o}", "v", 1, "mode", mode, "state",
+                           f->st->name, "input", input, "entered_id", (json_int_t)f->entered_id, "entered_ms",
+                           (json_int_t)f->entered_ms, "retry_count", f->retry_count, "attempts", attempts,
+                           "timers", timers); /* new */
+  free(input);
+  if (ex->tag != NULL)
+    json_object_set_new(snap, "tag", json_string(ex->tag));
+  char *text = sd_jsonw_dumps(snap, NULL);
+  json_decref(snap);
+  exec_row(ex, text);
+  free(text);
+}
+
+/* After a "resume" re-entry: the state armed its timers anew from now;
+ * the recorded due times are the ones that count (a Wait of 2 s waits 2 s
+ * in all, not 2 s more). */
+static void resume_timers(struct sd_frame *f, enum sd_step step) {
+  json_t *timers = f->exec->resume_timers; /* owned by us now */
+  f->exec->resume_timers = NULL;
+  if (step == SD_STEP_WAIT) {
+    sd_frame_timers_clear(f);
+    size_t i;
+    json_t *t;
+    json_array_foreach(timers, i, t) {
+      int tag = (int)json_integer_value(json_array_get(t, 0));
+      if (tag >= 0)
+        sd_frame_timer_at(f, json_integer_value(json_array_get(t, 1)), tag);
+    }
+  }
+  json_decref(timers);
+}
+
+static int resume_fail(struct sd_err *err, const char *why) {
+  return sd_err_set(err, SD_E_RUNTIME, "The execution could not be resumed after a restart: %s", why);
+}
+
+/* The snapshot's fields, borrowed from its JSON. */
+struct snapshot {
+  const char *mode, *state, *input, *tag;
+  json_int_t entered_id, entered_ms;
+  int retry_count;
+  json_t *attempts, *timers;
+};
+
+static int snapshot_parse(json_t *snap, const struct sd_machine *m, struct snapshot *sn, int *st,
+                          struct sd_err *err) {
+  if (snap == NULL || json_unpack(snap, "{s:s, s:s, s:s, s:I, s:I, s:i, s:o, s:o, s?s}", "mode", &sn->mode,
+                                  "state", &sn->state, "input", &sn->input, "entered_id", &sn->entered_id,
+                                  "entered_ms", &sn->entered_ms, "retry_count", &sn->retry_count, "attempts",
+                                  &sn->attempts, "timers", &sn->timers, "tag", &sn->tag) != 0)
+    return resume_fail(err, "its recovery snapshot is damaged.");
+  if (strcmp(sn->mode, "children") == 0)
+    return resume_fail(err, "it was running a Map or Parallel state, whose branches and iterations are "
+                            "not recorded (a known limitation).");
+  json_t *idx = json_object_get(m->names, sn->state);
+  if (!json_is_integer(idx))
+    return resume_fail(err, "its state machine no longer has the state it was in.");
+  *st = (int)json_integer_value(idx);
+  if (json_array_size(sn->attempts) != m->states[*st].nretriers)
+    return resume_fail(err, "its state machine's Retry fields changed.");
+  return 0;
+}
+
+struct sd_exec *sd_exec_resume(struct sd_engine *eng, const struct sd_exec_opts *o, int64_t start_ms,
+                               int64_t last_id, const char *snapshot, struct sd_err *err) {
+  if (snapshot == NULL && last_id <= 1) {
+    /* Killed between ExecutionStarted's commit and the first state's turn
+     * (they are written apart): the execution starts from its start state. */
+    json_t *input = o->input ? json_incref(o->input) : json_object();
+    struct sd_exec *ex = exec_new(eng, o, input, sd_jsonw_dumps(input, NULL), start_ms);
+    ex->last_id = last_id;
+    ex->root = frame_new(ex, NULL, ex->machine, json_incref(input));
+    ex->root->prev_id = last_id;
+    if (ex->machine->timeout_seconds > 0)
+      ex->timeout = sd_clock_add(eng, start_ms + (int64_t)(ex->machine->timeout_seconds * 1000), ex->root,
+                                 SD_TAG_EXEC_TIMEOUT);
+    sd_rq_push(eng, sd_rec_new(ex->root, REC_ENTER), false);
+    return ex;
+  }
+  json_t *snap = snapshot ? json_loads(snapshot, 0, NULL) : NULL; /* new */
+  struct snapshot sn = { 0 };
+  int st = -1;
+  json_t *in = NULL; /* new */
+  if (snapshot_parse(snap, o->machine, &sn, &st, err) != 0 ||
+      (in = json_loads(sn.input, JSON_DECODE_ANY, NULL)) == NULL) {
+    if (err->name == NULL)
+      resume_fail(err, "its recovery snapshot is damaged.");
+    json_decref(snap);
+    return NULL;
+  }
+  json_t *input = o->input ? json_incref(o->input) : json_object();
+  struct sd_exec *ex = exec_new(eng, o, input, sd_jsonw_dumps(input, NULL), start_ms);
+  free(ex->tag);
+  ex->tag = sn.tag ? sd_xstrdup(sn.tag) : NULL;
+  ex->last_id = last_id;
+  struct sd_frame *f = frame_new(ex, NULL, ex->machine, in);
+  ex->root = f;
+  f->st = &ex->machine->states[st];
+  f->prev_id = last_id;
+  f->started = true;
+  f->entered_id = sn.entered_id;
+  f->entered_ms = sn.entered_ms;
+  f->retry_count = sn.retry_count;
+  if (f->st->nretriers > 0) {
+    f->attempts = sd_xcalloc(f->st->nretriers, sizeof *f->attempts);
+    for (size_t i = 0; i < f->st->nretriers; i++)
+      f->attempts[i] = (int)json_integer_value(json_array_get(sn.attempts, i));
+  }
+  if (ex->machine->timeout_seconds > 0)
+    ex->timeout =
+        sd_clock_add(eng, start_ms + (int64_t)(ex->machine->timeout_seconds * 1000), f, SD_TAG_EXEC_TIMEOUT);
+  if (strcmp(sn.mode, "retry") == 0) {
+    size_t i;
+    json_t *t;
+    json_array_foreach(sn.timers, i, t) {
+      if (json_integer_value(json_array_get(t, 0)) == SD_TAG_RETRY)
+        sd_frame_timer_at(f, json_integer_value(json_array_get(t, 1)), SD_TAG_RETRY);
+    }
+    if (f->timers == NULL) { /* no back-off recorded: retry now */
+      f->retrying = true;
+      sd_rq_push(eng, sd_rec_new(f, REC_ENTER), false);
+    }
+  } else {
+    /* "resume": the state runs again from its (already recorded) entry. */
+    if (strcmp(sn.mode, "enter") != 0) {
+      f->retrying = true;
+      ex->resume_timers = json_incref(sn.timers);
+    }
+    sd_rq_push(eng, sd_rec_new(f, REC_ENTER), false);
+  }
+  json_decref(snap);
+  return ex;
+}
+
+const char *sd_exec_tag(const struct sd_exec *ex) {
+  return ex->tag;
 }
 
 void sd_exec_free(struct sd_exec *ex) {
@@ -776,6 +959,8 @@ void sd_exec_free(struct sd_exec *ex) {
   free(ex->machine_name);
   free(ex->role_arn);
   free(ex->type);
+  free(ex->tag);
+  json_decref(ex->resume_timers);
   free(ex->input_text);
   json_decref(ex->input);
   json_decref(ex->ctx_exec);

@@ -87,6 +87,10 @@ struct sd_exec_opts {
    * AWS keeps none for them). The execution's row is still written, and
    * write-ahead barriers still order task starts. */
   bool no_history;
+  /* Opaque text kept in the execution's recovery snapshot and given back
+   * by sd_exec_tag after sd_exec_resume (the server's mock test case);
+   * NULL = none. */
+  const char *tag;
 };
 
 /* Starts an execution; its first step runs on the next loop turn. */
@@ -96,6 +100,19 @@ void sd_exec_stop(struct sd_exec *ex, const char *error, const char *cause); /* 
  * still queued for its frames is dropped safely (frames outlive it until
  * their last record is gone, and no record of a closed execution reads it). */
 void sd_exec_free(struct sd_exec *ex);
+
+/* Recovery after a crash (docs/server.md): rebuilds a RUNNING execution
+ * from its stored row (`opts` as for sd_exec_start, with its name and
+ * input; `start_ms` and `last_id`, its last committed event id, from the
+ * row) and `snapshot`, the root frame's text the engine stored with the
+ * row, and re-arms what the frame waited on: a timer at its recorded due
+ * time, a task call (made again: at least once), or a Retry back-off.
+ * Returns NULL with err (States.Runtime) for a snapshot it cannot resume
+ * (child frames in flight, a state the machine lacks). */
+struct sd_exec *sd_exec_resume(struct sd_engine *eng, const struct sd_exec_opts *opts, int64_t start_ms,
+                               int64_t last_id, const char *snapshot, struct sd_err *err);
+/* The tag of sd_exec_opts (or of the snapshot, after sd_exec_resume); borrowed or NULL. */
+const char *sd_exec_tag(const struct sd_exec *ex);
 
 enum sd_exec_status sd_exec_status(const struct sd_exec *ex);
 const char *sd_exec_arn(const struct sd_exec *ex);

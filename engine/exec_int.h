@@ -79,10 +79,12 @@ struct sd_exec {
   int64_t start_ms;
   int64_t last_id; /* history ids */
   enum sd_exec_status status;
-  bool over_limit;   /* reached AWS's history event limit */
-  bool no_history;   /* sd_exec_opts.no_history: events are counted, not written */
-  json_t *output;    /* owned, SUCCEEDED */
-  struct sd_err err; /* FAILED / TIMED_OUT / ABORTED */
+  bool over_limit;       /* reached AWS's history event limit */
+  bool no_history;       /* sd_exec_opts.no_history: events are counted, not written */
+  char *tag;             /* sd_exec_opts.tag; owned or NULL */
+  json_t *resume_timers; /* sd_exec_resume: [[tag, due], ...] to re-arm once the root waits; owned or NULL */
+  json_t *output;        /* owned, SUCCEEDED */
+  struct sd_err err;     /* FAILED / TIMED_OUT / ABORTED */
   struct sd_frame *root;
   struct sd_timer *timeout; /* top-level TimeoutSeconds */
   sd_exec_done_fn done;

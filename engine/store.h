@@ -31,6 +31,10 @@ struct sd_store_exec {
   const char *cause;
   int64_t start_ms;
   int64_t stop_ms; /* 0 while running */
+  /* The recovery snapshot of a RUNNING execution's root frame (JSON text
+   * the engine alone reads), written in the same transaction as the row;
+   * NULL keeps the stored one. A closed row drops it. */
+  const char *frame;
 };
 
 /* One history event as GetExecutionHistory returns it. `details` is the JSON
@@ -121,6 +125,12 @@ json_t *sd_store_machine_list(struct sd_store *s, const char *after_arn, size_t 
  * key, for the next page. NULL with err. */
 json_t *sd_store_exec_list(struct sd_store *s, const char *machine_arn, const char *status,
                            int64_t before_start_ms, int64_t before_id, size_t limit, struct sd_err *err);
+
+/* Recovery (`stepd serve` start): every RUNNING execution, as a new array
+ * of {"arn", "name", "machine_arn", "input", "start_ms", "last_id",
+ * "frame"}: last_id is its last committed event id (0 for none), "frame"
+ * the snapshot text, left out when none was written. NULL with err. */
+json_t *sd_store_exec_running(struct sd_store *s, struct sd_err *err);
 
 /* ---- one owner per database file ---- */
 

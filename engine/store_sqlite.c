@@ -34,7 +34,7 @@ static const char E_NO_EXEC[] = "ExecutionDoesNotExist";
 
 /* Migration N (1-based) takes a database from user_version N-1 to N. Steps
  * are only ever appended: a released step never changes, since databases in
- * the field have already run it. Execution frames will come in a later one. */
+ * the field have already run it. */
 static const char *const migrations[] = {
   /* 1: executions and their history events. */
   "CREATE TABLE executions ("
@@ -69,6 +69,10 @@ static const char *const migrations[] = {
   "  arn TEXT NOT NULL, updated_ms INTEGER NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL,"
   "  role_arn TEXT NOT NULL, PRIMARY KEY (arn, updated_ms)) WITHOUT ROWID;"
   "ALTER TABLE executions ADD COLUMN machine_rev_ms INTEGER;",
+  /* 3: the recovery snapshot of a RUNNING execution's root frame, one row
+   * per execution, replaced whenever the frame starts to wait and removed
+   * when the execution closes (docs/storage.md). */
+  "CREATE TABLE frames (exec_id INTEGER PRIMARY KEY, snapshot TEXT NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -86,6 +90,8 @@ enum stmt_id {
   ST_EXEC_GET,
   ST_HIST_FWD,
   ST_HIST_REV,
+  ST_FRAME_PUT,
+  ST_FRAME_DEL,
   ST__COUNT
 };
 
@@ -122,6 +128,8 @@ static const char *const stmt_sql[ST__COUNT] = {
                   " WHERE k > ((?1 << 32) + ?2) AND k < ((?1 + 1) << 32) ORDER BY k LIMIT ?3",
   [ST_HIST_REV] = "SELECT k & 4294967295, prev_id, ts_ms, type, details_key, details FROM events"
                   " WHERE k < ((?1 << 32) + ?2) AND k > (?1 << 32) ORDER BY k DESC LIMIT ?3",
+  [ST_FRAME_PUT] = "INSERT OR REPLACE INTO frames(exec_id, snapshot) VALUES (?1, ?2)",
+  [ST_FRAME_DEL] = "DELETE FROM frames WHERE exec_id = ?1",
 };
 
 struct sd_store {
@@ -147,7 +155,7 @@ struct ev_rec {
 
 struct ex_rec {
   int64_t start_ms, stop_ms;
-  size_t off;    /* name, machine_arn, status, input, output, error, cause */
+  size_t off;    /* name, machine_arn, status, input, output, error, cause, frame */
   uint32_t slot; /* execution ARN */
   uint32_t nulls;
 };
@@ -266,8 +274,8 @@ void sd_store_batch_put_exec(struct sd_store_batch *b, const struct sd_store_exe
   r->start_ms = row->start_ms;
   r->stop_ms = row->stop_ms;
   const char *strs[] = { row->name,   row->machine_arn, row->status, row->input,
-                         row->output, row->error,       row->cause };
-  r->off = put_strs(b, strs, 7, &r->nulls);
+                         row->output, row->error,       row->cause,  row->frame };
+  r->off = put_strs(b, strs, 8, &r->nulls);
 }
 
 void sd_store_batch_add_event(struct sd_store_batch *b, const struct sd_store_event *ev) {
@@ -464,11 +472,30 @@ static int put_exec(struct sd_store *s, struct sd_store_batch *b, const struct e
   struct arn_slot *sl = &b->slots[r->slot];
   const char *p = b->text.data + r->off;
   bind_text(st, 1, b->text.data + sl->off);
-  for (int i = 0; i < 7; i++)
-    bind_text(st, i + 2, next_str(&p, r->nulls, i));
+  const char *status = NULL;
+  for (int i = 0; i < 7; i++) {
+    const char *v = next_str(&p, r->nulls, i);
+    if (i == 2)
+      status = v;
+    bind_text(st, i + 2, v);
+  }
+  const char *frame = next_str(&p, r->nulls, 7);
   sqlite3_bind_int64(st, 9, r->start_ms);
   sqlite3_bind_int64(st, 10, r->stop_ms);
-  return step_id(s, st, &sl->exec_id, "writing an execution", err);
+  if (step_id(s, st, &sl->exec_id, "writing an execution", err) != 0)
+    return -1;
+  /* The snapshot lives as long as the execution runs (recovery). */
+  bool running = status != NULL && strcmp(status, "RUNNING") == 0;
+  if (running && frame == NULL)
+    return 0;
+  st = stmt_get(s, running ? ST_FRAME_PUT : ST_FRAME_DEL, err);
+  if (st == NULL)
+    return -1;
+  sqlite3_bind_int64(st, 1, sl->exec_id);
+  if (running)
+    bind_text(st, 2, frame);
+  int64_t none = 0;
+  return step_id(s, st, &none, "writing an execution's frame", err);
 }
 
 /* The id of an event's execution: from this batch's rows, else the table,

@@ -255,6 +255,40 @@ json_t *sd_store_exec_list(struct sd_store *s, const char *machine_arn, const ch
   return collect(s, st, exec_item_json, "listing executions", err);
 }
 
+/* ---- recovery ---- */
+
+static json_t *running_json(struct sd_store *s, sqlite3_stmt *st, struct sd_err *err) {
+  static const char *const cols[] = { "arn", "name", "machine_arn", "input" };
+  json_t *row = json_object(); /* new */
+  bool ok = true;
+  for (int i = 0; i < 4; i++)
+    ok = ok && sd_sqlite_set_col(row, cols[i], st, i);
+  json_object_set_new(row, "start_ms", json_integer(sqlite3_column_int64(st, 4)));
+  json_object_set_new(row, "last_id", json_integer(sqlite3_column_int64(st, 5)));
+  ok = ok && sd_sqlite_set_col(row, "frame", st, 6);
+  if (!ok) {
+    sd_err_set(err, E_STORE, "store '%s': a running execution's row is damaged", sd_sqlite_path(s));
+    json_decref(row);
+    return NULL;
+  }
+  return row;
+}
+
+json_t *sd_store_exec_running(struct sd_store *s, struct sd_err *err) {
+  /* The last id is the top key of the execution's range (see the events
+   * table in store_sqlite.c): one B-tree seek each. */
+  sqlite3_stmt *st = prepare(s,
+                             "SELECT e.arn, e.name, e.machine_arn, e.input, e.start_ms,"
+                             " (SELECT MAX(k) & 4294967295 FROM events"
+                             "   WHERE k > (e.id << 32) AND k < ((e.id + 1) << 32)),"
+                             " f.snapshot FROM executions e LEFT JOIN frames f ON f.exec_id = e.id"
+                             " WHERE e.status = 'RUNNING' ORDER BY e.start_ms, e.id",
+                             err);
+  if (st == NULL)
+    return NULL;
+  return collect(s, st, running_json, "reading the running executions", err);
+}
+
 /* ---- the owner's lock ---- */
 
 int sd_store_lock(const char *path, struct sd_err *err) {

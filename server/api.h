@@ -87,6 +87,10 @@ void sd_api_list_state_machines(struct sd_api_call *c);
 void sd_api_delete_state_machine(struct sd_api_call *c);
 void sd_api_update_state_machine(struct sd_api_call *c);
 void sd_api_start_execution(struct sd_api_call *c);
+/* Server start: resumes the executions a killed server left RUNNING, and
+ * marks FAILED (States.Runtime) those it cannot (sd_exec_resume). Runs
+ * before the loop, with the engine's writer idle. 0 or -1 with err. */
+int sd_api_recover(struct sd_api *api, struct sd_err *err);
 void sd_api_describe_execution(struct sd_api_call *c);
 void sd_api_describe_state_machine_for_execution(struct sd_api_call *c);
 void sd_api_get_execution_history(struct sd_api_call *c);

@@ -176,6 +176,7 @@ static void start_checked(void *data, int status) {
     .done = on_exec_done,
     .data = api,
     .no_history = !standard, /* AWS keeps no history for EXPRESS executions */
+    .tag = s->test_case,     /* bound again if the execution resumes after a restart */
   };
   struct sd_exec *ex = sd_exec_start(api->eng, &xo, &err);
   if (ex == NULL) {
@@ -356,4 +357,130 @@ void sd_api_get_execution_history(struct sd_api_call *c) {
   h->reverse = reverse;
   h->with_data = with_data;
   sd_engine_flush(c->api->eng, history_read, h);
+}
+
+/* ---- restarts: executions left RUNNING by a killed server ---- */
+
+/* Closes a row the engine cannot resume: ExecutionFailed (States.Runtime)
+ * after its last committed event, written at once (the writer holds
+ * nothing yet at start). EXPRESS executions have no history to extend. */
+static int recover_fail(struct sd_api *api, json_t *row, const struct sd_err *why, struct sd_err *err) {
+  const char *arn = json_string_value(json_object_get(row, "arn"));
+  int64_t last_id = json_integer_value(json_object_get(row, "last_id"));
+  int64_t now = sd_engine_now(api->eng);
+  struct sd_store_batch *b = sd_store_batch_new();
+  json_t *d = json_pack("{s:s, s:s}", "error", why->name, "cause", why->cause ? why->cause : ""); /* new */
+  char *details = json_dumps(d, JSON_COMPACT);
+  json_decref(d);
+  if (strstr(arn, ":express:") == NULL) {
+    struct sd_store_event ev = { .exec_arn = arn,
+                                 .id = last_id + 1,
+                                 .prev_id = last_id,
+                                 .ts_ms = now,
+                                 .type = "ExecutionFailed",
+                                 .details_key = "executionFailedEventDetails",
+                                 .details = details };
+    sd_store_batch_add_event(b, &ev);
+  }
+  struct sd_store_exec x = {
+    .arn = arn,
+    .name = json_string_value(json_object_get(row, "name")),
+    .machine_arn = json_string_value(json_object_get(row, "machine_arn")),
+    .status = "FAILED",
+    .input = json_string_value(json_object_get(row, "input")),
+    .error = why->name,
+    .cause = why->cause,
+    .start_ms = json_integer_value(json_object_get(row, "start_ms")),
+    .stop_ms = now,
+  };
+  sd_store_batch_put_exec(b, &x);
+  int rc = sd_store_write(api->store, b, err);
+  sd_store_batch_free(b);
+  free(details);
+  sd_log(SD_LOG_WARN, "execution %s FAILED on restart: %s", arn, why->cause ? why->cause : why->name);
+  return rc;
+}
+
+/* Resumes one RUNNING row; NULL with `why` set when it cannot be. */
+static struct sd_exec *recover_one(struct sd_api *api, json_t *row, struct sd_reg_machine **mp,
+                                   struct sd_err *why) {
+  const char *arn = json_string_value(json_object_get(row, "arn"));
+  struct sd_reg_machine *m =
+      sd_registry_machine(api->reg, json_string_value(json_object_get(row, "machine_arn")));
+  const char *input = json_string_value(json_object_get(row, "input"));
+  *mp = m;
+  if (m == NULL || m->deleted) {
+    sd_err_set(why, SD_E_RUNTIME,
+               "The execution could not be resumed after a restart: its state machine "
+               "no longer exists.");
+    return NULL;
+  }
+  if (strstr(arn, ":express:") != NULL || strcmp(m->type, "STANDARD") != 0) {
+    sd_err_set(why, SD_E_RUNTIME,
+               "The execution could not be resumed after a restart: EXPRESS executions "
+               "are not recorded.");
+    return NULL;
+  }
+  json_t *value = json_loads(input ? input : "{}", JSON_DECODE_ANY, NULL); /* new */
+  struct sd_exec_opts xo = {
+    .machine = m->m,
+    .machine_name = m->name,
+    .name = json_string_value(json_object_get(row, "name")),
+    .type = m->type,
+    .role_arn = m->role_arn,
+    .input = value,
+    .done = on_exec_done,
+    .data = api,
+  };
+  struct sd_exec *ex = sd_exec_resume(api->eng, &xo, json_integer_value(json_object_get(row, "start_ms")),
+                                      json_integer_value(json_object_get(row, "last_id")),
+                                      json_string_value(json_object_get(row, "frame")), why);
+  json_decref(value);
+  if (ex != NULL && strcmp(sd_exec_arn(ex), arn) != 0) { /* renamed machine: should not happen */
+    sd_exec_free(ex);
+    sd_err_set(why, SD_E_RUNTIME, "The execution could not be resumed after a restart: its ARN changed.");
+    return NULL;
+  }
+  return ex;
+}
+
+int sd_api_recover(struct sd_api *api, struct sd_err *err) {
+  json_t *rows = sd_store_exec_running(api->store, err); /* new */
+  if (rows == NULL)
+    return -1;
+  size_t i, resumed = 0, failed = 0;
+  json_t *row;
+  int rc = 0;
+  json_array_foreach(rows, i, row) {
+    struct sd_err why = { 0 };
+    struct sd_reg_machine *m;
+    struct sd_exec *ex = recover_one(api, row, &m, &why);
+    if (ex == NULL) {
+      rc = recover_fail(api, row, &why, err);
+      sd_err_clear(&why);
+      failed++;
+      if (rc != 0)
+        break;
+      continue;
+    }
+    const char *input = json_string_value(json_object_get(row, "input"));
+    struct sd_reg_exec rec = {
+      .arn = sd_xstrdup(sd_exec_arn(ex)),
+      .name = sd_xstrdup(sd_exec_name(ex)),
+      .machine_arn = sd_xstrdup(m->arn),
+      .input = sd_xstrdup(input ? input : "{}"),
+      .status = SD_EXEC_RUNNING,
+      .start_ms = sd_exec_start_ms(ex),
+      .ex = ex,
+      .machine = m,
+    };
+    if (sd_exec_tag(ex) != NULL)
+      sd_api_mock_bind(api, rec.arn, m->name, sd_exec_tag(ex));
+    sd_registry_exec_add(api->reg, &rec);
+    resumed++;
+  }
+  json_decref(rows);
+  if (resumed + failed > 0)
+    sd_log(SD_LOG_INFO, "restart: %zu execution(s) resumed, %zu failed", resumed, failed);
+  return rc;
 }

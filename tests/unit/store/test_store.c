@@ -119,6 +119,48 @@ TEST(store_exec_round_trip) {
   return 0;
 }
 
+/* The recovery snapshot rides with a RUNNING row, is kept by a put
+ * without one, and goes with the close; sd_store_exec_running lists the
+ * RUNNING rows with it and their last event id. */
+TEST(store_frame_snapshot_running) {
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(NULL, &err);
+  ASSERT(s != NULL);
+  struct sd_store_exec with = running;
+  with.frame = "{\"state\": \"W\"}";
+  struct sd_store_batch *b = sd_store_batch_new();
+  sd_store_batch_put_exec(b, &with);
+  sd_store_batch_put_exec(b, &running); /* NULL keeps the snapshot */
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+  sd_store_batch_free(b);
+  ASSERT(write_events(s, ARN, 4) == 0);
+  json_t *rows = sd_store_exec_running(s, &err); /* new */
+  ASSERT_JSON_EQ(rows, "[{\"arn\": \"" ARN "\", \"name\": \"e1\", \"machine_arn\": \"" MARN "\","
+                       " \"input\": \"{\\\"a\\\": 1}\", \"start_ms\": 1700000000000, \"last_id\": 4,"
+                       " \"frame\": \"{\\\"state\\\": \\\"W\\\"}\"}]");
+  json_decref(rows);
+  struct sd_store_exec done = running;
+  done.status = "SUCCEEDED";
+  done.stop_ms = 1700000005000;
+  b = sd_store_batch_new();
+  sd_store_batch_put_exec(b, &done);
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+  sd_store_batch_free(b);
+  rows = sd_store_exec_running(s, &err);
+  ASSERT_JSON_EQ(rows, "[]");
+  json_decref(rows);
+  b = sd_store_batch_new();
+  sd_store_batch_put_exec(b, &running); /* RUNNING again, no snapshot: none comes back */
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+  sd_store_batch_free(b);
+  rows = sd_store_exec_running(s, &err);
+  ASSERT_INT_EQ(json_array_size(rows), 1);
+  ASSERT(json_object_get(json_array_get(rows, 0), "frame") == NULL);
+  json_decref(rows);
+  sd_store_close(s);
+  return 0;
+}
+
 TEST(store_history_event_shape) {
   struct sd_err err = { 0 };
   struct sd_store *s = sd_store_open(":memory:", &err);
@@ -355,7 +397,7 @@ TEST(store_file_migrates_and_reopens) {
   ASSERT(write_events(s, ARN, 3) == 0);
   long long v = 0;
   ASSERT(query_int(path, "PRAGMA user_version", &v) == 0);
-  ASSERT_INT_EQ(v, 2);
+  ASSERT_INT_EQ(v, 3);
   sd_store_close(s);
 
   /* WAL is a property of the file: a plain connection sees it. */

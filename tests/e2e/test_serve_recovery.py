@@ -1,0 +1,237 @@
+"""`stepd serve` killed with SIGKILL resumes its RUNNING executions when it
+starts again on the same database (issue 4): a Wait keeps its due time, a
+Retry back-off is re-armed, history ids stay contiguous and no state exits
+twice. Executions the first recovery slice cannot resume (a Map in flight)
+end FAILED with States.Runtime.
+
+Skips (exit 77) when boto3 is not importable."""
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_serve_compat import ROLE, STEPD, Server, boto3  # noqa: E402
+
+# Waits 2 s, then passes: the output shows both ran once.
+WAIT2 = {
+    "StartAt": "W",
+    "States": {
+        "W": {"Type": "Wait", "Seconds": 2, "Next": "P"},
+        "P": {"Type": "Pass", "Result": "done", "ResultPath": "$.p", "End": True},
+    },
+}
+# A mocked Task failing twice with a 2 s back-off, then answering.
+PAY = {
+    "StartAt": "Charge",
+    "States": {
+        "Charge": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::lambda:invoke",
+            "Parameters": {"FunctionName": "charge", "Payload.$": "$"},
+            "ResultSelector": {"charged.$": "$.Payload.charged"},
+            "ResultPath": "$.r",
+            "Retry": [
+                {"ErrorEquals": ["Lambda.ServiceException"], "IntervalSeconds": 2, "BackoffRate": 1, "MaxAttempts": 3}
+            ],
+            "End": True,
+        }
+    },
+}
+# The root waits on Map iterations, which this slice does not record.
+MAPW = {
+    "StartAt": "M",
+    "States": {
+        "M": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "ItemProcessor": {
+                "StartAt": "W",
+                "States": {"W": {"Type": "Wait", "Seconds": 30, "End": True}},
+            },
+            "End": True,
+        }
+    },
+}
+MOCK_CONFIG = {
+    "StateMachines": {"Pay": {"TestCases": {"Flaky": {"Charge": "FailTwiceThenCharge"}}}},
+    "MockedResponses": {
+        "FailTwiceThenCharge": {
+            "0-1": {"Throw": {"Error": "Lambda.ServiceException", "Cause": "Service unavailable"}},
+            "2": {"Return": {"StatusCode": 200, "Payload": {"charged": True}}},
+        }
+    },
+}
+
+
+def history(sfn, arn):
+    events, token = [], None
+    while True:
+        kw = {"executionArn": arn, "maxResults": 1000}
+        if token:
+            kw["nextToken"] = token
+        page = sfn.get_execution_history(**kw)
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return events
+
+
+@unittest.skipIf(boto3 is None, "boto3 is not installed")
+class TestKillRestart(unittest.TestCase):
+    def wait_done(self, sfn, arn, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            d = sfn.describe_execution(executionArn=arn)
+            if d["status"] != "RUNNING":
+                return d
+            self.assertLess(time.time(), deadline, "execution %s still RUNNING" % arn)
+            time.sleep(0.05)
+
+    def check_history(self, sfn, arn):
+        events = history(sfn, arn)
+        self.assertEqual([e["id"] for e in events], list(range(1, len(events) + 1)), events)
+        exited = [e["stateExitedEventDetails"]["name"] for e in events if e["type"].endswith("StateExited")]
+        self.assertEqual(len(exited), len(set(exited)), events)
+        return events
+
+    def test_kill_9_then_restart(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        cfg = os.path.join(tmp.name, "mock.json")
+        with open(cfg, "w") as f:
+            json.dump(MOCK_CONFIG, f)
+        args = ("--mock-config", cfg)
+        first = Server(args=args)
+        self.addCleanup(first.tmp.cleanup)  # holds the database both servers use
+        self.addCleanup(first.kill)
+        sfn = first.client()
+        wait_m = sfn.create_state_machine(name="Wait2", definition=json.dumps(WAIT2), roleArn=ROLE)["stateMachineArn"]
+        pay_m = sfn.create_state_machine(name="Pay", definition=json.dumps(PAY), roleArn=ROLE)["stateMachineArn"]
+        map_m = sfn.create_state_machine(name="MapW", definition=json.dumps(MAPW), roleArn=ROLE)["stateMachineArn"]
+        waits = [
+            sfn.start_execution(stateMachineArn=wait_m, name="w%d" % i, input=json.dumps({"i": i}))["executionArn"]
+            for i in range(20)
+        ]
+        pays = [
+            sfn.start_execution(stateMachineArn=pay_m + "#Flaky", name="p%d" % i, input=json.dumps({"i": i}))[
+                "executionArn"
+            ]
+            for i in range(10)
+        ]
+        mapped = sfn.start_execution(stateMachineArn=map_m, input=json.dumps({"items": [1, 2]}))["executionArn"]
+        started = time.time()
+        # Every Pay execution has failed once and waits on its back-off.
+        deadline = time.time() + 10
+        for arn in pays:
+            while not any(e["type"] == "TaskFailed" for e in history(sfn, arn)):
+                self.assertLess(time.time(), deadline)
+                time.sleep(0.05)
+        self.assertLess(time.time() - started, 1.8, "too slow to kill while the executions wait")
+        first.proc.kill()  # SIGKILL: nothing is flushed or closed
+        first.proc.wait()
+        first.log.close()
+
+        # A crash right after StartExecution's commit, before the first
+        # state ran: the row and ExecutionStarted only, as that commit left.
+        db = sqlite3.connect(first.db)
+        try:
+            fresh = wait_m.replace(":stateMachine:", ":execution:") + ":fresh"
+            xid = db.execute(
+                "INSERT INTO executions(arn, name, machine_arn, status, input, start_ms) VALUES (?, ?, ?, ?, ?, ?)"
+                " RETURNING id",
+                (fresh, "fresh", wait_m, "RUNNING", '{"i":99}', int(time.time() * 1000)),
+            ).fetchone()[0]
+            started_ev = {"input": '{"i":99}', "inputDetails": {"truncated": False}, "roleArn": ROLE}
+            db.execute(
+                "INSERT INTO events VALUES (?, 0, ?, 'ExecutionStarted', 'executionStartedEventDetails', ?)",
+                ((xid << 32) | 1, int(time.time() * 1000), json.dumps(started_ev)),
+            )
+            db.commit()
+        finally:
+            db.close()
+        # Down past the Waits' due time: they fire at once on restart,
+        # not 2 s after it.
+        time.sleep(max(0, started + 2.5 - time.time()))
+        # The same database file, the same mock configuration.
+        second = restart_on(first.db, args)
+        self.addCleanup(second.tmp.cleanup)
+        self.addCleanup(second.kill)
+        sfn = second.client()
+        for i, arn in enumerate(waits):
+            d = self.wait_done(sfn, arn)
+            self.assertEqual(d["status"], "SUCCEEDED", d)
+            self.assertEqual(json.loads(d["output"]), {"i": i, "p": "done"})
+            events = self.check_history(sfn, arn)
+            entered = [e for e in events if e["type"] == "WaitStateEntered"]
+            self.assertEqual(len(entered), 1, events)
+            exited = [e for e in events if e["type"] == "WaitStateExited"][0]
+            waited = (exited["timestamp"] - events[0]["timestamp"]).total_seconds()
+            self.assertGreaterEqual(waited, 1.99, events)
+            self.assertLess(waited, 4.0, events)
+        for i, arn in enumerate(pays):
+            d = self.wait_done(sfn, arn)
+            self.assertEqual(d["status"], "SUCCEEDED", d)
+            self.assertEqual(json.loads(d["output"]), {"i": i, "r": {"charged": True}})
+            events = self.check_history(sfn, arn)
+            self.assertEqual(sum(e["type"] == "TaskStateEntered" for e in events), 1, events)
+            # The mock's answers count from 0 again in the new process (its
+            # counter is not recorded), while the Retry counters are: the
+            # third and last retry is the one that succeeds.
+            self.assertEqual(sum(e["type"] == "TaskFailed" for e in events), 3, events)
+            self.assertEqual(sum(e["type"] == "TaskScheduled" for e in events), 4, events)
+            self.assertEqual(sum(e["type"] == "TaskSucceeded" for e in events), 1, events)
+        d = self.wait_done(sfn, fresh)
+        self.assertEqual(d["status"], "SUCCEEDED", d)
+        self.assertEqual(json.loads(d["output"]), {"i": 99, "p": "done"})
+        self.assertEqual(len(self.check_history(sfn, fresh)), 6)
+        d = self.wait_done(sfn, mapped)
+        self.assertEqual(d["status"], "FAILED", d)
+        self.assertEqual(d["error"], "States.Runtime")
+        self.assertIn("Map or Parallel", d["cause"])
+        events = self.check_history(sfn, mapped)
+        self.assertEqual(events[-1]["type"], "ExecutionFailed")
+        log = second.read_log()
+        self.assertIn("restart: 31 execution(s) resumed, 1 failed", log)
+        code = second.stop()
+        self.assertEqual(code, 0, second.read_log())
+        self.assertNotIn("Sanitizer", second.read_log())
+        self.assertNotIn("runtime error", second.read_log())
+
+
+def restart_on(db, args):
+    """A `stepd serve` on an existing database file."""
+    s = Server.__new__(Server)
+    s.tmp = tempfile.TemporaryDirectory()
+    s.db = db
+    s.log_path = os.path.join(s.tmp.name, "serve.log")
+    s.log = open(s.log_path, "w")
+    s.proc = subprocess.Popen(
+        [STEPD, "serve", "--listen", "127.0.0.1:0", "--db", db] + list(args),
+        stdout=subprocess.DEVNULL,
+        stderr=s.log,
+    )
+    s.port = None
+    deadline = time.time() + 30
+    while s.port is None:
+        m = re.search(r"listening on 127\.0\.0\.1:(\d+)", s.read_log())
+        if m:
+            s.port = int(m.group(1))
+        elif s.proc.poll() is not None or time.time() > deadline:
+            s.kill()
+            raise RuntimeError("stepd serve did not start:\n" + s.read_log())
+        else:
+            time.sleep(0.02)
+    s.url = "http://127.0.0.1:%d" % s.port
+    return s
+
+
+if __name__ == "__main__":
+    if boto3 is None:
+        sys.exit(77)
+    unittest.main()
