@@ -515,8 +515,16 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
     resume_timers(f, step);
   switch (step) {
     case SD_STEP_WAIT:
-      /* A Map or Parallel waits on child frames, which are not recorded. */
-      exec_snapshot(f, waits_children(f) ? "children" : "resume");
+      /* A Map or Parallel waits on child frames, which are not recorded:
+       * its snapshot says so once per entry. Writing it at every child's
+       * end serialised the Map's whole input 10,000 times on map-10k
+       * (62 s instead of 0.13 s). */
+      if (!waits_children(f)) {
+        exec_snapshot(f, "resume");
+      } else if (f->snapped_epoch != f->epoch) {
+        f->snapped_epoch = f->epoch;
+        exec_snapshot(f, "children");
+      }
       return;
     case SD_STEP_NEXT:
     case SD_STEP_SUCCEED: {

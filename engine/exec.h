@@ -171,6 +171,7 @@ struct sd_frame {
   uint32_t epoch;         /* bumped on each entry and retry: stale wakes are dropped */
   int refs;               /* owner + run-queue records */
   bool started;           /* ran its first step (Map iterations log MapIterationStarted then) */
+  uint32_t snapped_epoch; /* epoch of the last "children" snapshot (engine/exec.c) */
   bool cont;              /* moved to a new state: frame_run goes on with it */
   bool done;
   bool map_iteration;                 /* a Map iteration: MapIteration* events */
