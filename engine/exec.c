@@ -73,6 +73,14 @@ static void rec_free(struct sd_rec *r) {
 static void on_idle(uv_idle_t *h);
 
 void sd_rq_push(struct sd_engine *eng, struct sd_rec *r, bool front) {
+  /* Once sd_engine_free began, nothing runs any more: work that still
+   * arrives (a task answered from a barrier the closing writer releases)
+   * is dropped; starting the closed idle handle again would call on_idle
+   * on a freed engine (ASan, SIGTERM under load). */
+  if (eng->closing) {
+    rec_free(r);
+    return;
+  }
   if (eng->rq_head == NULL) {
     eng->rq_head = eng->rq_tail = r;
     r->next = NULL;
