@@ -225,6 +225,16 @@ static bool bad_char(unsigned char ch) {
   return ch <= 0x20 || ch == 0x7f || strchr("<>{}[]?*\"#%\\^|~`$&,;:/", ch) != NULL;
 }
 
+json_t *sd_api_parse_input(struct sd_api_call *c, const char *input) {
+  json_error_t e;
+  json_t *value = json_loads(input ? input : "{}", JSON_DECODE_ANY, &e);
+  if (value == NULL)
+    sd_api_error(c, "InvalidExecutionInput",
+                 "Invalid State Machine Execution Input: '%s at line %d, column %d'", e.text, e.line,
+                 e.column);
+  return value;
+}
+
 int sd_api_check_name(struct sd_api_call *c, const char *name) {
   size_t chars = 0;
   const unsigned char *s = (const unsigned char *)name;

@@ -76,6 +76,10 @@ int sd_api_check_arn(struct sd_api_call *c, const char *arn, const char *type);
  * brackets, wildcards, special or control characters). 0, or -1 after
  * answering InvalidName. */
 int sd_api_check_name(struct sd_api_call *c, const char *name);
+/* Parses an execution input (NULL reads as {}): a new reference, or NULL
+ * after answering InvalidExecutionInput as AWS words it. Shared by
+ * StartExecution and StartSyncExecution. */
+json_t *sd_api_parse_input(struct sd_api_call *c, const char *input);
 
 /* Epoch seconds as AWS JSON 1.0 sends timestamps; new reference. */
 json_t *sd_api_time(int64_t ms);

@@ -216,7 +216,6 @@ void sd_api_start_execution(struct sd_api_call *c) {
   sd_api_mock_split(c->api, given, &machine_arn, &test_case);
   struct sd_reg_machine *m = sd_registry_machine(c->api->reg, machine_arn);
   json_t *value = NULL; /* new */
-  json_error_t e;
   if (m == NULL) {
     sd_api_error(c, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", machine_arn);
     goto fail;
@@ -230,14 +229,10 @@ void sd_api_start_execution(struct sd_api_call *c) {
   if (test_case != NULL && sd_api_mock_check(c, m->name, test_case) != 0)
     goto fail;
   if (input == NULL)
-    input = "{}";
-  value = json_loads(input, JSON_DECODE_ANY, &e);
-  if (value == NULL) {
-    sd_api_error(c, "InvalidExecutionInput",
-                 "Invalid State Machine Execution Input: '%s at line %d, column %d'", e.text, e.line,
-                 e.column);
+    input = "{}"; /* later kept as the client sent it */
+  value = sd_api_parse_input(c, input);
+  if (value == NULL)
     goto fail;
-  }
   struct start *s = sd_xcalloc(1, sizeof *s);
   s->c = c;
   s->machine_arn = machine_arn;

@@ -198,19 +198,14 @@ void sd_api_start_sync_execution(struct sd_api_call *c) {
   sd_api_mock_split(api, given, &machine_arn, &test_case);
   struct sd_reg_machine *m;
   json_t *value = NULL; /* new */
-  json_error_t e;
   if (sync_machine(c, machine_arn, &m) != 0 || (name != NULL && sd_api_check_name(c, name) != 0) ||
       (test_case != NULL && sd_api_mock_check(c, m->name, test_case) != 0))
     goto out;
   if (input == NULL)
-    input = "{}";
-  value = json_loads(input, JSON_DECODE_ANY, &e);
-  if (value == NULL) {
-    sd_api_error(c, "InvalidExecutionInput",
-                 "Invalid State Machine Execution Input: '%s at line %d, column %d'", e.text, e.line,
-                 e.column);
+    input = "{}"; /* later kept as the client sent it */
+  value = sd_api_parse_input(c, input);
+  if (value == NULL)
     goto out;
-  }
   struct sync *s = sd_xcalloc(1, sizeof *s);
   struct sd_exec_opts xo = {
     .machine = m->m,
