@@ -27,8 +27,10 @@ void sd_vd_parallel(struct sd_vd_ctx *c, json_t *st, enum sd_vd_ql ql) {
     sd_vd_err(c, "The field 'Branches' is required but was missing");
     return;
   }
+  /* AWS's wording (recorded through TestState) for the empty case. */
   if (!json_is_array(br) || json_array_size(br) == 0) {
-    sd_vd_err_at(c, "Branches", "Value must be a non-empty array.");
+    sd_vd_err_at(c, "Branches", "%s",
+                 json_is_array(br) ? "Value cannot be empty" : "Value must be a non-empty array.");
     return;
   }
   size_t mark = sd_vd_push(c, "Branches"), i;

@@ -478,7 +478,9 @@ void sd_vd_state(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, j
     if (strcmp(types[i].name, json_string_value(type)) == 0)
       bit = types[i].bit;
   if (bit == 0) {
-    sd_vd_err_at(c, "Type", "Value must be one of [Pass, Task, Choice, Wait, Succeed, Fail, Parallel, Map].");
+    sd_vd_err_at(c, "Type",
+                 "The field 'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, "
+                 "Choice, Parallel, Map]");
     return;
   }
   enum sd_vd_ql ql = state_ql(c, st);
