@@ -19,6 +19,8 @@
 #include "engine/store.h"
 #include "engine/validate.h"
 #include "integrations/mock.h"
+#include "integrations/states_exec.h"
+#include "integrations/states_local.h"
 #include "states/states.h"
 
 static const char run_usage[] =
@@ -33,6 +35,9 @@ static const char run_usage[] =
     "  --type STANDARD|EXPRESS    state machine type (default STANDARD)\n"
     "  --mock-config FILE         Step Functions Local mock config; needs --test-case\n"
     "  --test-case NAME           the test case of the mock config to run\n"
+    "  --state-machine [NAME=]FILE  a state machine nested executions may start\n"
+    "                             (arn:aws:states:::states:startExecution); repeatable;\n"
+    "                             NAME defaults to the file name without .asl.json/.json\n"
     "  --db PATH                  keep the execution in this SQLite file (default: in memory)\n"
     "  --history FILE             write the history as GetExecutionHistory returns it\n"
     "  --wait-scale FACTOR        scale the execution's clock (0 = instant, order kept; default 1)\n"
@@ -55,6 +60,8 @@ struct run_opts {
   double wait_scale;
   bool limits;
   enum sd_log_level log_level;
+  const char **machines; /* --state-machine values, in order; owned array */
+  size_t nmachines;
 };
 
 static void log_sink(enum sd_log_level level, const char *msg, void *data) {
@@ -113,6 +120,9 @@ static int parse_args(int argc, char **argv, struct run_opts *o) {
       o->mock_config = v;
     } else if (strcmp(a, "--test-case") == 0) {
       o->test_case = v;
+    } else if (strcmp(a, "--state-machine") == 0) {
+      o->machines = sd_xrealloc(o->machines, (o->nmachines + 1) * sizeof *o->machines);
+      o->machines[o->nmachines++] = v;
     } else if (strcmp(a, "--db") == 0) {
       o->db = v;
     } else if (strcmp(a, "--history") == 0) {
@@ -300,10 +310,34 @@ static int load_mock(const struct run_opts *o, const char *machine, struct sd_co
   return rc;
 }
 
+/* --state-machine [NAME=]FILE: the machines nested executions may start,
+ * loaded and checked like DEFINITION. */
+static int load_nested(const struct run_opts *o, struct sd_states_local *local) {
+  for (size_t i = 0; i < o->nmachines; i++) {
+    const char *v = o->machines[i], *eq = strchr(v, '=');
+    char *name = eq ? sd_xstrndup(v, (size_t)(eq - v)) : default_machine_name(v);
+    const char *path = eq ? eq + 1 : v;
+    if (name[0] == '\0' || !sd_states_name_ok(name)) {
+      sd_cli_errorf("run: --state-machine '%s': '%s' is not a state machine name", v, name);
+      free(name);
+      return -1;
+    }
+    struct sd_machine *m = load_machine(path, NULL);
+    if (m != NULL)
+      sd_states_local_add(local, name, m);
+    sd_asl_unref(m);
+    free(name);
+    if (m == NULL)
+      return -1;
+  }
+  return 0;
+}
+
 int sd_cli_run(int argc, char **argv) {
   struct run_opts o = { 0 };
   if (parse_args(argc, argv, &o) != 0) {
     fputs(run_usage, stderr);
+    free(o.machines);
     return SD_EXIT_USAGE;
   }
   sd_log_set_sink(log_sink, NULL);
@@ -312,19 +346,27 @@ int sd_cli_run(int argc, char **argv) {
   int status = SD_EXIT_USAGE;
   struct sd_machine *m = NULL;
   json_t *input = NULL;
-  struct sd_connector conns[1];
+  struct sd_connector conns[2];
   size_t nconns = 0;
+  /* Nested executions start the root's machine or a --state-machine one. */
+  struct sd_states_local *local = sd_states_local_new();
   struct sd_store *store = NULL;
   int lock = -1;
   struct sd_err err = { 0 };
 
   if ((m = load_machine(o.def_path, o.type)) == NULL || (input = load_input(&o)) == NULL)
     goto out;
+  sd_states_local_add(local, machine_name, m);
+  if (load_nested(&o, local) != 0)
+    goto out;
   if (o.mock_config != NULL) {
     if (load_mock(&o, machine_name, &conns[0]) != 0)
       goto out;
     nconns = 1;
   }
+  struct sd_states_host host;
+  sd_states_local_host(local, &host);
+  sd_states_conn_connector(sd_states_conn_new(&host), &conns[nconns++]);
   /* A database `stepd serve` owns is not written behind its back. */
   if (o.db != NULL && o.db[0] != '\0' && strcmp(o.db, ":memory:") != 0 &&
       (lock = sd_store_lock(o.db, &err)) < 0) {
@@ -353,6 +395,7 @@ int sd_cli_run(int argc, char **argv) {
     .limits = o.limits,
   };
   struct sd_engine *eng = sd_engine_new(&eo);
+  sd_states_local_set_engine(local, eng);
   struct run_state rs = { 0 };
   struct sd_exec_opts xo = {
     .machine = m,
@@ -392,10 +435,13 @@ int sd_cli_run(int argc, char **argv) {
     }
     sd_exec_free(rs.ex);
   }
+  sd_states_local_set_engine(local, NULL);
 out:
   sd_err_clear(&err);
   for (size_t i = 0; i < nconns; i++)
     conns[i].ops->free(conns[i].self);
+  sd_states_local_free(local);
+  free(o.machines);
   if (store != NULL)
     sd_store_close(store);
   sd_store_unlock(lock);

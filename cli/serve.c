@@ -20,6 +20,7 @@
 #include "integrations/activity.h"
 #include "integrations/integrations.h"
 #include "integrations/mock.h"
+#include "integrations/states_exec.h"
 #include "server/api.h"
 #include "server/http.h"
 #include "server/registry.h"
@@ -260,11 +261,17 @@ int sd_cli_serve(int argc, char **argv) {
   s.activities = sd_activities_new(o.region, o.account);
   /* The mock comes first: a Task its test case maps is mocked whatever
    * the resource (integrations/mock.h). */
-  struct sd_connector conns[2];
+  struct sd_connector conns[3];
   size_t nconns = 0;
   if (mock != NULL)
     sd_mock_connector(mock, &conns[nconns++]);
   sd_activities_connector(s.activities, &conns[nconns++]);
+  /* Nested executions start stored machines through the API's registry
+   * (s.api is filled below, before the loop runs). */
+  struct sd_states_host host;
+  sd_api_states_host(&s.api, &host);
+  struct sd_states_conn *nested = sd_states_conn_new(&host);
+  sd_states_conn_connector(nested, &conns[nconns++]);
   struct sd_engine_opts eo = {
     .loop = &s.loop,
     .ops = sd_states_all,
@@ -287,6 +294,7 @@ int sd_cli_serve(int argc, char **argv) {
     sd_engine_free(s.eng);
     uv_run(&s.loop, UV_RUN_DEFAULT);
     uv_loop_close(&s.loop);
+    conns[nconns - 1].ops->free(nested);
     sd_store_close(mstore);
     sd_store_close(reader);
     sd_store_close(store);
@@ -336,6 +344,7 @@ int sd_cli_serve(int argc, char **argv) {
   uv_run(&s.loop, UV_RUN_DEFAULT);
   sd_registry_free(reg);
   sd_activities_free(s.activities);
+  conns[nconns - 1].ops->free(nested);
   if (uv_loop_close(&s.loop) != 0) {
     /* Executions left running at shutdown may still hold handles (tasks). */
     sd_log(SD_LOG_WARN, "the loop still had handles open at exit");

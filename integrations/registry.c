@@ -6,8 +6,11 @@
 #include <stddef.h>
 #include <string.h>
 
-/* Resource prefixes served; empty until the first network connector. */
-static const char *const served_prefixes[] = { NULL };
+/* Resource prefixes served (each connector checks its exact forms). */
+static const char *const served_prefixes[] = {
+  "arn:aws:states:::states:startExecution", /* states_exec.c */
+  NULL,
+};
 
 bool sd_integrations_serves(const char *resource, void *data) {
   (void)data;

@@ -11,6 +11,7 @@
 #include "engine/alloc.h"
 #include "engine/err.h"
 #include "engine/log.h"
+#include "integrations/states_exec.h"
 #include "server/http.h"
 
 #define TARGET_PREFIX "AWSStepFunctions."
@@ -219,12 +220,6 @@ int sd_api_check_arn(struct sd_api_call *c, const char *arn, const char *type) {
   return 0;
 }
 
-/* Characters AWS refuses in names (CreateStateMachine and StartExecution
- * docs: whitespace, brackets, wildcards, special and control characters). */
-static bool bad_char(unsigned char ch) {
-  return ch <= 0x20 || ch == 0x7f || strchr("<>{}[]?*\"#%\\^|~`$&,;:/", ch) != NULL;
-}
-
 json_t *sd_api_parse_input(struct sd_api_call *c, const char *input) {
   json_error_t e;
   json_t *value = json_loads(input ? input : "{}", JSON_DECODE_ANY, &e);
@@ -236,19 +231,7 @@ json_t *sd_api_parse_input(struct sd_api_call *c, const char *input) {
 }
 
 int sd_api_check_name(struct sd_api_call *c, const char *name) {
-  size_t chars = 0;
-  const unsigned char *s = (const unsigned char *)name;
-  bool ok = true;
-  for (size_t i = 0; s[i] != '\0'; i++) {
-    if ((s[i] & 0xc0) != 0x80)
-      chars++;
-    if (bad_char(s[i]))
-      ok = false;
-    /* U+0080..U+009F (C1 controls) are 0xC2 0x80..0x9F in UTF-8. */
-    if (s[i] == 0xc2 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f)
-      ok = false;
-  }
-  if (!ok || chars == 0 || chars > 80)
+  if (!sd_states_name_ok(name))
     return sd_api_error(c, "InvalidName", "Invalid Name: '%s'", name);
   return 0;
 }

@@ -18,7 +18,10 @@ struct sd_activities;
 struct sd_engine;
 struct sd_mock;
 struct sd_http_req;
+struct sd_reg_exec;
+struct sd_reg_machine;
 struct sd_registry;
+struct sd_states_host;
 struct sd_store;
 
 struct sd_api {
@@ -91,6 +94,19 @@ void sd_api_list_state_machines(struct sd_api_call *c);
 void sd_api_delete_state_machine(struct sd_api_call *c);
 void sd_api_update_state_machine(struct sd_api_call *c);
 void sd_api_start_execution(struct sd_api_call *c);
+/* Starts an execution of `m` (live, not deleting) named `name` (NULL = a
+ * UUID) on `value` (borrowed), given by the client as the text `input`
+ * (copied), for `test_case` (may be NULL). Runs inside a writer barrier:
+ * the name check reads the store. Returns the record of a new execution,
+ * or of the RUNNING one with this name and input (*existed: StartExecution
+ * is idempotent then), or NULL with err (ExecutionAlreadyExists,
+ * InvalidExecutionInput). Shared by StartExecution and nested executions. */
+struct sd_reg_exec *sd_api_exec_begin(struct sd_api *api, struct sd_reg_machine *m, const char *name,
+                                      const char *input, json_t *value, const char *test_case, bool *existed,
+                                      struct sd_err *err);
+/* The host the nested-execution connector starts executions through: the
+ * stored state machines, executions visible in the API (api_nested.c). */
+void sd_api_states_host(struct sd_api *api, struct sd_states_host *out);
 /* Server start: resumes the executions a killed server left RUNNING, and
  * marks FAILED (States.Runtime) those it cannot (sd_exec_resume). Runs
  * before the loop, with the engine's writer idle. 0 or -1 with err. */

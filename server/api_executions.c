@@ -125,6 +125,65 @@ static void start_committed(void *data, int status) {
   start_free(s);
 }
 
+struct sd_reg_exec *sd_api_exec_begin(struct sd_api *api, struct sd_reg_machine *m, const char *name,
+                                      const char *input, json_t *value, const char *test_case, bool *existed,
+                                      struct sd_err *err) {
+  bool standard = strcmp(m->type, "STANDARD") == 0;
+  *existed = false;
+  if (name != NULL && standard) {
+    char *arn = sd_asprintf("arn:aws:states:%s:%s:execution:%s:%s", api->region, api->account, m->name, name);
+    struct sd_reg_exec *old = sd_registry_exec(api->reg, arn);
+    struct sd_err rerr = { 0 };
+    json_t *row = old ? NULL : sd_store_exec_get(api->store, arn, &rerr); /* new */
+    sd_err_clear(&rerr);
+    json_decref(row);
+    /* AWS (StartExecution): the same name and input as a RUNNING execution
+     * is idempotent; a closed one or another input is a conflict. */
+    if (old != NULL && old->status == SD_EXEC_RUNNING && strcmp(old->input, input) == 0) {
+      *existed = true;
+      free(arn);
+      return old;
+    }
+    if (old != NULL || row != NULL) {
+      sd_err_set(err, "ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn);
+      free(arn);
+      return NULL;
+    }
+    free(arn);
+  }
+  struct sd_exec_opts xo = {
+    .machine = m->m,
+    .machine_name = m->name,
+    .name = name,
+    .type = m->type,
+    .role_arn = m->role_arn,
+    .input = value,
+    .done = on_exec_done,
+    .data = api,
+    .no_history = !standard, /* AWS keeps no history for EXPRESS executions */
+    .tag = test_case,        /* bound again if the execution resumes after a restart */
+  };
+  struct sd_exec *ex = sd_exec_start(api->eng, &xo, err);
+  if (ex == NULL) {
+    sd_err_set_raw(err, "InvalidExecutionInput", err->cause ? err->cause : "invalid input");
+    return NULL;
+  }
+  struct sd_reg_exec rec = {
+    .arn = sd_xstrdup(sd_exec_arn(ex)),
+    .name = sd_xstrdup(sd_exec_name(ex)),
+    .machine_arn = sd_xstrdup(m->arn),
+    .input = sd_xstrdup(input),
+    .status = SD_EXEC_RUNNING,
+    .start_ms = sd_exec_start_ms(ex),
+    .ex = ex,
+    .machine = m,
+  };
+  sd_api_mock_bind(api, rec.arn, m->name, test_case);
+  struct sd_reg_exec *x = sd_registry_exec_add(api->reg, &rec);
+  sd_log(SD_LOG_INFO, "execution %s started", x->arn);
+  return x;
+}
+
 /* Checks names against the registry and the store, then starts. Runs in a
  * barrier: the store's rows are then complete and its handle is free. */
 static void start_checked(void *data, int status) {
@@ -144,64 +203,22 @@ static void start_checked(void *data, int status) {
     start_free(s);
     return;
   }
-  bool standard = strcmp(m->type, "STANDARD") == 0;
-  if (s->name != NULL && standard) {
-    char *arn =
-        sd_asprintf("arn:aws:states:%s:%s:execution:%s:%s", api->region, api->account, m->name, s->name);
-    struct sd_reg_exec *old = sd_registry_exec(api->reg, arn);
-    struct sd_err err = { 0 };
-    json_t *row = old ? NULL : sd_store_exec_get(api->store, arn, &err); /* new */
-    sd_err_clear(&err);
-    /* AWS (StartExecution): the same name and input as a RUNNING execution
-     * is idempotent; a closed one or another input is a conflict. */
-    if (old != NULL && old->status == SD_EXEC_RUNNING && strcmp(old->input, s->input) == 0)
-      sd_api_reply(c, start_reply(old->arn, old->start_ms));
-    else if (old != NULL || row != NULL)
-      sd_api_error(c, "ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn);
-    json_decref(row);
-    free(arn);
-    if (old != NULL || row != NULL) {
-      start_free(s);
-      return;
-    }
-  }
   struct sd_err err = { 0 };
-  struct sd_exec_opts xo = {
-    .machine = m->m,
-    .machine_name = m->name,
-    .name = s->name,
-    .type = m->type,
-    .role_arn = m->role_arn,
-    .input = s->value,
-    .done = on_exec_done,
-    .data = api,
-    .no_history = !standard, /* AWS keeps no history for EXPRESS executions */
-    .tag = s->test_case,     /* bound again if the execution resumes after a restart */
-  };
-  struct sd_exec *ex = sd_exec_start(api->eng, &xo, &err);
-  if (ex == NULL) {
-    sd_api_error(c, "InvalidExecutionInput", "%s", err.cause ? err.cause : "invalid input");
+  bool existed;
+  struct sd_reg_exec *x =
+      sd_api_exec_begin(api, m, s->name, s->input, s->value, s->test_case, &existed, &err);
+  if (x == NULL || existed) {
+    if (x != NULL)
+      sd_api_reply(c, start_reply(x->arn, x->start_ms));
+    else
+      sd_api_error(c, err.name, "%s", err.cause ? err.cause : "");
     sd_err_clear(&err);
     start_free(s);
     return;
   }
-  struct sd_reg_exec rec = {
-    .arn = sd_xstrdup(sd_exec_arn(ex)),
-    .name = sd_xstrdup(sd_exec_name(ex)),
-    .machine_arn = sd_xstrdup(m->arn),
-    .input = s->input,
-    .status = SD_EXEC_RUNNING,
-    .start_ms = sd_exec_start_ms(ex),
-    .ex = ex,
-    .machine = m,
-  };
-  s->input = NULL; /* stolen by the record */
-  sd_api_mock_bind(api, rec.arn, m->name, s->test_case);
-  struct sd_reg_exec *x = sd_registry_exec_add(api->reg, &rec);
   /* The record may be freed before the commit is (a quick execution). */
   s->arn = sd_xstrdup(x->arn);
   s->start_ms = x->start_ms;
-  sd_log(SD_LOG_INFO, "execution %s started", x->arn);
   sd_engine_flush(api->eng, start_committed, s);
 }
 

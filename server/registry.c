@@ -261,6 +261,20 @@ void sd_registry_exec_closed(struct sd_registry *r, struct sd_reg_exec *x, int64
   struct sd_reg_machine *live = sd_registry_machine(r, x->machine_arn);
   if (live != NULL && --live->running == 0 && live->deleted)
     reap(r);
+  while (x->watchers != NULL) {
+    struct sd_reg_watch *w = x->watchers;
+    x->watchers = w->next;
+    w->fn(w->data, ex, stop_ms);
+    free(w);
+  }
+}
+
+void sd_registry_exec_watch(struct sd_reg_exec *x, sd_reg_watch_fn fn, void *data) {
+  struct sd_reg_watch *w = sd_xmalloc(sizeof *w);
+  w->next = x->watchers;
+  w->fn = fn;
+  w->data = data;
+  x->watchers = w;
 }
 
 void sd_registry_exec_remove(struct sd_registry *r, struct sd_reg_exec *x) {
@@ -274,6 +288,11 @@ void sd_registry_exec_remove(struct sd_registry *r, struct sd_reg_exec *x) {
   if (i != r->nexecs) {
     r->execs[i] = r->execs[r->nexecs];
     json_object_set_new(r->exec_index, r->execs[i]->arn, json_integer((json_int_t)i));
+  }
+  while (x->watchers != NULL) {
+    struct sd_reg_watch *w = x->watchers;
+    x->watchers = w->next;
+    free(w);
   }
   sd_exec_free(x->ex);
   free(x->arn);

@@ -34,6 +34,15 @@ struct sd_reg_machine {
   bool deleted;         /* DeleteStateMachine called: DELETING while running > 0 */
 };
 
+/* Told once when an execution closes, with the execution still alive
+ * (nested .sync tasks wait on their child this way). */
+typedef void (*sd_reg_watch_fn)(void *data, struct sd_exec *ex, int64_t stop_ms);
+struct sd_reg_watch {
+  struct sd_reg_watch *next;
+  sd_reg_watch_fn fn;
+  void *data;
+};
+
 struct sd_reg_exec {
   char *arn;         /* owned */
   char *name;        /* owned */
@@ -47,6 +56,7 @@ struct sd_reg_exec {
   int64_t stop_ms;                /* 0 while running */
   struct sd_exec *ex;             /* owned; freed with the record once closed (sd_registry_exec_remove) */
   struct sd_reg_machine *machine; /* the machine it ran; borrowed from the registry, which keeps it */
+  struct sd_reg_watch *watchers;  /* owned; called and freed by sd_registry_exec_closed */
 };
 
 struct sd_registry;
@@ -76,9 +86,11 @@ struct sd_reg_exec *sd_registry_exec_add(struct sd_registry *r, const struct sd_
 /* All executions in start order: the i-th, or NULL past the end. */
 size_t sd_registry_exec_count(const struct sd_registry *r);
 struct sd_reg_exec *sd_registry_exec_at(struct sd_registry *r, size_t i);
-/* Copies the sd_exec's end (status, output, error, cause) into the record
- * and releases its machine's running count. */
+/* Copies the sd_exec's end (status, output, error, cause) into the record,
+ * releases its machine's running count and tells its watchers. */
 void sd_registry_exec_closed(struct sd_registry *r, struct sd_reg_exec *x, int64_t stop_ms);
+/* Adds a watcher to a RUNNING execution's record. */
+void sd_registry_exec_watch(struct sd_reg_exec *x, sd_reg_watch_fn fn, void *data);
 /* Frees a closed execution's record and its sd_exec (allowed from the
  * execution's done callback); the store answers for it from then on. */
 void sd_registry_exec_remove(struct sd_registry *r, struct sd_reg_exec *x);
