@@ -352,7 +352,10 @@ struct sd_machine *sd_asl_compile(const struct sd_state_ops *const *ops, json_t 
     m->timeout_seconds = (double)json_integer_value(to);
   }
   struct sd_compile cc = { .ops = ops, .root = m };
-  if (compile_machine(m, &cc, err) != 0) {
+  sd_path_intern_begin();
+  int rc = compile_machine(m, &cc, err);
+  sd_path_intern_end();
+  if (rc != 0) {
     free_machine(m);
     return NULL;
   }

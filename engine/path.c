@@ -14,6 +14,7 @@
 
 #include "engine/alloc.h"
 #include "engine/err.h"
+#include "engine/path_int.h"
 
 enum step_kind {
   ST_NAME,    /* .name or ['name'] */
@@ -53,6 +54,7 @@ struct sd_path {
   bool relative; /* "@" inside a filter: evaluated on the current item */
   bool definite; /* every step yields at most one node */
   bool ref;      /* only ST_NAME and ST_INDEX steps */
+  unsigned refs; /* holders: more than one once interned (path_intern.c) */
 };
 
 /* Filters: a small expression tree over operands that are literals or
@@ -101,8 +103,13 @@ static void step_clear(struct step *st) {
   filter_free(st->filter);
 }
 
+struct sd_path *sd_path_ref(struct sd_path *p) {
+  p->refs++;
+  return p;
+}
+
 void sd_path_free(struct sd_path *p) {
-  if (p == NULL)
+  if (p == NULL || --p->refs > 0)
     return;
   for (size_t i = 0; i < p->nsteps; i++)
     step_clear(&p->steps[i]);
@@ -499,6 +506,7 @@ static struct sd_path *compile_text(const char *s, size_t len, size_t base, bool
   char *blk = sd_xmalloc(head + len + 1);
   struct sd_path *p = (struct sd_path *)(void *)blk;
   memset(p, 0, sizeof *p);
+  p->refs = 1;
   p->steps = (struct step *)(void *)(blk + sizeof(struct sd_path));
   p->text = blk + head;
   memcpy(p->text, s, len);
@@ -536,7 +544,14 @@ struct sd_path *sd_path_compile(const char *text, unsigned flags, struct sd_err 
     sd_err_set(err, SD_E_INVALID_DEFINITION, "A path must be a string");
     return NULL;
   }
-  return compile_text(text, strlen(text), 0, false, flags, err);
+  size_t len = strlen(text);
+  struct sd_path *p = sd_path_intern_find(text, len, flags);
+  if (p != NULL)
+    return sd_path_ref(p);
+  p = compile_text(text, len, 0, false, flags, err);
+  if (p != NULL)
+    sd_path_intern_add(p, len, flags);
+  return p;
 }
 
 /* ---- filter expressions ------------------------------------------------ */

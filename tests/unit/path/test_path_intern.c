@@ -1,0 +1,45 @@
+/* Interning spans (sd_path_intern_begin / _end): one compiled path per text
+ * and flags inside a span, shared by reference; nothing shared outside. */
+#include "path_test.h"
+
+#include "engine/path.h"
+
+TEST(path_intern_shares_within_a_span) {
+  struct sd_err err = { 0 };
+  sd_path_intern_begin();
+  struct sd_path *a = sd_path_compile("$.acc.i", 0, &err);
+  struct sd_path *b = sd_path_compile("$.acc.i", 0, &err);
+  struct sd_path *ref = sd_path_compile("$.acc.i", SD_PATH_REF, &err);
+  struct sd_path *other = sd_path_compile("$.acc.j", 0, &err);
+  /* A failed compile is not remembered: the second one fails the same way. */
+  ASSERT(sd_path_compile("$.a[", SD_PATH_REF, &err) == NULL);
+  sd_err_clear(&err);
+  ASSERT(sd_path_compile("$.a[", SD_PATH_REF, &err) == NULL);
+  sd_err_clear(&err);
+  sd_path_intern_begin(); /* nested: same span */
+  struct sd_path *c = sd_path_compile("$.acc.i", 0, &err);
+  sd_path_intern_end();
+  ASSERT(a != NULL && a == b && a == c);
+  ASSERT(ref != NULL && ref != a); /* flags are part of the key */
+  ASSERT(other != NULL && other != a);
+  sd_path_free(b);
+  sd_path_free(c);
+  sd_path_intern_end();
+  /* The span is closed; the holders keep what they hold. */
+  ASSERT_STR_EQ(sd_path_text(a), "$.acc.i");
+  json_t *in = sd_test_json("{\"acc\": {\"i\": 7}}");
+  struct sd_eval_env env = { 0 };
+  json_t *v = sd_path_get(a, in, &env, &err);
+  ASSERT_JSON_EQ(v, "7");
+  json_decref(v);
+  json_decref(in);
+  struct sd_path *d = sd_path_compile("$.acc.i", 0, &err);
+  ASSERT(d != NULL && d != a);
+  sd_path_free(d);
+  sd_path_free(a);
+  sd_path_free(ref);
+  sd_path_free(other);
+  ASSERT(err.name == NULL);
+  ASSERT_NO_LEAKS();
+  return 0;
+}
