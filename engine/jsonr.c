@@ -13,6 +13,15 @@
 
 #include "engine/alloc.h"
 
+/* Short string values repeat (a definition's "Pass", "$.Payload" and
+ * "$.acc" in every state; an input's enum-like fields): equal ones within
+ * one document share one json_t, as values are never mutated once read.
+ * A direct-mapped cache: a miss only costs a new string. Small documents
+ * (most inputs, history details read back) skip it. */
+#define SHARED_SLOTS   256
+#define SHARED_MAX     32 /* longer strings are seldom repeated */
+#define SHARED_MIN_DOC 4096
+
 struct reader {
   const char *s;
   size_t n;
@@ -23,6 +32,7 @@ struct reader {
   bool failed;
   char *scratch; /* for strings with escapes; owned */
   size_t scap;
+  json_t **shared; /* SHARED_SLOTS recent short strings, one reference each; owned; NULL: no sharing */
 };
 
 __attribute__((format(printf, 4, 5))) static void fail(struct reader *r, size_t at, enum json_error_code code,
@@ -339,6 +349,22 @@ static json_t *read_number(struct reader *r) {
   return v;
 }
 
+/* A new reference to a string value holding s (n bytes, valid UTF-8). */
+static json_t *string_value(struct reader *r, const char *s, size_t n) {
+  if (n > SHARED_MAX || r->shared == NULL)
+    return json_stringn_nocheck(s, n);
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char)s[i]) * 16777619u;
+  json_t **slot = &r->shared[(h ^ (h >> 16)) & (SHARED_SLOTS - 1)];
+  if (*slot != NULL && json_string_length(*slot) == n && memcmp(json_string_value(*slot), s, n) == 0)
+    return json_incref(*slot);
+  json_t *v = json_stringn_nocheck(s, n);
+  json_decref(*slot);
+  *slot = json_incref(v);
+  return v;
+}
+
 static json_t *read_value(struct reader *r);
 
 static json_t *read_object(struct reader *r) {
@@ -477,7 +503,7 @@ static json_t *read_value(struct reader *r) {
         fail(r, at, json_error_null_character, "\\u0000 is not allowed without JSON_ALLOW_NUL");
         return NULL;
       }
-      return json_stringn_nocheck(s, n);
+      return string_value(r, s, n);
     }
     case 't':
       if (literal(r, "true"))
@@ -502,6 +528,8 @@ static json_t *read_value(struct reader *r) {
 
 json_t *sd_jsonr_fast(const char *buf, size_t len, size_t flags, json_error_t *error) {
   struct reader r = { .s = buf, .n = len, .flags = flags, .error = error };
+  if (len >= SHARED_MIN_DOC)
+    r.shared = sd_xcalloc(SHARED_SLOTS, sizeof *r.shared);
   if (error != NULL)
     error->text[0] = '\0';
   skip_ws(&r);
@@ -519,6 +547,9 @@ json_t *sd_jsonr_fast(const char *buf, size_t len, size_t flags, json_error_t *e
     }
   }
   free(r.scratch);
+  for (size_t i = 0; r.shared != NULL && i < SHARED_SLOTS; i++)
+    json_decref(r.shared[i]);
+  free(r.shared);
   return v;
 }
 

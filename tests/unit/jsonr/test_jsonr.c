@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "engine/alloc.h"
 #include "engine/jsonr.h"
 
 static const char *const good[] = {
@@ -143,5 +144,34 @@ TEST(agrees_on_mutations) {
       return 1;
   }
   free(buf);
+  return 0;
+}
+
+/* Big documents share equal short strings (one json_t, more references);
+ * the values read are the same as Jansson's. */
+TEST(big_documents_share_short_strings) {
+  struct sd_buf b = { 0 };
+  sd_buf_puts(&b, "[");
+  for (int i = 0; i < 400; i++)
+    sd_buf_printf(&b, "%s{\"Type\": \"Pass\", \"Next\": \"S%04d\", \"Long\": \"%s\"}", i ? "," : "", i,
+                  "a string longer than thirty-two bytes, never shared");
+  sd_buf_puts(&b, "]");
+  ASSERT(b.len >= 4096);
+  json_t *v = sd_jsonr_fast(b.data, b.len, 0, NULL);
+  json_t *j = json_loadb(b.data, b.len, 0, NULL);
+  ASSERT(v != NULL && j != NULL && json_equal(v, j));
+  json_t *t0 = json_object_get(json_array_get(v, 0), "Type");
+  json_t *t1 = json_object_get(json_array_get(v, 399), "Type");
+  json_t *l0 = json_object_get(json_array_get(v, 0), "Long");
+  json_t *l1 = json_object_get(json_array_get(v, 399), "Long");
+  ASSERT(t0 == t1 && t0->refcount == 400);
+  ASSERT(l0 != l1 && l0->refcount == 1);
+  json_decref(v);
+  json_decref(j);
+  sd_buf_free(&b);
+  /* Small documents allocate no cache and share nothing. */
+  v = sd_jsonr_fast("[\"x\", \"x\"]", 10, 0, NULL);
+  ASSERT(json_array_get(v, 0) != json_array_get(v, 1));
+  json_decref(v);
   return 0;
 }
