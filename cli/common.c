@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "engine/alloc.h"
+#include "engine/err.h"
 
 /* Definitions and inputs bigger than this are refused before reading:
  * AWS's own limits are 1 MiB for a definition and 256 KiB for an input. */
@@ -83,4 +84,14 @@ void sd_cli_errorf(const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
   va_end(ap);
+}
+
+void sd_cli_print_error_line(const struct sd_err *e) {
+  json_t *o = json_object(); /* new */
+  json_object_set_new(o, "error", e->name && e->name[0] ? json_string(e->name) : json_null());
+  json_object_set_new(o, "cause", e->cause ? json_string(e->cause) : json_null());
+  char *s = json_dumps(o, JSON_COMPACT);
+  fprintf(stderr, "%s\n", s);
+  free(s);
+  json_decref(o);
 }

@@ -217,16 +217,6 @@ static int write_history(struct sd_store *store, const char *arn, const char *pa
   return rc;
 }
 
-static void print_error_line(const struct sd_err *e) {
-  json_t *o = json_object();
-  json_object_set_new(o, "error", e->name && e->name[0] ? json_string(e->name) : json_null());
-  json_object_set_new(o, "cause", e->cause ? json_string(e->cause) : json_null());
-  char *s = json_dumps(o, JSON_COMPACT);
-  fprintf(stderr, "%s\n", s);
-  free(s);
-  json_decref(o);
-}
-
 static int exit_status(enum sd_exec_status s) {
   switch (s) {
     case SD_EXEC_SUCCEEDED:
@@ -430,7 +420,7 @@ int sd_cli_run(int argc, char **argv) {
         printf("%s\n", s);
         free(s);
       } else {
-        print_error_line(sd_exec_error(rs.ex));
+        sd_cli_print_error_line(sd_exec_error(rs.ex));
       }
     }
     sd_exec_free(rs.ex);

@@ -1,0 +1,315 @@
+/* The Step Functions API client of the CLI: one blocking libcurl easy
+ * request per call, AWS JSON 1.0 (POST /, X-Amz-Target, a JSON body), signed
+ * with libcurl's SigV4 when credentials are configured. Not for the server:
+ * its connectors go through curl multi on the loop. */
+#include "cli/client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "cli/cli.h"
+#include "engine/alloc.h"
+#include "engine/err.h"
+#include "engine/jsonw.h"
+
+struct sd_client {
+  CURL *h;
+  char *endpoint; /* owned */
+  char *region;   /* owned */
+  bool no_sign;
+};
+
+int sd_client_opt_parse(int argc, char **argv, int *i, struct sd_client_opts *o) {
+  const char *a = argv[*i];
+  if (strcmp(a, "--no-sign-request") == 0) {
+    o->no_sign = true;
+    return 1;
+  }
+  if (strcmp(a, "--endpoint") != 0 && strcmp(a, "--endpoint-url") != 0 && strcmp(a, "--region") != 0)
+    return 0;
+  if (*i + 1 >= argc) {
+    sd_cli_errorf("option %s needs a value", a);
+    return -1;
+  }
+  const char *v = argv[++*i];
+  if (strcmp(a, "--region") == 0)
+    o->region = v;
+  else
+    o->endpoint = v;
+  return 1;
+}
+
+static const char *env_nonempty(const char *name) {
+  const char *v = getenv(name);
+  return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* The region named in an AWS endpoint's host ("states.eu-west-1.amazonaws.com",
+ * "states-fips.us-east-1.amazonaws.com"), or NULL. */
+static char *region_from_host(const char *endpoint) {
+  const char *host = strstr(endpoint, "://");
+  host = host ? host + 3 : endpoint;
+  if (strncmp(host, "states.", 7) != 0 && strncmp(host, "states-fips.", 12) != 0)
+    return NULL;
+  const char *r = strchr(host, '.') + 1;
+  const char *end = strchr(r, '.');
+  if (end == NULL || end == r || strstr(end, ".amazonaws.") != end)
+    return NULL;
+  return sd_xstrndup(r, (size_t)(end - r));
+}
+
+struct sd_client *sd_client_new(const struct sd_client_opts *o) {
+  const char *ep = o->endpoint;
+  if (ep == NULL)
+    ep = env_nonempty("STEPD_ENDPOINT");
+  if (ep == NULL)
+    ep = env_nonempty("AWS_ENDPOINT_URL_SFN");
+  if (ep == NULL)
+    ep = env_nonempty("AWS_ENDPOINT_URL");
+  if (ep == NULL)
+    ep = SD_CLIENT_DEFAULT_ENDPOINT;
+  struct sd_client *c = sd_xcalloc(1, sizeof *c);
+  c->endpoint = sd_xstrdup(ep);
+  const char *region = o->region;
+  if (region == NULL)
+    region = env_nonempty("AWS_REGION");
+  if (region == NULL)
+    region = env_nonempty("AWS_DEFAULT_REGION");
+  c->region = region ? sd_xstrdup(region) : region_from_host(ep);
+  if (c->region == NULL)
+    c->region = sd_xstrdup("us-east-1");
+  c->no_sign = o->no_sign;
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  c->h = curl_easy_init();
+  return c;
+}
+
+void sd_client_free(struct sd_client *c) {
+  if (c == NULL)
+    return;
+  if (c->h != NULL)
+    curl_easy_cleanup(c->h);
+  curl_global_cleanup();
+  free(c->endpoint);
+  free(c->region);
+  free(c);
+}
+
+const char *sd_client_endpoint(const struct sd_client *c) {
+  return c->endpoint;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *userp) {
+  sd_buf_add(userp, data, size * n);
+  return size * n;
+}
+
+/* SigV4 by libcurl (CURLOPT_AWS_SIGV4, libcurl >= 7.75) from the standard
+ * environment variables. Kept to this one function so that the shared
+ * credential chain (profiles, ~/.aws files) can replace it. Without keys the
+ * request goes unsigned, which `stepd serve` accepts. */
+static void sign(struct sd_client *c, struct curl_slist **headers) {
+  const char *key = env_nonempty("AWS_ACCESS_KEY_ID");
+  const char *secret = env_nonempty("AWS_SECRET_ACCESS_KEY");
+  if (c->no_sign || key == NULL || secret == NULL)
+    return;
+  char *sigv4 = sd_asprintf("aws:amz:%s:states", c->region);
+  curl_easy_setopt(c->h, CURLOPT_AWS_SIGV4, sigv4);
+  free(sigv4);
+  curl_easy_setopt(c->h, CURLOPT_USERNAME, key);
+  curl_easy_setopt(c->h, CURLOPT_PASSWORD, secret);
+  const char *token = env_nonempty("AWS_SESSION_TOKEN");
+  if (token != NULL) {
+    char *h = sd_asprintf("X-Amz-Security-Token: %s", token);
+    *headers = curl_slist_append(*headers, h);
+    free(h);
+  }
+}
+
+/* An error answer's name: `__type` (AWS JSON 1.0 may prefix it with the
+ * shape's namespace, "com.amazonaws.sfn#StateMachineDoesNotExist"), else
+ * the x-amzn-ErrorType header's first field, else the HTTP status. */
+static void api_error(long http, json_t *body, const char *text, const char *hdr_type, struct sd_err *err) {
+  const char *type = json_string_value(json_object_get(body, "__type"));
+  const char *msg = json_string_value(json_object_get(body, "message"));
+  if (msg == NULL)
+    msg = json_string_value(json_object_get(body, "Message"));
+  char *name = NULL; /* owned */
+  if (type != NULL) {
+    const char *hash = strrchr(type, '#');
+    name = sd_xstrdup(hash ? hash + 1 : type);
+  } else if (hdr_type != NULL && hdr_type[0] != '\0') {
+    name = sd_xstrndup(hdr_type, strcspn(hdr_type, ":"));
+  } else {
+    name = sd_asprintf(http >= 500 ? "InternalFailure" : "HTTP%ld", http);
+  }
+  if (msg != NULL)
+    sd_err_set(err, name, "%s", msg);
+  else
+    sd_err_set(err, name, "HTTP %ld: %.200s", http, text[0] ? text : "(no body)");
+  free(name);
+}
+
+struct hdrs {
+  char error_type[128]; /* x-amzn-ErrorType, when the server sent it */
+};
+
+static size_t on_header(char *data, size_t size, size_t n, void *userp) {
+  struct hdrs *h = userp;
+  size_t len = size * n;
+  static const char name[] = "x-amzn-errortype:";
+  if (len > sizeof name - 1 && strncasecmp(data, name, sizeof name - 1) == 0) {
+    const char *v = data + sizeof name - 1;
+    size_t vlen = len - (sizeof name - 1);
+    while (vlen > 0 && (*v == ' ' || *v == '\t'))
+      v++, vlen--;
+    while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+      vlen--;
+    if (vlen >= sizeof h->error_type)
+      vlen = sizeof h->error_type - 1;
+    memcpy(h->error_type, v, vlen);
+    h->error_type[vlen] = '\0';
+  }
+  return len;
+}
+
+enum sd_client_rc sd_client_call(struct sd_client *c, const char *action, json_t *req, json_t **resp,
+                                 struct sd_err *err) {
+  *resp = NULL;
+  char *body = sd_jsonw_dumps(req, NULL);
+  struct curl_slist *headers = NULL;
+  char *target = sd_asprintf("X-Amz-Target: AWSStepFunctions.%s", action);
+  headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.0");
+  headers = curl_slist_append(headers, target);
+  free(target);
+  struct sd_buf got = { 0 };
+  struct hdrs hd = { { 0 } };
+  char curl_msg[CURL_ERROR_SIZE] = { 0 };
+  CURL *h = c->h;
+  curl_easy_reset(h);
+  curl_easy_setopt(h, CURLOPT_URL, c->endpoint);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+  curl_easy_setopt(h, CURLOPT_USERAGENT, "stepd/" SD_VERSION);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &got);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &hd);
+  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_msg);
+  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  /* AWS's SDKs wait about a minute for an answer; so do we, and much less
+   * for a connection, so that a server that is down is reported at once. */
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, 70L);
+  sign(c, &headers);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  CURLcode cc = curl_easy_perform(h);
+  curl_slist_free_all(headers);
+  free(body);
+  enum sd_client_rc rc = SD_CLIENT_OK;
+  if (cc != CURLE_OK) {
+    sd_err_set(err, "Unreachable", "%s", curl_msg[0] ? curl_msg : curl_easy_strerror(cc));
+    rc = SD_CLIENT_UNREACHABLE;
+    goto out;
+  }
+  long http = 0;
+  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
+  json_error_t jerr;
+  json_t *v = got.len ? json_loadb(got.data, got.len, 0, &jerr) : json_object(); /* new */
+  const char *text = got.data ? got.data : "";
+  if (http == 200 && json_is_object(v)) {
+    *resp = v;
+  } else {
+    if (http == 200)
+      sd_err_set(err, "InvalidResponse", "the answer to %s is not a JSON object: %.200s", action, text);
+    else
+      api_error(http, v, text, hd.error_type, err);
+    json_decref(v);
+    rc = SD_CLIENT_API;
+  }
+out:
+  sd_buf_free(&got);
+  return rc;
+}
+
+enum sd_client_rc sd_client_pages(struct sd_client *c, const char *action, json_t *req, const char *key,
+                                  size_t max_items, json_t **items, struct sd_err *err) {
+  json_t *all = json_array();        /* new */
+  json_t *page_req = json_copy(req); /* new */
+  enum sd_client_rc rc = SD_CLIENT_OK;
+  for (;;) {
+    json_t *resp; /* new */
+    rc = sd_client_call(c, action, page_req, &resp, err);
+    if (rc != SD_CLIENT_OK)
+      break;
+    json_t *page = json_object_get(resp, key); /* borrowed from resp */
+    size_t i;
+    json_t *item;
+    json_array_foreach(page, i, item) {
+      if (max_items != 0 && json_array_size(all) >= max_items)
+        break;
+      json_array_append(all, item);
+    }
+    json_t *next = json_object_get(resp, "nextToken"); /* borrowed from resp */
+    bool more = json_is_string(next) && (max_items == 0 || json_array_size(all) < max_items);
+    if (more)
+      json_object_set(page_req, "nextToken", next);
+    json_decref(resp);
+    if (!more)
+      break;
+  }
+  json_decref(page_req);
+  if (rc != SD_CLIENT_OK) {
+    json_decref(all);
+    all = NULL;
+  }
+  *items = all;
+  return rc;
+}
+
+enum sd_client_rc sd_client_machine_arn(struct sd_client *c, const char *name_or_arn, char **arn,
+                                        struct sd_err *err) {
+  *arn = NULL;
+  if (strncmp(name_or_arn, "arn:", 4) == 0) {
+    *arn = sd_xstrdup(name_or_arn);
+    return SD_CLIENT_OK;
+  }
+  json_t *req = json_object(); /* new */
+  json_t *machines;            /* new */
+  enum sd_client_rc rc = sd_client_pages(c, "ListStateMachines", req, "stateMachines", 0, &machines, err);
+  json_decref(req);
+  if (rc != SD_CLIENT_OK)
+    return rc;
+  size_t i;
+  json_t *m;
+  json_array_foreach(machines, i, m) {
+    const char *name = json_string_value(json_object_get(m, "name"));
+    const char *a = json_string_value(json_object_get(m, "stateMachineArn"));
+    if (name != NULL && a != NULL && strcmp(name, name_or_arn) == 0) {
+      *arn = sd_xstrdup(a);
+      break;
+    }
+  }
+  json_decref(machines);
+  if (*arn != NULL)
+    return SD_CLIENT_OK;
+  sd_err_set(err, "StateMachineDoesNotExist", "no state machine named '%s' at %s", name_or_arn, c->endpoint);
+  return SD_CLIENT_API;
+}
+
+bool sd_client_retryable(enum sd_client_rc rc, const struct sd_err *err) {
+  static const char *const names[] = { "ThrottlingException", "InternalFailure", "ServiceUnavailable",
+                                       "InternalServerError", "RequestTimeout" };
+  if (rc == SD_CLIENT_UNREACHABLE)
+    return true;
+  if (rc != SD_CLIENT_API || err->name == NULL)
+    return false;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(err->name, names[i]) == 0)
+      return true;
+  return false;
+}
