@@ -256,6 +256,12 @@ enum sd_client_rc sd_client_pages(struct sd_client *c, const char *action, json_
     }
     json_t *next = json_object_get(resp, "nextToken"); /* borrowed from resp */
     bool more = json_is_string(next) && (max_items == 0 || json_array_size(all) < max_items);
+    /* A server handing out the token it was given would keep us here. */
+    if (more && json_equal(next, json_object_get(page_req, "nextToken"))) {
+      sd_err_set(err, "InvalidResponse", "%s returned the nextToken it was given", action);
+      rc = SD_CLIENT_API;
+      more = false;
+    }
     if (more)
       json_object_set(page_req, "nextToken", next);
     json_decref(resp);

@@ -101,6 +101,10 @@ class TestExitStatus(StartTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(json.loads(r.stdout), {"k": "v", "r": {"x": 1}})
         self.assertIn("following arn:aws:states:us-east-1:123456789012:execution:s-ok:", r.stderr)
+        r = subprocess.run([STEPD, "start", "--endpoint", self.url, "--state-machine", arn, "--input-file", "-",
+                            "--wait"], input='{"from": "stdin"}', capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"from": "stdin", "r": {"x": 1}})
 
     def test_failed_exits_1_with_error_and_cause(self):
         self.create("s-fail", FAIL)
@@ -307,8 +311,8 @@ class Capture(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Capture.seen.append((self.command, self.path, dict(self.headers.items()), body))
         target = self.headers.get("X-Amz-Target", "")
-        if target.endswith("ListStateMachines"):
-            reply = {"stateMachines": []}
+        if target.endswith("ListStateMachines"):  # a broken server: the same page forever
+            reply = {"stateMachines": [{"name": "m"}], "nextToken": "t1"}
         else:
             reply = {"executionArn": "arn:aws:states:eu-west-1:111122223333:execution:m:x", "startDate": 1.0}
         data = json.dumps(reply).encode()
@@ -386,6 +390,27 @@ class TestSigning(unittest.TestCase):
         self.assertNotIn("Authorization", Capture.seen[-1][2])
         r = self.run_start(AWS_ACCESS_KEY_ID="a", AWS_SECRET_ACCESS_KEY="b")
         self.assertIn("Authorization", Capture.seen[-1][2])
+
+    def test_region_from_an_aws_host_name(self):
+        # No region configured: the scope takes it from the endpoint's host.
+        # The capture server acts as the HTTP proxy, so that host name needs
+        # no DNS and no network.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and "proxy" not in k.lower()}
+        env.update(AWS_ACCESS_KEY_ID="AKID", AWS_SECRET_ACCESS_KEY="k", http_proxy=self.url)
+        r = stepd("start", "--endpoint", "http://states.ap-south-1.amazonaws.com", "--state-machine",
+                  "arn:aws:states:ap-south-1:111122223333:stateMachine:m", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        method, path, headers, body = Capture.seen[-1]
+        self.assertEqual(headers["Host"], "states.ap-south-1.amazonaws.com")
+        key_id, region, service, names, ok = sigv4_check(method, "/", headers, body, "k")
+        self.assertEqual((region, service), ("ap-south-1", "states"))
+        self.assertTrue(ok)
+
+    def test_a_server_repeating_its_token_is_an_error_not_a_loop(self):
+        r = stepd("state-machines", "list", "--endpoint", self.url, timeout=30)
+        self.assertEqual(r.returncode, 5)
+        self.assertIn("stepd: InvalidResponse: ListStateMachines returned the nextToken it was given", r.stderr)
+        self.assertEqual(len(Capture.seen), 2)
 
     def test_region_option_sets_the_scope(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
