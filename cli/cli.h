@@ -30,6 +30,12 @@ int sd_cli_start(int argc, char **argv);
 int sd_cli_executions(int argc, char **argv);
 int sd_cli_machines(int argc, char **argv);
 
+/* The AWS connectors' context for --config FILE (NULL = none), or NULL
+ * after a message (cli/aws.c). Free with sd_aws_free after the engine. */
+struct sd_aws;
+struct uv_loop_s;
+struct sd_aws *sd_cli_aws_new(struct uv_loop_s *loop, const char *config_path, const char *fallback_region);
+
 /* Shared helpers (cli/common.c). */
 /* Reads a whole file (or "-" for stdin); NULL with a message on stderr. */
 char *sd_cli_read_file(const char *path, size_t *len);

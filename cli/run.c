@@ -18,6 +18,7 @@
 #include "engine/log.h"
 #include "engine/store.h"
 #include "engine/validate.h"
+#include "integrations/aws_task.h"
 #include "integrations/mock.h"
 #include "integrations/states_exec.h"
 #include "integrations/states_local.h"
@@ -38,6 +39,7 @@ static const char run_usage[] =
     "  --state-machine [NAME=]FILE  a state machine nested executions may start\n"
     "                             (arn:aws:states:::states:startExecution); repeatable;\n"
     "                             NAME defaults to the file name without .asl.json/.json\n"
+    "  --config FILE              AWS endpoints, region, credentials, HTTP connections (README)\n"
     "  --db PATH                  keep the execution in this SQLite file (default: in memory)\n"
     "  --history FILE             write the history as GetExecutionHistory returns it\n"
     "  --wait-scale FACTOR        scale the execution's clock (0 = instant, order kept; default 1)\n"
@@ -55,6 +57,7 @@ struct run_opts {
   const char *type;
   const char *mock_config;
   const char *test_case;
+  const char *config;
   const char *db;
   const char *history;
   double wait_scale;
@@ -123,6 +126,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o) {
     } else if (strcmp(a, "--state-machine") == 0) {
       o->machines = sd_xrealloc(o->machines, (o->nmachines + 1) * sizeof *o->machines);
       o->machines[o->nmachines++] = v;
+    } else if (strcmp(a, "--config") == 0) {
+      o->config = v;
     } else if (strcmp(a, "--db") == 0) {
       o->db = v;
     } else if (strcmp(a, "--history") == 0) {
@@ -336,7 +341,7 @@ int sd_cli_run(int argc, char **argv) {
   int status = SD_EXIT_USAGE;
   struct sd_machine *m = NULL;
   json_t *input = NULL;
-  struct sd_connector conns[2];
+  struct sd_connector conns[3];
   size_t nconns = 0;
   /* Nested executions start the root's machine or a --state-machine one. */
   struct sd_states_local *local = sd_states_local_new();
@@ -375,6 +380,13 @@ int sd_cli_run(int argc, char **argv) {
   setenv("UV_THREADPOOL_SIZE", "1", 0);
   uv_loop_t loop;
   uv_loop_init(&loop);
+  /* Task calls to AWS go out on this loop (integrations/aws_task.h). */
+  struct sd_aws *aws = sd_cli_aws_new(&loop, o.config, NULL);
+  if (aws == NULL) {
+    uv_loop_close(&loop);
+    goto out;
+  }
+  sd_aws_connector(aws, sd_aws_integrations, &conns[nconns++]);
   struct sd_engine_opts eo = {
     .loop = &loop,
     .ops = sd_states_all,
@@ -403,6 +415,7 @@ int sd_cli_run(int argc, char **argv) {
     uv_run(&loop, UV_RUN_DEFAULT);
   }
   sd_engine_free(eng);
+  sd_aws_free(aws);
   uv_run(&loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&loop) != 0)
     sd_log(SD_LOG_WARN, "the loop still had handles open at exit");

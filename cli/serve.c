@@ -18,6 +18,7 @@
 #include "engine/log.h"
 #include "engine/store.h"
 #include "integrations/activity.h"
+#include "integrations/aws_task.h"
 #include "integrations/integrations.h"
 #include "integrations/mock.h"
 #include "integrations/states_exec.h"
@@ -39,6 +40,7 @@ static const char serve_usage[] =
     "  --region R           region in ARNs (default us-east-1)\n"
     "  --account ID         account in ARNs (default 123456789012)\n"
     "  --log-level LEVEL    error|warn|info|debug (default info: one line per request)\n"
+    "  --config FILE        AWS endpoints, region, credentials, HTTP connections (README)\n"
     "  --mock-config FILE   Step Functions Local mock config: StartExecution on\n"
     "                       '<state machine ARN>#<TestCase>' runs that test case\n"
     "  --wait-scale X       multiplies every wait (Wait, Retry, timeouts); 0 = instant\n"
@@ -51,6 +53,7 @@ struct serve_opts {
   const char *account;
   enum sd_log_level log_level;
   const char *mock_config;
+  const char *config;
   double wait_scale;
 };
 
@@ -62,6 +65,7 @@ struct server {
   struct sd_http *http;
   struct sd_api api;
   struct sd_activities *activities; /* owned */
+  struct sd_aws *aws;               /* owned; freed after the engine */
   bool stopping;
 };
 
@@ -119,6 +123,8 @@ static int parse_args(int argc, char **argv, struct serve_opts *o) {
       o->region = v;
     } else if (strcmp(a, "--account") == 0) {
       o->account = v;
+    } else if (strcmp(a, "--config") == 0) {
+      o->config = v;
     } else if (strcmp(a, "--mock-config") == 0) {
       o->mock_config = v;
     } else if (strcmp(a, "--wait-scale") == 0) {
@@ -148,6 +154,8 @@ static void on_http_closed(void *data) {
    * drops its run queue and timers first (sd_registry_free). */
   sd_engine_free(s->eng);
   s->eng = NULL;
+  sd_aws_free(s->aws);
+  s->aws = NULL;
 }
 
 /* Requests waiting for a commit hold barriers on the writer; close the
@@ -257,15 +265,28 @@ int sd_cli_serve(int argc, char **argv) {
   static struct server s; /* reachable from signal handles' data */
   memset(&s, 0, sizeof s);
   uv_loop_init(&s.loop);
+  /* Task calls to AWS go out on the server's loop (integrations/aws_task.h). */
+  s.aws = sd_cli_aws_new(&s.loop, o.config, o.region);
+  if (s.aws == NULL) {
+    uv_loop_close(&s.loop);
+    sd_store_close(mstore);
+    sd_store_close(reader);
+    sd_store_close(store);
+    sd_store_unlock(lock);
+    sd_mock_free(mock);
+    return SD_EXIT_USAGE;
+  }
   /* Activity ARNs are served by the activities CreateActivity makes. */
   s.activities = sd_activities_new(o.region, o.account);
   /* The mock comes first: a Task its test case maps is mocked whatever
    * the resource (integrations/mock.h). */
-  struct sd_connector conns[3];
+  struct sd_connector conns[4];
   size_t nconns = 0;
   if (mock != NULL)
     sd_mock_connector(mock, &conns[nconns++]);
   sd_activities_connector(s.activities, &conns[nconns++]);
+  struct sd_connector *awsc = &conns[nconns++];
+  sd_aws_connector(s.aws, sd_aws_integrations, awsc);
   /* Nested executions start stored machines through the API's registry
    * (s.api is filled below, before the loop runs). */
   struct sd_states_host host;
@@ -292,9 +313,11 @@ int sd_cli_serve(int argc, char **argv) {
     sd_err_clear(&err);
     sd_registry_free(reg);
     sd_engine_free(s.eng);
+    sd_aws_free(s.aws);
     uv_run(&s.loop, UV_RUN_DEFAULT);
     uv_loop_close(&s.loop);
     conns[nconns - 1].ops->free(nested);
+    awsc->ops->free(awsc->self);
     sd_store_close(mstore);
     sd_store_close(reader);
     sd_store_close(store);
@@ -326,6 +349,8 @@ int sd_cli_serve(int argc, char **argv) {
     sd_cli_errorf("%s", err.cause ? err.cause : "cannot listen");
     sd_err_clear(&err);
     sd_engine_free(s.eng);
+    sd_aws_free(s.aws);
+    s.aws = NULL;
     status = SD_EXIT_USAGE;
   } else {
     uv_signal_init(&s.loop, &s.sigint);
@@ -345,6 +370,7 @@ int sd_cli_serve(int argc, char **argv) {
   sd_registry_free(reg);
   sd_activities_free(s.activities);
   conns[nconns - 1].ops->free(nested);
+  awsc->ops->free(awsc->self); /* the AWS connector's own memory */
   if (uv_loop_close(&s.loop) != 0) {
     /* Executions left running at shutdown may still hold handles (tasks). */
     sd_log(SD_LOG_WARN, "the loop still had handles open at exit");

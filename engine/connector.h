@@ -34,6 +34,8 @@ struct sd_task_call {
   bool sync;                 /* resource ends in .sync / .sync:2 */
   double timeout_seconds;    /* 0 = none */
   double heartbeat_seconds;  /* 0 = none */
+  const char *role_arn;      /* the Task's Credentials.RoleArn, resolved; borrowed; NULL = none */
+  int retry_count;           /* $$.State.RetryCount of this attempt (logs) */
   void *conn;                /* the connector's per-call data */
   void *engine_data;         /* the engine's; connectors leave it alone */
 };

@@ -199,6 +199,11 @@ void sd_frame_timers_clear(struct sd_frame *f);
  * SD_WAKE_TASK_DONE (and SD_WAKE_TASK_SUBMITTED first for callbacks). */
 int sd_frame_task_start(struct sd_frame *f, const char *resource, json_t *params, double timeout_s,
                         double heartbeat_s, enum sd_task_kind kind, struct sd_err *err);
+/* The same, signed as `role_arn` (the Task's Credentials.RoleArn, copied;
+ * NULL = the default credentials). */
+int sd_frame_task_start_as(struct sd_frame *f, const char *resource, json_t *params, double timeout_s,
+                           double heartbeat_s, enum sd_task_kind kind, const char *role_arn,
+                           struct sd_err *err);
 void sd_frame_task_cancel(struct sd_frame *f);
 /* Cancels the call because it timed out: its token answers TaskTimedOut
  * from now on instead of TaskDoesNotExist. */

@@ -20,6 +20,7 @@ struct call {
   struct sd_connector *conn;
   char *resource;   /* owned copy */
   char *state_name; /* owned copy */
+  char *role_arn;   /* owned copy or NULL */
   char *token;      /* owned copy of the frame's token while registered in eng->tokens, else NULL */
   enum sd_task_kind kind;
   bool timed_out; /* ended by its TimeoutSeconds / HeartbeatSeconds */
@@ -32,6 +33,7 @@ static void call_free(struct call *c) {
   json_decref(c->pub.params);
   free(c->resource);
   free(c->state_name);
+  free(c->role_arn);
   free(c->token);
   sd_frame_unref(c->frame);
   free(c);
@@ -89,6 +91,12 @@ static void on_committed(void *data, int status) {
 
 int sd_frame_task_start(struct sd_frame *f, const char *resource, json_t *params, double timeout_s,
                         double heartbeat_s, enum sd_task_kind kind, struct sd_err *err) {
+  return sd_frame_task_start_as(f, resource, params, timeout_s, heartbeat_s, kind, NULL, err);
+}
+
+int sd_frame_task_start_as(struct sd_frame *f, const char *resource, json_t *params, double timeout_s,
+                           double heartbeat_s, enum sd_task_kind kind, const char *role_arn,
+                           struct sd_err *err) {
   struct sd_engine *eng = f->exec->eng;
   struct sd_connector *conn = NULL;
   for (size_t i = 0; i < eng->nconns && conn == NULL; i++)
@@ -119,6 +127,9 @@ int sd_frame_task_start(struct sd_frame *f, const char *resource, json_t *params
   c->pub.sync = strstr(resource, ".sync") != NULL;
   c->pub.timeout_seconds = timeout_s;
   c->pub.heartbeat_seconds = heartbeat_s;
+  c->pub.retry_count = f->retry_count;
+  c->role_arn = role_arn ? sd_xstrdup(role_arn) : NULL;
+  c->pub.role_arn = c->role_arn;
   c->pub.engine_data = c;
   c->kind = kind;
   f->call = &c->pub;

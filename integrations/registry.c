@@ -1,10 +1,13 @@
-/* The resources the built-in (non-mock) connectors serve. Each network
- * connector adds its resource patterns to this table when it lands;
- * activities are served by `stepd serve` alone. */
+/* The resources the built-in (non-mock) connectors serve: nested
+ * executions (states_exec.c) and the AWS service integrations listed below
+ * (aws_task.h says how to add one); activities are served by `stepd serve`
+ * alone. */
 #include "integrations/integrations.h"
 
 #include <stddef.h>
 #include <string.h>
+
+#include "integrations/aws_task.h"
 
 /* Resource prefixes served (each connector checks its exact forms). */
 static const char *const served_prefixes[] = {
@@ -12,10 +15,23 @@ static const char *const served_prefixes[] = {
   NULL,
 };
 
+extern const struct sd_aws_integration sd_aws_lambda;
+extern const struct sd_aws_integration sd_aws_sns;
+
+/* Tried in order: the first whose pattern matches serves the Task. */
+const struct sd_aws_integration *const sd_aws_integrations[] = {
+  &sd_aws_lambda,
+  &sd_aws_sns,
+  NULL,
+};
+
 bool sd_integrations_serves(const char *resource, void *data) {
   (void)data;
   for (size_t i = 0; served_prefixes[i] != NULL; i++)
     if (strncmp(resource, served_prefixes[i], strlen(served_prefixes[i])) == 0)
+      return true;
+  for (size_t i = 0; sd_aws_integrations[i] != NULL; i++)
+    if (sd_aws_integration_matches(sd_aws_integrations[i], resource))
       return true;
   return false;
 }

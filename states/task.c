@@ -12,6 +12,7 @@
 #include "engine/exec.h"
 #include "engine/jsonw.h"
 #include "engine/path.h"
+#include "engine/tmpl.h"
 
 /* The heartbeat tag is the engine's, which re-arms it on SendTaskHeartbeat. */
 enum { TAG_TIMEOUT = 1, TAG_HEARTBEAT = SD_TASK_TAG_HEARTBEAT };
@@ -26,6 +27,7 @@ struct task {
   double heartbeat;
   struct sd_path *heartbeat_path;
   bool wait_for_token;
+  struct sd_tmpl *credentials; /* Credentials, as a payload template; NULL = none */
 };
 
 /* Splits arn:aws:states:::SERVICE:ACTION into history's resourceType and
@@ -94,6 +96,11 @@ static int task_compile(struct sd_state *st, struct sd_compile *cc, struct sd_er
       number_field(st->def, "HeartbeatSeconds", "HeartbeatSecondsPath", &t->heartbeat, &t->heartbeat_path,
                    err) != 0)
     return -1;
+  /* Credentials {"RoleArn": ...} or {"RoleArn.$": path}: the role the call
+   * is signed as (connectors assume it through STS). */
+  json_t *cr = json_object_get(st->def, "Credentials");
+  if (json_is_object(cr) && (t->credentials = sd_tmpl_compile(cr, "Credentials", err)) == NULL)
+    return -1;
   return 0;
 }
 
@@ -104,6 +111,7 @@ static void task_free(struct sd_state *st) {
   free(t->res_op);
   sd_path_free(t->timeout_path);
   sd_path_free(t->heartbeat_path);
+  sd_tmpl_free(t->credentials);
   free(t);
 }
 
@@ -184,8 +192,18 @@ static enum sd_step task_enter(struct sd_frame *f, struct sd_err *err) {
     sd_frame_err_in_state(f, err);
     return SD_STEP_FAIL;
   }
+  json_t *cred = NULL; /* new */
+  if (t->credentials != NULL &&
+      (cred = sd_tmpl_eval(t->credentials, f->input, sd_frame_env(f), err)) == NULL) {
+    json_decref(params);
+    sd_frame_err_in_state(f, err);
+    return SD_STEP_FAIL;
+  }
   event_scheduled(f, t, params, timeout, heartbeat);
-  if (sd_frame_task_start(f, t->resource, params, timeout, heartbeat, t->kind, err) != 0)
+  int rc = sd_frame_task_start_as(f, t->resource, params, timeout, heartbeat, t->kind,
+                                  json_string_value(json_object_get(cred, "RoleArn")), err);
+  json_decref(cred);
+  if (rc != 0)
     return SD_STEP_FAIL;
   if (timeout > 0)
     sd_frame_timer(f, timeout, TAG_TIMEOUT);
