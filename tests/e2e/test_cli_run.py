@@ -101,12 +101,12 @@ class RunBasics(StepdTestCase):
         self.assertAlmostEqual(exited["timestamp"] - entered["timestamp"], 3600, delta=1)
 
     def test_task_without_connector_fails_naming_resource(self):
-        d = chain(("T", {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-                         "Parameters": {"FunctionName": "f"}}))
+        d = chain(("T", {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                         "Parameters": {"TableName": "f"}}))
         r = self.run_def(d)
         self.assertEqual(r.code, 1)
         self.assertEqual(r.error["error"], "States.Runtime")
-        self.assertIn("arn:aws:states:::lambda:invoke", r.error["cause"])
+        self.assertIn("arn:aws:states:::dynamodb:getItem", r.error["cause"])
 
 
 class RunHistory(StepdTestCase):

@@ -263,9 +263,8 @@ class TestMachines(ServeTestCase):
         self.assertEqual((len(r["diagnostics"]), r["truncated"]), (1, True))
         # A Task no connector of this build serves: a warning, shown only
         # when asked for; the definition stays valid.
-        task = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
-                                                  "Parameters": {"TopicArn": "arn:aws:sns:us-east-1:1:t",
-                                                                 "Message": "m"}, "End": True}}}
+        task = {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem",
+                                                  "Parameters": {"TableName": "t", "Key": {}}, "End": True}}}
         r = self.sfn.validate_state_machine_definition(definition=json.dumps(task))
         self.assertEqual((r["result"], r["diagnostics"]), ("OK", []))
         r = self.sfn.validate_state_machine_definition(definition=json.dumps(task), severity="WARNING")
