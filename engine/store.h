@@ -92,6 +92,10 @@ struct sd_store_machine {
   const char *status;  /* ACTIVE | DELETING; NULL = ACTIVE */
   int64_t creation_ms;
   int64_t updated_ms;
+  const char *revision_id; /* AWS's revisionId of this revision; NULL before the first update */
+  const char *versions;    /* published versions as JSON text (the registry's format), or NULL */
+  const char *aliases;     /* aliases as JSON text, or NULL */
+  int64_t next_version;    /* the number the next published version gets (never reused); 0 = 1 */
 };
 
 /* Inserts or replaces the row of m->arn, and records its revision (one
@@ -104,7 +108,8 @@ int sd_store_machine_delete(struct sd_store *s, const char *arn, struct sd_err *
  * integers); NULL with err ("StateMachineDoesNotExist") when absent. */
 json_t *sd_store_machine_get(struct sd_store *s, const char *arn, struct sd_err *err);
 /* The revision of machine `arn` updated at `updated_ms` (every put records
- * one): a new {"arn", "updated_ms", "name", "definition", "role_arn"}, or
+ * one): a new {"arn", "updated_ms", "name", "definition", "role_arn",
+ * "revision_id" (left out when NULL)}, or
  * NULL with err ("StateMachineDoesNotExist"). */
 json_t *sd_store_machine_revision(struct sd_store *s, const char *arn, int64_t updated_ms,
                                   struct sd_err *err);
@@ -125,11 +130,28 @@ json_t *sd_store_machine_list(struct sd_store *s, const char *after_arn, size_t 
  * key, for the next page. NULL with err. */
 json_t *sd_store_exec_list(struct sd_store *s, const char *machine_arn, const char *status,
                            int64_t before_start_ms, int64_t before_id, size_t limit, struct sd_err *err);
+/* The same for the executions started through a version (`alias_arn`
+ * NULL) or through an alias; items also carry "version_arn" and
+ * "alias_arn" when set. */
+json_t *sd_store_exec_list_qualified(struct sd_store *s, const char *version_arn, const char *alias_arn,
+                                     const char *status, int64_t before_start_ms, int64_t before_id,
+                                     size_t limit, struct sd_err *err);
+/* Records the version and alias (each may be NULL) an execution was
+ * started through; sd_store_exec_get returns them as "version_arn" and
+ * "alias_arn". A missing row is no error. */
+int sd_store_exec_qualify(struct sd_store *s, const char *arn, const char *version_arn, const char *alias_arn,
+                          struct sd_err *err);
+
+/* Retention: deletes, in one transaction, up to `limit` closed executions
+ * that stopped before `before_ms`, with their history. *purged says how
+ * many; fewer than `limit` means none is left. 0, or -1 with err. */
+int sd_store_purge(struct sd_store *s, int64_t before_ms, size_t limit, size_t *purged, struct sd_err *err);
 
 /* Recovery (`stepd serve` start): every RUNNING execution, as a new array
  * of {"arn", "name", "machine_arn", "input", "start_ms", "last_id",
  * "frame"}: last_id is its last committed event id (0 for none), "frame"
- * the snapshot text, left out when none was written. NULL with err. */
+ * the snapshot text, left out when none was written; "version_arn" and
+ * "alias_arn" when it was started through them. NULL with err. */
 json_t *sd_store_exec_running(struct sd_store *s, struct sd_err *err);
 
 /* ---- one owner per database file ---- */

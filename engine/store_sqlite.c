@@ -73,6 +73,22 @@ static const char *const migrations[] = {
    * per execution, replaced whenever the frame starts to wait and removed
    * when the execution closes (docs/storage.md). */
   "CREATE TABLE frames (exec_id INTEGER PRIMARY KEY, snapshot TEXT NOT NULL);",
+  /* 4: state machine versions and aliases (kept as JSON text in the
+   * machine's row: a few per machine, changed rarely, and written with the
+   * machine in one statement), the revision id AWS reports, the version
+   * and alias an execution was started through, and an index of closed
+   * executions by stop time for the retention purge (running ones, stop_ms
+   * 0, stay out of it). */
+  "ALTER TABLE state_machines ADD COLUMN revision_id TEXT;"
+  "ALTER TABLE state_machines ADD COLUMN versions TEXT;"
+  "ALTER TABLE state_machines ADD COLUMN aliases TEXT;"
+  "ALTER TABLE state_machines ADD COLUMN next_version INTEGER NOT NULL DEFAULT 1;"
+  "ALTER TABLE machine_revisions ADD COLUMN revision_id TEXT;"
+  "ALTER TABLE executions ADD COLUMN version_arn TEXT;"
+  "ALTER TABLE executions ADD COLUMN alias_arn TEXT;"
+  "CREATE INDEX executions_by_version ON executions(version_arn, start_ms) WHERE version_arn IS NOT NULL;"
+  "CREATE INDEX executions_by_alias ON executions(alias_arn, start_ms) WHERE alias_arn IS NOT NULL;"
+  "CREATE INDEX executions_closed ON executions(stop_ms) WHERE stop_ms > 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -123,7 +139,7 @@ static const char *const stmt_sql[ST__COUNT] = {
                     "((?43 << 32) | ?44, ?45, ?46, ?47, ?48, ?49),"
                     "((?50 << 32) | ?51, ?52, ?53, ?54, ?55, ?56)",
   [ST_EXEC_GET] = "SELECT arn, name, machine_arn, status, input, output, error, cause, start_ms, stop_ms,"
-                  " machine_rev_ms FROM executions WHERE arn = ?1",
+                  " machine_rev_ms, version_arn, alias_arn FROM executions WHERE arn = ?1",
   [ST_HIST_FWD] = "SELECT k & 4294967295, prev_id, ts_ms, type, details_key, details FROM events"
                   " WHERE k > ((?1 << 32) + ?2) AND k < ((?1 + 1) << 32) ORDER BY k LIMIT ?3",
   [ST_HIST_REV] = "SELECT k & 4294967295, prev_id, ts_ms, type, details_key, details FROM events"
@@ -694,6 +710,7 @@ json_t *sd_store_exec_get(struct sd_store *s, const char *arn, struct sd_err *er
     json_object_set_new(row, "stop_ms", json_integer(sqlite3_column_int64(st, 9)));
     if (sqlite3_column_type(st, 10) == SQLITE_INTEGER)
       json_object_set_new(row, "machine_rev_ms", json_integer(sqlite3_column_int64(st, 10)));
+    ok = ok && set_col(row, "version_arn", st, 11) && set_col(row, "alias_arn", st, 12);
     if (!ok) {
       json_decref(row);
       row = NULL;

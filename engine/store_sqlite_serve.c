@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -44,11 +45,13 @@ static int step_done(struct sd_store *s, sqlite3_stmt *st, const char *what, str
 }
 
 static int machine_row_put(struct sd_store *s, const struct sd_store_machine *m, struct sd_err *err) {
-  sqlite3_stmt *st = prepare(s,
-                             "INSERT OR REPLACE INTO state_machines(arn, name, type, definition, role_arn,"
-                             " creation_ms, updated_ms, logging, tracing, tags, status)"
-                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                             err);
+  sqlite3_stmt *st =
+      prepare(s,
+              "INSERT OR REPLACE INTO state_machines(arn, name, type, definition, role_arn,"
+              " creation_ms, updated_ms, logging, tracing, tags, status, revision_id, versions,"
+              " aliases, next_version)"
+              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+              err);
   if (st == NULL)
     return -1;
   const char *strs[] = { m->arn, m->name, m->type, m->definition, m->role_arn };
@@ -60,14 +63,18 @@ static int machine_row_put(struct sd_store *s, const struct sd_store_machine *m,
   sd_sqlite_bind_text(st, 9, m->tracing);
   sd_sqlite_bind_text(st, 10, m->tags ? m->tags : "{}");
   sd_sqlite_bind_text(st, 11, m->status ? m->status : "ACTIVE");
+  sd_sqlite_bind_text(st, 12, m->revision_id);
+  sd_sqlite_bind_text(st, 13, m->versions);
+  sd_sqlite_bind_text(st, 14, m->aliases);
+  sqlite3_bind_int64(st, 15, m->next_version > 0 ? m->next_version : 1);
   return step_done(s, st, "writing a state machine", err);
 }
 
 static int revision_put(struct sd_store *s, const struct sd_store_machine *m, struct sd_err *err) {
   sqlite3_stmt *st =
       prepare(s,
-              "INSERT OR IGNORE INTO machine_revisions(arn, updated_ms, name, definition, role_arn)"
-              " VALUES (?1, ?2, ?3, ?4, ?5)",
+              "INSERT OR IGNORE INTO machine_revisions(arn, updated_ms, name, definition, role_arn,"
+              " revision_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
               err);
   if (st == NULL)
     return -1;
@@ -76,6 +83,7 @@ static int revision_put(struct sd_store *s, const struct sd_store_machine *m, st
   sd_sqlite_bind_text(st, 3, m->name ? m->name : "");
   sd_sqlite_bind_text(st, 4, m->definition ? m->definition : "");
   sd_sqlite_bind_text(st, 5, m->role_arn ? m->role_arn : "");
+  sd_sqlite_bind_text(st, 6, m->revision_id);
   return step_done(s, st, "writing a state machine revision", err);
 }
 
@@ -93,7 +101,7 @@ int sd_store_machine_put(struct sd_store *s, const struct sd_store_machine *m, s
 json_t *sd_store_machine_revision(struct sd_store *s, const char *arn, int64_t updated_ms,
                                   struct sd_err *err) {
   sqlite3_stmt *st = prepare(s,
-                             "SELECT name, definition, role_arn FROM machine_revisions"
+                             "SELECT name, definition, role_arn, revision_id FROM machine_revisions"
                              " WHERE arn = ?1 AND updated_ms = ?2",
                              err);
   if (st == NULL)
@@ -105,7 +113,7 @@ json_t *sd_store_machine_revision(struct sd_store *s, const char *arn, int64_t u
   if (rc == SQLITE_ROW) {
     row = json_pack("{s:s, s:I}", "arn", arn, "updated_ms", (json_int_t)updated_ms); /* new */
     if (!sd_sqlite_set_col(row, "name", st, 0) || !sd_sqlite_set_col(row, "definition", st, 1) ||
-        !sd_sqlite_set_col(row, "role_arn", st, 2)) {
+        !sd_sqlite_set_col(row, "role_arn", st, 2) || !sd_sqlite_set_col(row, "revision_id", st, 3)) {
       json_decref(row);
       row = NULL;
       sd_err_set(err, E_STORE, "store '%s': a revision of '%s' is damaged", sd_sqlite_path(s), arn);
@@ -142,8 +150,8 @@ int sd_store_machine_delete(struct sd_store *s, const char *arn, struct sd_err *
 }
 
 #define MACHINE_COLS                                                                                         \
-  "SELECT arn, name, type, definition, role_arn, logging, tracing, tags, status, creation_ms, updated_ms"    \
-  " FROM state_machines"
+  "SELECT arn, name, type, definition, role_arn, logging, tracing, tags, status, creation_ms, updated_ms,"   \
+  " revision_id, versions, aliases, next_version FROM state_machines"
 
 /* The current row of a machine query as a new object; NULL with err when a
  * text column is not UTF-8. */
@@ -156,6 +164,9 @@ static json_t *machine_json(struct sd_store *s, sqlite3_stmt *st, struct sd_err 
     ok = ok && sd_sqlite_set_col(row, cols[i], st, i);
   json_object_set_new(row, "creation_ms", json_integer(sqlite3_column_int64(st, 9)));
   json_object_set_new(row, "updated_ms", json_integer(sqlite3_column_int64(st, 10)));
+  ok = ok && sd_sqlite_set_col(row, "revision_id", st, 11) && sd_sqlite_set_col(row, "versions", st, 12) &&
+       sd_sqlite_set_col(row, "aliases", st, 13);
+  json_object_set_new(row, "next_version", json_integer(sqlite3_column_int64(st, 14)));
   if (!ok) {
     sd_err_set(err, E_STORE, "store '%s': a state machine row is damaged", sd_sqlite_path(s));
     json_decref(row);
@@ -217,6 +228,7 @@ static json_t *exec_item_json(struct sd_store *s, sqlite3_stmt *st, struct sd_er
   bool ok = true;
   for (int i = 0; i < 4; i++)
     ok = ok && sd_sqlite_set_col(row, cols[i], st, i);
+  ok = ok && sd_sqlite_set_col(row, "version_arn", st, 7) && sd_sqlite_set_col(row, "alias_arn", st, 8);
   json_object_set_new(row, "start_ms", json_integer(sqlite3_column_int64(st, 4)));
   json_object_set_new(row, "stop_ms", json_integer(sqlite3_column_int64(st, 5)));
   json_object_set_new(row, "id", json_integer(sqlite3_column_int64(st, 6)));
@@ -231,28 +243,99 @@ static json_t *exec_item_json(struct sd_store *s, sqlite3_stmt *st, struct sd_er
 
 /* Newest first by (start_ms, id): the key of the last row seen is where the
  * next page starts, so rows added meanwhile never shift a page. The row
- * value comparison walks executions_by_machine / executions_by_status (whose
- * entries end with the rowid) backwards. */
-json_t *sd_store_exec_list(struct sd_store *s, const char *machine_arn, const char *status,
-                           int64_t before_start_ms, int64_t before_id, size_t limit, struct sd_err *err) {
-  sqlite3_stmt *st =
-      prepare(s,
-              status ? "SELECT arn, name, machine_arn, status, start_ms, stop_ms, id FROM executions"
-                       " WHERE status = ?4 AND machine_arn = ?1 AND (start_ms, id) < (?2, ?3)"
-                       " ORDER BY start_ms DESC, id DESC LIMIT ?5"
-                     : "SELECT arn, name, machine_arn, status, start_ms, stop_ms, id FROM executions"
-                       " WHERE machine_arn = ?1 AND (start_ms, id) < (?2, ?3)"
-                       " ORDER BY start_ms DESC, id DESC LIMIT ?5",
-              err);
+ * value comparison walks executions_by_machine / executions_by_status /
+ * executions_by_version / executions_by_alias (whose entries end with the
+ * rowid) backwards. `col` is the column ?1 selects on (a constant of ours). */
+static json_t *exec_list(struct sd_store *s, const char *col, const char *key, const char *status,
+                         int64_t before_start_ms, int64_t before_id, size_t limit, struct sd_err *err) {
+  char sql[512];
+  snprintf(sql, sizeof sql,
+           "SELECT arn, name, machine_arn, status, start_ms, stop_ms, id, version_arn, alias_arn"
+           " FROM executions WHERE %s%s = ?1 AND (start_ms, id) < (?2, ?3)"
+           " ORDER BY start_ms DESC, id DESC LIMIT ?5",
+           status ? "status = ?4 AND " : "", col);
+  sqlite3_stmt *st = prepare(s, sql, err);
   if (st == NULL)
     return NULL;
-  sd_sqlite_bind_text(st, 1, machine_arn);
+  sd_sqlite_bind_text(st, 1, key);
   sqlite3_bind_int64(st, 2, before_start_ms);
   sqlite3_bind_int64(st, 3, before_id);
   if (status)
     sd_sqlite_bind_text(st, 4, status);
   sqlite3_bind_int64(st, 5, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
   return collect(s, st, exec_item_json, "listing executions", err);
+}
+
+json_t *sd_store_exec_list(struct sd_store *s, const char *machine_arn, const char *status,
+                           int64_t before_start_ms, int64_t before_id, size_t limit, struct sd_err *err) {
+  return exec_list(s, "machine_arn", machine_arn, status, before_start_ms, before_id, limit, err);
+}
+
+json_t *sd_store_exec_list_qualified(struct sd_store *s, const char *version_arn, const char *alias_arn,
+                                     const char *status, int64_t before_start_ms, int64_t before_id,
+                                     size_t limit, struct sd_err *err) {
+  return exec_list(s, alias_arn ? "alias_arn" : "version_arn", alias_arn ? alias_arn : version_arn, status,
+                   before_start_ms, before_id, limit, err);
+}
+
+int sd_store_exec_qualify(struct sd_store *s, const char *arn, const char *version_arn, const char *alias_arn,
+                          struct sd_err *err) {
+  sqlite3_stmt *st = prepare(s, "UPDATE executions SET version_arn = ?2, alias_arn = ?3 WHERE arn = ?1", err);
+  if (st == NULL)
+    return -1;
+  sd_sqlite_bind_text(st, 1, arn);
+  sd_sqlite_bind_text(st, 2, version_arn);
+  sd_sqlite_bind_text(st, 3, alias_arn);
+  return step_done(s, st, "recording an execution's version", err);
+}
+
+/* ---- retention ---- */
+
+/* One transaction: the `limit` oldest closed executions stopped before
+ * `before_ms`, their history (one key range each, see the events table)
+ * and their snapshots. Bounded so that the writer, which shares the file,
+ * never waits long for the lock. */
+int sd_store_purge(struct sd_store *s, int64_t before_ms, size_t limit, size_t *purged, struct sd_err *err) {
+  *purged = 0;
+  if (sd_sqlite_exec(s, "BEGIN IMMEDIATE", "starting a transaction", err) != 0)
+    return -1;
+  sqlite3_stmt *sel = prepare(s,
+                              "SELECT id FROM executions WHERE stop_ms > 0 AND stop_ms < ?1"
+                              " ORDER BY stop_ms LIMIT ?2",
+                              err);
+  sqlite3_stmt *evs =
+      sel ? prepare(s, "DELETE FROM events WHERE k > (?1 << 32) AND k < ((?1 + 1) << 32)", err) : NULL;
+  sqlite3_stmt *fr = evs ? prepare(s, "DELETE FROM frames WHERE exec_id = ?1", err) : NULL;
+  sqlite3_stmt *ex = fr ? prepare(s, "DELETE FROM executions WHERE id = ?1", err) : NULL;
+  int rc = ex ? 0 : -1;
+  if (rc == 0) {
+    sqlite3_bind_int64(sel, 1, before_ms);
+    sqlite3_bind_int64(sel, 2, (int64_t)limit);
+  }
+  int step;
+  while (rc == 0 && (step = sqlite3_step(sel)) == SQLITE_ROW) {
+    int64_t id = sqlite3_column_int64(sel, 0);
+    sqlite3_stmt *dels[] = { evs, fr, ex };
+    for (int i = 0; rc == 0 && i < 3; i++) {
+      sqlite3_bind_int64(dels[i], 1, id);
+      if (sqlite3_step(dels[i]) != SQLITE_DONE)
+        rc = sd_sqlite_fail(s, err, "purging an execution");
+      sqlite3_reset(dels[i]);
+    }
+    (*purged)++;
+  }
+  if (rc == 0 && step != SQLITE_DONE)
+    rc = sd_sqlite_fail(s, err, "finding executions to purge");
+  sqlite3_finalize(sel);
+  sqlite3_finalize(evs);
+  sqlite3_finalize(fr);
+  sqlite3_finalize(ex);
+  if (rc == 0 && sd_sqlite_exec(s, "COMMIT", "committing", err) == 0)
+    return 0;
+  if (!sqlite3_get_autocommit(sd_sqlite_db(s)))
+    sqlite3_exec(sd_sqlite_db(s), "ROLLBACK", NULL, NULL, NULL);
+  *purged = 0;
+  return -1;
 }
 
 /* ---- recovery ---- */
@@ -265,7 +348,8 @@ static json_t *running_json(struct sd_store *s, sqlite3_stmt *st, struct sd_err 
     ok = ok && sd_sqlite_set_col(row, cols[i], st, i);
   json_object_set_new(row, "start_ms", json_integer(sqlite3_column_int64(st, 4)));
   json_object_set_new(row, "last_id", json_integer(sqlite3_column_int64(st, 5)));
-  ok = ok && sd_sqlite_set_col(row, "frame", st, 6);
+  ok = ok && sd_sqlite_set_col(row, "frame", st, 6) && sd_sqlite_set_col(row, "version_arn", st, 7) &&
+       sd_sqlite_set_col(row, "alias_arn", st, 8);
   if (!ok) {
     sd_err_set(err, E_STORE, "store '%s': a running execution's row is damaged", sd_sqlite_path(s));
     json_decref(row);
@@ -281,7 +365,8 @@ json_t *sd_store_exec_running(struct sd_store *s, struct sd_err *err) {
                              "SELECT e.arn, e.name, e.machine_arn, e.input, e.start_ms,"
                              " (SELECT MAX(k) & 4294967295 FROM events"
                              "   WHERE k > (e.id << 32) AND k < ((e.id + 1) << 32)),"
-                             " f.snapshot FROM executions e LEFT JOIN frames f ON f.exec_id = e.id"
+                             " f.snapshot, e.version_arn, e.alias_arn"
+                             " FROM executions e LEFT JOIN frames f ON f.exec_id = e.id"
                              " WHERE e.status = 'RUNNING' ORDER BY e.start_ms, e.id",
                              err);
   if (st == NULL)

@@ -26,18 +26,25 @@ struct action {
 static const struct action actions[] = {
   { "CreateActivity", sd_api_create_activity },
   { "CreateStateMachine", sd_api_create_state_machine },
+  { "CreateStateMachineAlias", sd_api_create_state_machine_alias },
   { "DeleteActivity", sd_api_delete_activity },
   { "DeleteStateMachine", sd_api_delete_state_machine },
+  { "DeleteStateMachineAlias", sd_api_delete_state_machine_alias },
+  { "DeleteStateMachineVersion", sd_api_delete_state_machine_version },
   { "DescribeActivity", sd_api_describe_activity },
   { "DescribeExecution", sd_api_describe_execution },
   { "DescribeStateMachine", sd_api_describe_state_machine },
+  { "DescribeStateMachineAlias", sd_api_describe_state_machine_alias },
   { "DescribeStateMachineForExecution", sd_api_describe_state_machine_for_execution },
   { "GetActivityTask", sd_api_get_activity_task },
   { "GetExecutionHistory", sd_api_get_execution_history },
   { "ListActivities", sd_api_list_activities },
   { "ListExecutions", sd_api_list_executions },
+  { "ListStateMachineAliases", sd_api_list_state_machine_aliases },
+  { "ListStateMachineVersions", sd_api_list_state_machine_versions },
   { "ListStateMachines", sd_api_list_state_machines },
   { "ListTagsForResource", sd_api_list_tags_for_resource },
+  { "PublishStateMachineVersion", sd_api_publish_state_machine_version },
   { "SendTaskFailure", sd_api_send_task_failure },
   { "SendTaskHeartbeat", sd_api_send_task_heartbeat },
   { "SendTaskSuccess", sd_api_send_task_success },
@@ -48,6 +55,7 @@ static const struct action actions[] = {
   { "TestState", sd_api_test_state },
   { "UntagResource", sd_api_untag_resource },
   { "UpdateStateMachine", sd_api_update_state_machine },
+  { "UpdateStateMachineAlias", sd_api_update_state_machine_alias },
   { "ValidateStateMachineDefinition", sd_api_validate_state_machine_definition },
 };
 
@@ -80,9 +88,16 @@ int sd_api_error(struct sd_api_call *c, const char *type, const char *fmt, ...) 
   sd_log(SD_LOG_DEBUG, "%s: %s: %s", c->action ? c->action : "-", type, msg);
   json_t *out = json_pack("{s:s, s:s}", "__type", type, "message", msg);
   free(msg);
-  /* AWS answers every modelled Step Functions error with 400; only its own
-   * failures are 500. */
-  reply_json(c, strcmp(type, "InternalFailure") == 0 ? 500 : 400, out);
+  /* AWS answers the modelled Step Functions errors with 400, save the two
+   * whose model documents another code; only its own failures are 500. */
+  int status = 400;
+  if (strcmp(type, "InternalFailure") == 0)
+    status = 500;
+  else if (strcmp(type, "ConflictException") == 0)
+    status = 409;
+  else if (strcmp(type, "ServiceQuotaExceededException") == 0)
+    status = 402;
+  reply_json(c, status, out);
   return -1;
 }
 
@@ -238,4 +253,22 @@ int sd_api_check_name(struct sd_api_call *c, const char *name) {
 
 json_t *sd_api_time(int64_t ms) {
   return json_real((double)ms / 1000.0);
+}
+
+int sd_api_check_len(struct sd_api_call *c, const char *key, const char *value, size_t max) {
+  if (value == NULL || strlen(value) <= max)
+    return 0;
+  /* Sensitive members (inputs, outputs, descriptions) are not echoed. */
+  return sd_api_error(
+      c, "ValidationException",
+      "1 validation error detected: Value at '%s' failed to satisfy constraint: Member must have "
+      "length less than or equal to %zu",
+      key, max);
+}
+
+size_t sd_api_arn_parts(const char *arn) {
+  size_t n = 1;
+  for (const char *p = arn; *p != '\0'; p++)
+    n += *p == ':';
+  return n;
 }

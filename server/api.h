@@ -87,6 +87,41 @@ json_t *sd_api_parse_input(struct sd_api_call *c, const char *input);
 /* Epoch seconds as AWS JSON 1.0 sends timestamps; new reference. */
 json_t *sd_api_time(int64_t ms);
 
+/* Checks a string member's length (NULL passes) against the API model's
+ * max: 0, or -1 after answering ValidationException as AWS words it. */
+int sd_api_check_len(struct sd_api_call *c, const char *key, const char *value, size_t max);
+/* The API model's SensitiveData max: execution inputs, task outputs (bytes). */
+#define SD_API_MAX_PAYLOAD 262144
+/* How many ':'-separated parts an ARN has (7 for a machine, 8 for a
+ * version or alias). */
+size_t sd_api_arn_parts(const char *arn);
+
+/* ---- versions and aliases (api_versions.c) ---- */
+
+struct sd_reg_machine;
+/* Writes machine `arn`'s row (with its versions and aliases), then answers
+ * `out` (stolen); InternalFailure when the write fails (api_machines.c). */
+void sd_api_save_then_reply(struct sd_api_call *c, const char *arn, json_t *out);
+/* Publishes m's current revision (or finds the version that already
+ * froze it): 0 with *out, or -1 after answering ConflictException (a
+ * `revision_id` that is not m's current one; "INITIAL" names a machine
+ * never updated) or ServiceQuotaExceededException. Not yet saved. */
+int sd_api_publish(struct sd_api_call *c, struct sd_reg_machine *m, const char *description,
+                   const char *revision_id, struct sd_reg_machine **out);
+/* StartExecution on "<machine ARN>:<N>" or "<machine ARN>:<alias>": the
+ * version record to run (an alias picks one of its routes by weight, and
+ * sets *alias_arn, borrowed), or NULL after answering. */
+struct sd_reg_machine *sd_api_resolve_qualified(struct sd_api_call *c, const char *arn,
+                                                const char **alias_arn);
+void sd_api_publish_state_machine_version(struct sd_api_call *c);
+void sd_api_list_state_machine_versions(struct sd_api_call *c);
+void sd_api_delete_state_machine_version(struct sd_api_call *c);
+void sd_api_create_state_machine_alias(struct sd_api_call *c);
+void sd_api_describe_state_machine_alias(struct sd_api_call *c);
+void sd_api_update_state_machine_alias(struct sd_api_call *c);
+void sd_api_delete_state_machine_alias(struct sd_api_call *c);
+void sd_api_list_state_machine_aliases(struct sd_api_call *c);
+
 /* The actions (api_machines.c, api_executions.c). */
 void sd_api_create_state_machine(struct sd_api_call *c);
 void sd_api_describe_state_machine(struct sd_api_call *c);
@@ -94,7 +129,7 @@ void sd_api_list_state_machines(struct sd_api_call *c);
 void sd_api_delete_state_machine(struct sd_api_call *c);
 void sd_api_update_state_machine(struct sd_api_call *c);
 void sd_api_start_execution(struct sd_api_call *c);
-/* Starts an execution of `m` (live, not deleting) named `name` (NULL = a
+/* Starts an execution of `m` (live, not deleting, or one of its versions) named `name` (NULL = a
  * UUID) on `value` (borrowed), given by the client as the text `input`
  * (copied), for `test_case` (may be NULL). Runs inside a writer barrier:
  * the name check reads the store. Returns the record of a new execution,

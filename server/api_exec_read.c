@@ -21,7 +21,8 @@
  * output, error and cause may be NULL and are then left out, not null). */
 static json_t *describe_json(const char *arn, const char *machine_arn, const char *name, const char *status,
                              int64_t start_ms, int64_t stop_ms, const char *input, const char *output,
-                             const char *error, const char *cause) {
+                             const char *error, const char *cause, const char *version_arn,
+                             const char *alias_arn) {
   json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:{s:b}}", "executionArn", arn, "stateMachineArn",
                           machine_arn, "name", name, "status", status, "startDate", sd_api_time(start_ms),
                           "input", input, "inputDetails", "included", 1); /* new */
@@ -35,6 +36,12 @@ static json_t *describe_json(const char *arn, const char *machine_arn, const cha
     json_object_set_new(out, "error", json_string(error));
   if (cause != NULL)
     json_object_set_new(out, "cause", json_string(cause));
+  /* AWS: both when started through an alias, the version alone when
+   * started on a version, neither for the machine's own ARN. */
+  if (version_arn != NULL)
+    json_object_set_new(out, "stateMachineVersionArn", json_string(version_arn));
+  if (alias_arn != NULL)
+    json_object_set_new(out, "stateMachineAliasArn", json_string(alias_arn));
   return out;
 }
 
@@ -61,6 +68,7 @@ struct sread {
   char *filter; /* ListExecutions: statusFilter; owned or NULL */
   int64_t before_ms, before_id;
   size_t limit;
+  char qualified; /* ListExecutions: 'v' by version ARN, 'a' by alias ARN, 0 by machine */
 };
 
 static void sread_finish(struct sread *r) {
@@ -138,7 +146,8 @@ static void describe_answer(struct sread *r) {
   sd_api_reply(r->c, describe_json(r->arn, machine ? machine : "", name ? name : "", st ? st : "RUNNING",
                                    json_integer_value(json_object_get(row, "start_ms")),
                                    json_integer_value(json_object_get(row, "stop_ms")), input ? input : "{}",
-                                   row_str(row, "output"), row_str(row, "error"), row_str(row, "cause")));
+                                   row_str(row, "output"), row_str(row, "error"), row_str(row, "cause"),
+                                   row_str(row, "version_arn"), row_str(row, "alias_arn")));
 }
 
 void sd_api_describe_execution(struct sd_api_call *c) {
@@ -151,14 +160,20 @@ void sd_api_describe_execution(struct sd_api_call *c) {
     return;
   }
   sd_api_reply(c, describe_json(x->arn, x->machine_arn, x->name, sd_exec_status_name(x->status), x->start_ms,
-                                x->stop_ms, x->input, x->output, x->error, x->cause));
+                                x->stop_ms, x->input, x->output, x->error, x->cause, x->version_arn,
+                                x->alias_arn));
 }
 
-static json_t *machine_for_execution(const struct sd_reg_machine *m) {
-  return json_pack("{s:s, s:s, s:s, s:s, s:o, s:{s:s, s:b}, s:{s:b}}", "stateMachineArn", m->arn, "name",
-                   m->name, "definition", m->definition, "roleArn", m->role_arn, "updateDate",
-                   sd_api_time(m->updated_ms), "loggingConfiguration", "level", "OFF", "includeExecutionData",
-                   0, "tracingConfiguration", "enabled", 0);
+/* The revision `m` (a version's too) under the machine's own ARN, as AWS
+ * answers for an execution started on a version. */
+static json_t *machine_for_execution(const char *machine_arn, const struct sd_reg_machine *m) {
+  json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:o, s:{s:s, s:b}, s:{s:b}}", "stateMachineArn", machine_arn,
+                          "name", m->name, "definition", m->definition, "roleArn", m->role_arn, "updateDate",
+                          sd_api_time(m->updated_ms), "loggingConfiguration", "level", "OFF",
+                          "includeExecutionData", 0, "tracingConfiguration", "enabled", 0); /* new */
+  if (m->revision_id != NULL)
+    json_object_set_new(out, "revisionId", json_string(m->revision_id));
+  return out;
 }
 
 /* The execution's row and the machine revision it names. */
@@ -185,13 +200,15 @@ static void dsmfe_answer(struct sread *r) {
   }
   json_t *rev = json_object_get(r->res, "revision"); /* borrowed */
   if (rev != NULL) {
-    sd_api_reply(r->c,
-                 json_pack("{s:s, s:s, s:s, s:s, s:o, s:{s:s, s:b}, s:{s:b}}", "stateMachineArn",
-                           row_str(rev, "arn"), "name", row_str(rev, "name"), "definition",
-                           row_str(rev, "definition"), "roleArn", row_str(rev, "role_arn"), "updateDate",
-                           sd_api_time(json_integer_value(json_object_get(rev, "updated_ms"))),
-                           "loggingConfiguration", "level", "OFF", "includeExecutionData", 0,
-                           "tracingConfiguration", "enabled", 0));
+    json_t *out =
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:{s:s, s:b}, s:{s:b}}", "stateMachineArn", row_str(rev, "arn"),
+                  "name", row_str(rev, "name"), "definition", row_str(rev, "definition"), "roleArn",
+                  row_str(rev, "role_arn"), "updateDate",
+                  sd_api_time(json_integer_value(json_object_get(rev, "updated_ms"))), "loggingConfiguration",
+                  "level", "OFF", "includeExecutionData", 0, "tracingConfiguration", "enabled", 0); /* new */
+    if (row_str(rev, "revision_id") != NULL)
+      json_object_set_new(out, "revisionId", json_string(row_str(rev, "revision_id")));
+    sd_api_reply(r->c, out);
     return;
   }
   const char *machine_arn = row_str(r->res, "machine_arn");
@@ -199,7 +216,7 @@ static void dsmfe_answer(struct sread *r) {
   if (m == NULL)
     sd_api_error(r->c, "ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", r->arn);
   else
-    sd_api_reply(r->c, machine_for_execution(m));
+    sd_api_reply(r->c, machine_for_execution(m->arn, m));
 }
 
 /* DescribeStateMachineForExecution: the machine as a running execution
@@ -214,7 +231,7 @@ void sd_api_describe_state_machine_for_execution(struct sd_api_call *c) {
     sread_start(sread_new(c, arn, read_exec_machine, dsmfe_answer));
     return;
   }
-  sd_api_reply(c, machine_for_execution(x->machine));
+  sd_api_reply(c, machine_for_execution(x->machine_arn, x->machine));
 }
 
 static bool status_valid(const char *s) {
@@ -227,6 +244,10 @@ static bool status_valid(const char *s) {
 }
 
 static json_t *read_exec_page(struct sread *r, struct sd_store *s) {
+  if (r->qualified != 0)
+    return sd_store_exec_list_qualified(s, r->qualified == 'v' ? r->arn : NULL,
+                                        r->qualified == 'a' ? r->arn : NULL, r->filter, r->before_ms,
+                                        r->before_id, r->limit + 1, &r->err);
   return sd_store_exec_list(s, r->arn, r->filter, r->before_ms, r->before_id, r->limit + 1, &r->err);
 }
 
@@ -252,9 +273,15 @@ static void list_answer(struct sread *r) {
       break;
     }
     const char *st = row_str(row, "status"), *name = row_str(row, "name"), *arn = row_str(row, "arn");
-    json_t *item = json_pack("{s:s, s:s, s:s, s:s, s:o}", "executionArn", arn ? arn : "", "stateMachineArn",
-                             r->arn, "name", name ? name : "", "status", st ? st : "RUNNING", "startDate",
-                             sd_api_time(json_integer_value(json_object_get(row, "start_ms"))));
+    const char *machine = row_str(row, "machine_arn");
+    json_t *item =
+        json_pack("{s:s, s:s, s:s, s:s, s:o}", "executionArn", arn ? arn : "", "stateMachineArn",
+                  machine ? machine : r->arn, "name", name ? name : "", "status", st ? st : "RUNNING",
+                  "startDate", sd_api_time(json_integer_value(json_object_get(row, "start_ms"))));
+    if (row_str(row, "version_arn") != NULL)
+      json_object_set_new(item, "stateMachineVersionArn", json_string(row_str(row, "version_arn")));
+    if (row_str(row, "alias_arn") != NULL)
+      json_object_set_new(item, "stateMachineAliasArn", json_string(row_str(row, "alias_arn")));
     if (st != NULL && strcmp(st, "RUNNING") != 0)
       json_object_set_new(item, "stopDate", sd_api_time(json_integer_value(json_object_get(row, "stop_ms"))));
     json_array_append_new(list, item);
@@ -300,11 +327,29 @@ void sd_api_list_executions(struct sd_api_call *c) {
         filter);
     return;
   }
-  if (sd_registry_machine(c->api->reg, machine_arn) == NULL) {
+  /* A version or alias ARN lists the executions started through it. */
+  char qualified = 0;
+  struct sd_reg_machine *m;
+  if (sd_api_arn_parts(machine_arn) == 8) {
+    bool found = sd_registry_version(c->api->reg, machine_arn, &m) != NULL;
+    qualified = found ? 'v' : 'a';
+    if (!found && sd_registry_alias(c->api->reg, machine_arn, &m) == NULL)
+      m = NULL;
+  } else {
+    m = sd_registry_machine(c->api->reg, machine_arn);
+  }
+  if (m == NULL) {
     sd_api_error(c, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", machine_arn);
     return;
   }
+  /* AWS keeps no list of EXPRESS executions (CloudWatch Logs has them). */
+  if (strcmp(m->type, "EXPRESS") == 0) {
+    sd_api_error(c, "StateMachineTypeNotSupported",
+                 "This operation is not supported by this type of state machine");
+    return;
+  }
   struct sread *r = sread_new(c, machine_arn, read_exec_page, list_answer);
+  r->qualified = qualified;
   r->filter = filter ? sd_xstrdup(filter) : NULL;
   r->before_ms = before_ms;
   r->before_id = before_id;

@@ -103,6 +103,8 @@ struct start {
   char *input;       /* the input text as given; owned */
   json_t *value;     /* the parsed input; owned */
   char *arn;         /* the started execution's, once started; owned */
+  char *version_arn; /* started on a version (directly or through an alias); owned or NULL */
+  char *alias_arn;   /* started through an alias; owned or NULL */
   int64_t start_ms;
 };
 
@@ -113,10 +115,12 @@ static void start_free(struct start *s) {
   free(s->input);
   json_decref(s->value);
   free(s->arn);
+  free(s->version_arn);
+  free(s->alias_arn);
   free(s);
 }
 
-static void start_committed(void *data, int status) {
+static void start_qualified(void *data, int status) {
   struct start *s = data;
   if (status != 0)
     sd_api_error(s->c, "InternalFailure", "the execution could not be recorded");
@@ -171,7 +175,9 @@ struct sd_reg_exec *sd_api_exec_begin(struct sd_api *api, struct sd_reg_machine 
   struct sd_reg_exec rec = {
     .arn = sd_xstrdup(sd_exec_arn(ex)),
     .name = sd_xstrdup(sd_exec_name(ex)),
-    .machine_arn = sd_xstrdup(m->arn),
+    /* A version's record runs under its machine's own ARN. */
+    .machine_arn =
+        m->version > 0 ? sd_xstrndup(m->arn, (size_t)(strrchr(m->arn, ':') - m->arn)) : sd_xstrdup(m->arn),
     .input = sd_xstrdup(input),
     .status = SD_EXEC_RUNNING,
     .start_ms = sd_exec_start_ms(ex),
@@ -184,6 +190,26 @@ struct sd_reg_exec *sd_api_exec_begin(struct sd_api *api, struct sd_reg_machine 
   return x;
 }
 
+/* The row is committed (a barrier: the engine's handle is free). An
+ * execution started on a version or alias has them written to its row
+ * before the answer, so ListExecutions on them lists it at once. */
+static void start_committed(void *data, int status) {
+  struct start *s = data;
+  struct sd_api *api = s->c->api;
+  if (status != 0 || s->version_arn == NULL) {
+    start_qualified(s, status);
+    return;
+  }
+  if (api->reader == NULL) { /* :memory: one handle, free inside this barrier */
+    struct sd_err err = { 0 };
+    int rc = sd_store_exec_qualify(api->store, s->arn, s->version_arn, s->alias_arn, &err);
+    sd_err_clear(&err);
+    start_qualified(s, rc);
+    return;
+  }
+  sd_registry_exec_qualify_save(api->reg, s->arn, s->version_arn, s->alias_arn, start_qualified, s);
+}
+
 /* Checks names against the registry and the store, then starts. Runs in a
  * barrier: the store's rows are then complete and its handle is free. */
 static void start_checked(void *data, int status) {
@@ -191,6 +217,14 @@ static void start_checked(void *data, int status) {
   struct sd_api_call *c = s->c;
   struct sd_api *api = c->api;
   struct sd_reg_machine *m = sd_registry_machine(api->reg, s->machine_arn);
+  /* The version to run, looked up again: it may have been deleted while
+   * we waited. */
+  struct sd_reg_machine *v = s->version_arn ? sd_registry_version(api->reg, s->version_arn, NULL) : NULL;
+  if (status == 0 && s->version_arn != NULL && v == NULL) {
+    sd_api_error(c, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", s->version_arn);
+    start_free(s);
+    return;
+  }
   if (status != 0) {
     sd_api_error(c, "InternalFailure", "the store cannot be written");
     start_free(s);
@@ -206,7 +240,7 @@ static void start_checked(void *data, int status) {
   struct sd_err err = { 0 };
   bool existed;
   struct sd_reg_exec *x =
-      sd_api_exec_begin(api, m, s->name, s->input, s->value, s->test_case, &existed, &err);
+      sd_api_exec_begin(api, v ? v : m, s->name, s->input, s->value, s->test_case, &existed, &err);
   if (x == NULL || existed) {
     if (x != NULL)
       sd_api_reply(c, start_reply(x->arn, x->start_ms));
@@ -216,6 +250,8 @@ static void start_checked(void *data, int status) {
     start_free(s);
     return;
   }
+  x->version_arn = s->version_arn ? sd_xstrdup(s->version_arn) : NULL;
+  x->alias_arn = s->alias_arn ? sd_xstrdup(s->alias_arn) : NULL;
   /* The record may be freed before the commit is (a quick execution). */
   s->arn = sd_xstrdup(x->arn);
   s->start_ms = x->start_ms;
@@ -231,8 +267,18 @@ void sd_api_start_execution(struct sd_api_call *c) {
     return;
   char *machine_arn, *test_case; /* owned */
   sd_api_mock_split(c->api, given, &machine_arn, &test_case);
-  struct sd_reg_machine *m = sd_registry_machine(c->api->reg, machine_arn);
   json_t *value = NULL; /* new */
+  /* "<machine>:<N>" runs version N, "<machine>:<alias>" one of the
+   * alias's versions (picked now, by weight). */
+  struct sd_reg_machine *v = NULL;
+  const char *alias_arn = NULL;
+  if (sd_api_arn_parts(machine_arn) == 8) {
+    v = sd_api_resolve_qualified(c, machine_arn, &alias_arn);
+    if (v == NULL)
+      goto fail;
+    *strrchr(machine_arn, ':') = '\0'; /* the machine's own ARN */
+  }
+  struct sd_reg_machine *m = sd_registry_machine(c->api->reg, machine_arn);
   if (m == NULL) {
     sd_api_error(c, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", machine_arn);
     goto fail;
@@ -247,6 +293,8 @@ void sd_api_start_execution(struct sd_api_call *c) {
     goto fail;
   if (input == NULL)
     input = "{}"; /* later kept as the client sent it */
+  if (sd_api_check_len(c, "input", input, SD_API_MAX_PAYLOAD) != 0)
+    goto fail;
   value = sd_api_parse_input(c, input);
   if (value == NULL)
     goto fail;
@@ -257,6 +305,8 @@ void sd_api_start_execution(struct sd_api_call *c) {
   s->name = name ? sd_xstrdup(name) : NULL;
   s->input = sd_xstrdup(input);
   s->value = value;
+  s->version_arn = v ? sd_xstrdup(v->arn) : NULL;
+  s->alias_arn = alias_arn ? sd_xstrdup(alias_arn) : NULL;
   sd_engine_flush(c->api->eng, start_checked, s);
   return;
 fail:
@@ -413,6 +463,10 @@ static int recover_fail(struct sd_api *api, json_t *row, const struct sd_err *wh
   return rc;
 }
 
+static char *dup_or_null(const char *s) {
+  return s ? sd_xstrdup(s) : NULL;
+}
+
 /* Resumes one RUNNING row; NULL with `why` set when it cannot be. */
 static struct sd_exec *recover_one(struct sd_api *api, json_t *row, struct sd_reg_machine **mp,
                                    struct sd_err *why) {
@@ -420,8 +474,11 @@ static struct sd_exec *recover_one(struct sd_api *api, json_t *row, struct sd_re
   struct sd_reg_machine *m =
       sd_registry_machine(api->reg, json_string_value(json_object_get(row, "machine_arn")));
   const char *input = json_string_value(json_object_get(row, "input"));
-  *mp = m;
-  if (m == NULL || m->deleted) {
+  /* An execution started on a version resumes on that version. */
+  const char *version_arn = json_string_value(json_object_get(row, "version_arn"));
+  struct sd_reg_machine *v = version_arn ? sd_registry_version(api->reg, version_arn, NULL) : NULL;
+  *mp = v ? v : m;
+  if (m == NULL || m->deleted || (version_arn != NULL && v == NULL)) {
     sd_err_set(why, SD_E_RUNTIME,
                "The execution could not be resumed after a restart: its state machine "
                "no longer exists.");
@@ -435,11 +492,11 @@ static struct sd_exec *recover_one(struct sd_api *api, json_t *row, struct sd_re
   }
   json_t *value = json_loads(input ? input : "{}", JSON_DECODE_ANY, NULL); /* new */
   struct sd_exec_opts xo = {
-    .machine = m->m,
+    .machine = (*mp)->m,
     .machine_name = m->name,
     .name = json_string_value(json_object_get(row, "name")),
     .type = m->type,
-    .role_arn = m->role_arn,
+    .role_arn = (*mp)->role_arn,
     .input = value,
     .done = on_exec_done,
     .data = api,
@@ -479,12 +536,14 @@ int sd_api_recover(struct sd_api *api, struct sd_err *err) {
     struct sd_reg_exec rec = {
       .arn = sd_xstrdup(sd_exec_arn(ex)),
       .name = sd_xstrdup(sd_exec_name(ex)),
-      .machine_arn = sd_xstrdup(m->arn),
+      .machine_arn = sd_xstrdup(json_string_value(json_object_get(row, "machine_arn"))),
       .input = sd_xstrdup(input ? input : "{}"),
       .status = SD_EXEC_RUNNING,
       .start_ms = sd_exec_start_ms(ex),
       .ex = ex,
       .machine = m,
+      .version_arn = dup_or_null(json_string_value(json_object_get(row, "version_arn"))),
+      .alias_arn = dup_or_null(json_string_value(json_object_get(row, "alias_arn"))),
     };
     if (sd_exec_tag(ex) != NULL)
       sd_api_mock_bind(api, rec.arn, m->name, sd_exec_tag(ex));

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uv.h>
+
 #include "engine/alloc.h"
 #include "engine/asl.h"
 #include "engine/err.h"
@@ -34,8 +36,7 @@ static void saved_cb(void *data, int status) {
   free(sv);
 }
 
-/* Writes the machine's new state, then answers `out` (stolen). */
-static void save_then_reply(struct sd_api_call *c, const char *arn, json_t *out) {
+void sd_api_save_then_reply(struct sd_api_call *c, const char *arn, json_t *out) {
   struct saved *sv = sd_xmalloc(sizeof *sv);
   sv->c = c;
   sv->out = out;
@@ -67,11 +68,57 @@ static struct sd_machine *compile_definition(struct sd_api_call *c, const char *
   return m;
 }
 
+/* publish and versionDescription (Create/UpdateStateMachine): AWS takes a
+ * description only with publish. 0, or -1 after answering. */
+static int get_publish(struct sd_api_call *c, bool *publish, const char **description) {
+  if (sd_api_get_bool(c, "publish", false, publish) != 0 ||
+      sd_api_get_str(c, "versionDescription", false, description) != 0 ||
+      sd_api_check_len(c, "versionDescription", *description, 256) != 0)
+    return -1;
+  if (*description != NULL && !*publish)
+    return sd_api_error(c, "ValidationException", "Version description can only be set when publish is true");
+  return 0;
+}
+
+/* AWS's revisionId: a UUID per revision. */
+static char *new_revision_id(void) {
+  static uint64_t rng;
+  if (rng == 0)
+    rng = uv_hrtime() ^ 0xD1B54A32D192ED03ull;
+  uint64_t v[2];
+  for (int i = 0; i < 2; i++) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    v[i] = rng;
+  }
+  return sd_asprintf("%08x-%04x-4%03x-%04x-%012llx", (unsigned)(v[0] >> 32), (unsigned)(v[0] >> 16) & 0xffff,
+                     (unsigned)v[0] & 0xfff, (unsigned)(0x8000 | ((v[1] >> 48) & 0x3fff)),
+                     (unsigned long long)(v[1] & 0xffffffffffffull));
+}
+
+/* Publishes when asked and adds stateMachineVersionArn to `out`; then
+ * writes the machine and answers. */
+static void finish_write(struct sd_api_call *c, struct sd_reg_machine *m, bool publish,
+                         const char *description, json_t *out) {
+  struct sd_reg_machine *v = NULL;
+  if (publish && sd_api_publish(c, m, description, NULL, &v) != 0) {
+    json_decref(out);
+    return;
+  }
+  if (v != NULL)
+    json_object_set_new(out, "stateMachineVersionArn", json_string(v->arn));
+  sd_api_save_then_reply(c, m->arn, out);
+}
+
 void sd_api_create_state_machine(struct sd_api_call *c) {
-  const char *name, *definition, *role, *type;
+  const char *name, *definition, *role, *type, *description;
+  bool publish;
   if (sd_api_get_str(c, "name", true, &name) != 0 ||
       sd_api_get_str(c, "definition", true, &definition) != 0 ||
-      sd_api_get_str(c, "roleArn", true, &role) != 0 || sd_api_get_str(c, "type", false, &type) != 0)
+      sd_api_check_len(c, "definition", definition, 1048576) != 0 ||
+      sd_api_get_str(c, "roleArn", true, &role) != 0 || sd_api_get_str(c, "type", false, &type) != 0 ||
+      get_publish(c, &publish, &description) != 0)
     return;
   if (type == NULL)
     type = "STANDARD";
@@ -101,8 +148,9 @@ void sd_api_create_state_machine(struct sd_api_call *c) {
              strcmp(old->type, type) != 0)
       sd_api_error(c, "StateMachineAlreadyExists", "State Machine Already Exists: '%s'", arn);
     else
-      sd_api_reply(c, json_pack("{s:s, s:o}", "stateMachineArn", old->arn, "creationDate",
-                                sd_api_time(old->created_ms)));
+      finish_write(
+          c, old, publish, description,
+          json_pack("{s:s, s:o}", "stateMachineArn", old->arn, "creationDate", sd_api_time(old->created_ms)));
     free(arn);
     return;
   }
@@ -131,8 +179,8 @@ void sd_api_create_state_machine(struct sd_api_call *c) {
   };
   rec.updated_ms = rec.created_ms;
   struct sd_reg_machine *r = sd_registry_machine_add(api->reg, &rec);
-  save_then_reply(
-      c, r->arn,
+  finish_write(
+      c, r, publish, description,
       json_pack("{s:s, s:o}", "stateMachineArn", r->arn, "creationDate", sd_api_time(r->created_ms)));
 }
 
@@ -147,18 +195,34 @@ static struct sd_reg_machine *find_machine(struct sd_api_call *c, const char *ar
   return m;
 }
 
+/* DescribeStateMachine also answers for a version ARN ("<machine>:<N>"):
+ * the version's ARN, definition and creation date, its description and
+ * revision id (AWS's DescribeStateMachineOutput). */
 void sd_api_describe_state_machine(struct sd_api_call *c) {
   const char *arn;
   if (sd_api_get_str(c, "stateMachineArn", true, &arn) != 0)
     return;
-  struct sd_reg_machine *m = find_machine(c, arn);
-  if (m == NULL)
+  struct sd_reg_machine *m, *live = NULL;
+  if (sd_api_arn_parts(arn) == 8) {
+    if (sd_api_check_arn(c, arn, "stateMachine") != 0)
+      return;
+    m = sd_registry_version(c->api->reg, arn, &live);
+    if (m == NULL) {
+      sd_api_error(c, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn);
+      return;
+    }
+  } else if ((live = m = find_machine(c, arn)) == NULL) {
     return;
+  }
   json_t *out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:{s:s, s:b}, s:{s:b}}", "stateMachineArn",
-                          m->arn, "name", m->name, "status", m->deleted ? "DELETING" : "ACTIVE", "definition",
-                          m->definition, "roleArn", m->role_arn, "type", m->type, "creationDate",
-                          sd_api_time(m->created_ms), "loggingConfiguration", "level", "OFF",
+                          m->arn, "name", m->name, "status", live->deleted ? "DELETING" : "ACTIVE",
+                          "definition", m->definition, "roleArn", m->role_arn, "type", m->type,
+                          "creationDate", sd_api_time(m->created_ms), "loggingConfiguration", "level", "OFF",
                           "includeExecutionData", 0, "tracingConfiguration", "enabled", 0);
+  if (m->revision_id != NULL)
+    json_object_set_new(out, "revisionId", json_string(m->revision_id));
+  if (m->description != NULL)
+    json_object_set_new(out, "description", json_string(m->description));
   sd_api_reply(c, out);
 }
 
@@ -166,10 +230,12 @@ void sd_api_describe_state_machine(struct sd_api_call *c) {
  * already running keep the compiled machine and the record they started
  * with; new ones run the update. */
 void sd_api_update_state_machine(struct sd_api_call *c) {
-  const char *arn, *definition, *role;
+  const char *arn, *definition, *role, *description;
+  bool publish;
   if (sd_api_get_str(c, "stateMachineArn", true, &arn) != 0 ||
       sd_api_get_str(c, "definition", false, &definition) != 0 ||
-      sd_api_get_str(c, "roleArn", false, &role) != 0)
+      sd_api_check_len(c, "definition", definition, 1048576) != 0 ||
+      sd_api_get_str(c, "roleArn", false, &role) != 0 || get_publish(c, &publish, &description) != 0)
     return;
   struct sd_reg_machine *old = find_machine(c, arn);
   if (old == NULL)
@@ -195,6 +261,21 @@ void sd_api_update_state_machine(struct sd_api_call *c) {
   if (m == NULL)
     return;
   struct sd_api *api = c->api;
+  /* AWS: an update that changes nothing makes no revision (its answer has
+   * the current revision id, if any), so publishing it again finds the
+   * same version. */
+  if (strcmp(text, old->definition) == 0 && (role == NULL || strcmp(role, old->role_arn) == 0)) {
+    sd_asl_unref(m);
+    json_t *out = json_pack("{s:o}", "updateDate", sd_api_time(old->updated_ms)); /* new */
+    if (old->revision_id != NULL)
+      json_object_set_new(out, "revisionId", json_string(old->revision_id));
+    finish_write(c, old, publish, description, out);
+    return;
+  }
+  /* Revisions are keyed by their update time: keep it unique per ARN. */
+  int64_t now = sd_engine_now(api->eng);
+  if (now <= old->updated_ms)
+    now = old->updated_ms + 1;
   struct sd_reg_machine rec = {
     .arn = sd_xstrdup(old->arn),
     .name = sd_xstrdup(old->name),
@@ -202,12 +283,15 @@ void sd_api_update_state_machine(struct sd_api_call *c) {
     .role_arn = sd_xstrdup(role ? role : old->role_arn),
     .type = sd_xstrdup(old->type),
     .created_ms = old->created_ms,
-    .updated_ms = sd_engine_now(api->eng),
+    .updated_ms = now,
     .m = m,
     .tags = json_incref(old->tags), /* tags belong to the ARN */
+    .revision_id = new_revision_id(),
   };
   struct sd_reg_machine *r = sd_registry_machine_replace(api->reg, old, &rec);
-  save_then_reply(c, r->arn, json_pack("{s:o}", "updateDate", sd_api_time(r->updated_ms)));
+  finish_write(
+      c, r, publish, description,
+      json_pack("{s:o, s:s}", "updateDate", sd_api_time(r->updated_ms), "revisionId", r->revision_id));
 }
 
 void sd_api_list_state_machines(struct sd_api_call *c) {
@@ -249,7 +333,7 @@ void sd_api_delete_state_machine(struct sd_api_call *c) {
     return;
   }
   sd_registry_machine_delete(c->api->reg, m);
-  save_then_reply(c, arn, json_object());
+  sd_api_save_then_reply(c, arn, json_object());
 }
 
 /* ValidateStateMachineDefinition: the checks CreateStateMachine makes,

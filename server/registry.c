@@ -22,9 +22,12 @@
  * when the change was made, so later changes cannot leak into it. */
 struct save {
   struct save *next;
-  enum { SAVE_PUT, SAVE_DEL, SAVE_EXEC } kind;
-  char *s[7]; /* arn, name, type, definition, role_arn, tags, status (SAVE_EXEC: arn, input); owned */
-  int64_t creation_ms, updated_ms;
+  enum { SAVE_PUT, SAVE_DEL, SAVE_EXEC, SAVE_QUAL } kind;
+  /* arn, name, type, definition, role_arn, tags, status, revision_id,
+   * versions, aliases (SAVE_EXEC: arn, input; SAVE_QUAL: arn, version,
+   * alias); owned */
+  char *s[10];
+  int64_t creation_ms, updated_ms, next_version;
   sd_registry_cb cb;
   void *data;
   struct sd_err err;
@@ -66,13 +69,21 @@ struct sd_registry *sd_registry_new(void) {
 }
 
 static void save_free(struct save *sv) {
-  for (int i = 0; i < 7; i++)
+  for (int i = 0; i < 10; i++)
     free(sv->s[i]);
   sd_err_clear(&sv->err);
   free(sv);
 }
 
 static void machine_free(struct sd_reg_machine *m) {
+  for (size_t i = 0; i < m->nversions; i++)
+    machine_free(m->versions[i]);
+  free(m->versions);
+  for (size_t i = 0; i < m->naliases; i++)
+    sd_registry_alias_free(m->aliases[i]);
+  free(m->aliases);
+  free(m->revision_id);
+  free(m->description);
   free(m->arn);
   free(m->name);
   free(m->definition);
@@ -104,6 +115,8 @@ void sd_registry_free(struct sd_registry *r) {
     free(x->arn);
     free(x->name);
     free(x->machine_arn);
+    free(x->version_arn);
+    free(x->alias_arn);
     free(x->input);
     free(x->output);
     free(x->error);
@@ -151,8 +164,7 @@ static void reap(struct sd_registry *r) {
   for (size_t i = 0; i < r->nmachines; i++) {
     struct sd_reg_machine *m = r->machines[i];
     if (m->deleted && m->running == 0) {
-      r->gone = sd_xrealloc(r->gone, (r->ngone + 1) * sizeof *r->gone);
-      r->gone[r->ngone++] = m;
+      sd_registry_keep(r, m);
       changed = true;
       save_queue(r, save_removal(m->arn));
     } else {
@@ -195,10 +207,24 @@ struct sd_reg_machine *sd_registry_machine_replace(struct sd_registry *r, struct
   struct sd_reg_machine *rec = sd_xmalloc(sizeof *rec);
   *rec = *m;
   rec->running = old->running;
+  /* Versions and aliases belong to the ARN, not to one revision. */
+  rec->versions = old->versions;
+  rec->nversions = old->nversions;
+  rec->aliases = old->aliases;
+  rec->naliases = old->naliases;
+  rec->next_version = old->next_version;
+  old->versions = NULL;
+  old->nversions = 0;
+  old->aliases = NULL;
+  old->naliases = 0;
   r->machines[i] = rec; /* same ARN, same index */
-  r->gone = sd_xrealloc(r->gone, (r->ngone + 1) * sizeof *r->gone);
-  r->gone[r->ngone++] = old;
+  sd_registry_keep(r, old);
   return rec;
+}
+
+void sd_registry_keep(struct sd_registry *r, struct sd_reg_machine *m) {
+  r->gone = sd_xrealloc(r->gone, (r->ngone + 1) * sizeof *r->gone);
+  r->gone[r->ngone++] = m;
 }
 
 size_t sd_registry_machine_count(const struct sd_registry *r) {
@@ -298,6 +324,8 @@ void sd_registry_exec_remove(struct sd_registry *r, struct sd_reg_exec *x) {
   free(x->arn);
   free(x->name);
   free(x->machine_arn);
+  free(x->version_arn);
+  free(x->alias_arn);
   free(x->input);
   free(x->output);
   free(x->error);
@@ -325,6 +353,10 @@ static void save_work(uv_work_t *req) {
       sd_store_exec_closed(p->store, sv->s[0], sv->s[1], sv->updated_ms, &sv->err);
       continue;
     }
+    if (sv->kind == SAVE_QUAL) {
+      sd_store_exec_qualify(p->store, sv->s[0], sv->s[1], sv->s[2], &sv->err);
+      continue;
+    }
     struct sd_store_machine row = {
       .arn = sv->s[0],
       .name = sv->s[1],
@@ -335,6 +367,10 @@ static void save_work(uv_work_t *req) {
       .status = sv->s[6],
       .creation_ms = sv->creation_ms,
       .updated_ms = sv->updated_ms,
+      .revision_id = sv->s[7],
+      .versions = sv->s[8],
+      .aliases = sv->s[9],
+      .next_version = sv->next_version,
     };
     sd_store_machine_put(p->store, &row, &sv->err);
   }
@@ -405,9 +441,25 @@ void sd_registry_machine_save(struct sd_registry *r, const char *arn, sd_registr
       sv->s[i] = sd_xstrdup(strs[i]);
     sv->s[5] = json_dumps(m->tags, JSON_COMPACT);
     sv->s[6] = sd_xstrdup(m->deleted ? "DELETING" : "ACTIVE");
+    sv->s[7] = m->revision_id ? sd_xstrdup(m->revision_id) : NULL;
+    sv->s[8] = sd_registry_versions_dump(m);
+    sv->s[9] = sd_registry_aliases_dump(m);
     sv->creation_ms = m->created_ms;
     sv->updated_ms = m->updated_ms;
+    sv->next_version = m->next_version;
   }
+  sv->cb = cb;
+  sv->data = data;
+  save_queue(r, sv);
+}
+
+void sd_registry_exec_qualify_save(struct sd_registry *r, const char *arn, const char *version_arn,
+                                   const char *alias_arn, sd_registry_cb cb, void *data) {
+  struct save *sv = sd_xcalloc(1, sizeof *sv);
+  sv->kind = SAVE_QUAL;
+  sv->s[0] = sd_xstrdup(arn);
+  sv->s[1] = version_arn ? sd_xstrdup(version_arn) : NULL;
+  sv->s[2] = alias_arn ? sd_xstrdup(alias_arn) : NULL;
   sv->cb = cb;
   sv->data = data;
   save_queue(r, sv);
@@ -427,8 +479,10 @@ static const char *row_str(json_t *row, const char *key) {
   return v ? v : "";
 }
 
-/* Compiles one stored machine and adds it; false when it does not compile. */
-static bool load_one(struct sd_registry *r, json_t *row, const struct sd_state_ops *const *ops) {
+/* Compiles one stored machine and adds it with its versions and aliases;
+ * false when it does not compile. */
+static bool load_one(struct sd_registry *r, json_t *row, struct sd_store *store,
+                     const struct sd_state_ops *const *ops) {
   const char *text = row_str(row, "definition");
   struct sd_err err = { 0 };
   json_t *def = sd_validate_parse(text, strlen(text), &err); /* new */
@@ -456,8 +510,12 @@ static bool load_one(struct sd_registry *r, json_t *row, const struct sd_state_o
     .updated_ms = json_integer_value(json_object_get(row, "updated_ms")),
     .m = m,
     .tags = tags,
+    .next_version = json_integer_value(json_object_get(row, "next_version")),
   };
-  sd_registry_machine_add(r, &rec);
+  const char *rev = json_string_value(json_object_get(row, "revision_id"));
+  rec.revision_id = rev ? sd_xstrdup(rev) : NULL;
+  struct sd_reg_machine *added = sd_registry_machine_add(r, &rec);
+  sd_registry_versions_load(r, added, row, store, ops);
   return true;
 }
 
@@ -478,7 +536,7 @@ int sd_registry_load(struct sd_registry *r, struct sd_store *store, const struct
     if (strcmp(row_str(row, "status"), "DELETING") == 0)
       rc = sd_store_machine_delete(store, row_str(row, "arn"), err);
     else
-      load_one(r, row, ops);
+      load_one(r, row, store, ops);
   }
   free(sorted);
   json_decref(rows);

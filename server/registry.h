@@ -20,8 +20,23 @@ struct sd_machine;
 struct sd_state_ops;
 struct sd_store;
 
+/* A state machine alias: one or two versions and their weights
+ * (CreateStateMachineAlias's routingConfiguration). */
+struct sd_reg_alias {
+  char *arn;         /* "<machine ARN>:<name>"; owned */
+  char *name;        /* owned */
+  char *description; /* owned or NULL */
+  int64_t created_ms;
+  int64_t updated_ms;
+  size_t nroutes; /* 1 or 2 */
+  struct {
+    int64_t version; /* a version number of the alias's machine */
+    int weight;      /* 0-100; the weights sum to 100 */
+  } routes[2];
+};
+
 struct sd_reg_machine {
-  char *arn;        /* owned */
+  char *arn;        /* the machine's, or for a version "<machine ARN>:<N>"; owned */
   char *name;       /* owned */
   char *definition; /* the text as given; owned */
   char *role_arn;   /* owned */
@@ -32,6 +47,18 @@ struct sd_reg_machine {
   json_t *tags;         /* {key: value} in the order added; owned (shared by the ARN's revisions) */
   int running;          /* executions of this ARN still RUNNING, over all revisions */
   bool deleted;         /* DeleteStateMachine called: DELETING while running > 0 */
+  char *revision_id;    /* AWS's revisionId of this revision; owned; NULL until an update changes it */
+  int64_t version;      /* 0 for the machine itself; N for its published version N */
+  char *description;    /* a version's description; owned or NULL */
+  /* The live (unqualified) record only; UpdateStateMachine moves them to
+   * the record that replaces it. Versions are records of their own (an
+   * execution started on one points at it); a deleted one moves to the
+   * registry's kept records. */
+  struct sd_reg_machine **versions; /* owned, by number */
+  size_t nversions;
+  struct sd_reg_alias **aliases; /* owned, creation order */
+  size_t naliases;
+  int64_t next_version; /* numbers are never reused (AWS) */
 };
 
 /* Told once when an execution closes, with the execution still alive
@@ -46,7 +73,9 @@ struct sd_reg_watch {
 struct sd_reg_exec {
   char *arn;         /* owned */
   char *name;        /* owned */
-  char *machine_arn; /* owned */
+  char *machine_arn; /* the unqualified machine ARN; owned */
+  char *version_arn; /* the version it was started on (directly or through an alias); owned or NULL */
+  char *alias_arn;   /* the alias it was started through; owned or NULL */
   char *input;       /* the input text as given; owned */
   char *output;      /* JSON text once SUCCEEDED; owned or NULL */
   char *error;       /* owned or NULL */
@@ -76,6 +105,37 @@ struct sd_reg_machine *sd_registry_machine_replace(struct sd_registry *r, struct
                                                    const struct sd_reg_machine *m);
 /* Marks a machine deleted; it disappears once nothing runs on it. */
 void sd_registry_machine_delete(struct sd_registry *r, struct sd_reg_machine *m);
+/* ---- versions and aliases (registry_versions.c) ---- */
+
+/* The version a version ARN ("<machine ARN>:<N>") names, on a live machine
+ * (its record is set in *machine when not NULL); NULL when none. */
+struct sd_reg_machine *sd_registry_version(struct sd_registry *r, const char *arn,
+                                           struct sd_reg_machine **machine);
+/* The alias an alias ARN ("<machine ARN>:<name>") names, or NULL. */
+struct sd_reg_alias *sd_registry_alias(struct sd_registry *r, const char *arn,
+                                       struct sd_reg_machine **machine);
+/* The version of `m` that snapshots its current revision, or NULL. */
+struct sd_reg_machine *sd_registry_version_current(struct sd_reg_machine *m);
+/* Publishes m's current revision as version m->next_version (copied
+ * fields, the compiled machine shared). Returns the version. */
+struct sd_reg_machine *sd_registry_version_add(struct sd_registry *r, struct sd_reg_machine *m,
+                                               const char *description, int64_t created_ms);
+/* Removes version `v` of `m`; its record stays for its executions. */
+void sd_registry_version_delete(struct sd_registry *r, struct sd_reg_machine *m, struct sd_reg_machine *v);
+/* Adds `a` (fields stolen) to m's aliases; returns the record. */
+struct sd_reg_alias *sd_registry_alias_add(struct sd_reg_machine *m, const struct sd_reg_alias *a);
+void sd_registry_alias_delete(struct sd_reg_machine *m, struct sd_reg_alias *a);
+void sd_registry_alias_free(struct sd_reg_alias *a);
+/* m's versions and aliases as the JSON text kept in the store (new
+ * strings), and back: sd_registry_versions_load compiles each version from
+ * its stored revision (read from `store`) and adds it to `m`. */
+char *sd_registry_versions_dump(const struct sd_reg_machine *m);
+char *sd_registry_aliases_dump(const struct sd_reg_machine *m);
+void sd_registry_versions_load(struct sd_registry *r, struct sd_reg_machine *m, json_t *row,
+                               struct sd_store *store, const struct sd_state_ops *const *ops);
+/* Keeps a record nothing lists any more but executions may point at. */
+void sd_registry_keep(struct sd_registry *r, struct sd_reg_machine *m);
+
 /* Live machines in creation order: the i-th, or NULL past the end. */
 size_t sd_registry_machine_count(const struct sd_registry *r);
 struct sd_reg_machine *sd_registry_machine_at(struct sd_registry *r, size_t i);
@@ -118,6 +178,10 @@ void sd_registry_machine_save(struct sd_registry *r, const char *arn, sd_registr
  * queue; cb as above. */
 void sd_registry_exec_save(struct sd_registry *r, const char *arn, const char *input, int64_t machine_rev_ms,
                            sd_registry_cb cb, void *data);
+/* Records the version and alias an execution was started through
+ * (sd_store_exec_qualify) in the same queue; cb as above. */
+void sd_registry_exec_qualify_save(struct sd_registry *r, const char *arn, const char *version_arn,
+                                   const char *alias_arn, sd_registry_cb cb, void *data);
 /* Writes still queued or in flight (shutdown waits for none). */
 size_t sd_registry_saves_pending(const struct sd_registry *r);
 

@@ -59,7 +59,7 @@ TEST(store_machine_put_get_list_delete) {
   ASSERT_JSON_EQ(row, "{\"arn\":\"" MARN
                       "b\",\"name\":\"b\",\"type\":\"STANDARD\",\"definition\":\"{\\\"v\\\":1}\","
                       "\"role_arn\":\"arn:aws:iam::123456789012:role/r\",\"tags\":\"{\\\"k\\\":\\\"v\\\"}\","
-                      "\"status\":\"ACTIVE\",\"creation_ms\":10,\"updated_ms\":10}");
+                      "\"status\":\"ACTIVE\",\"creation_ms\":10,\"updated_ms\":10,\"next_version\":1}");
   json_decref(row);
   /* An update replaces the row and keeps the earlier revision. */
   struct sd_store_machine b2 = machine(MARN "b", "{\"v\":3}", 10, 30);
@@ -172,6 +172,99 @@ TEST(store_exec_closed_completes_the_row) {
   row = sd_store_exec_get(s, EARN "c1", &err);
   ASSERT_STR_EQ(json_string_value(json_object_get(row, "input")), "{ \"a\": 1 }");
   json_decref(row);
+  sd_store_close(s);
+  return 0;
+}
+
+TEST(store_machine_keeps_versions_aliases_and_revision_ids) {
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(":memory:", &err);
+  struct sd_store_machine m = machine(MARN "v", "{\"r\":2}", 10, 20);
+  m.revision_id = "rev-2";
+  m.versions = "[{\"version\":3}]";
+  m.aliases = "[{\"name\":\"PROD\"}]";
+  m.next_version = 4;
+  ASSERT_INT_EQ(sd_store_machine_put(s, &m, &err), 0);
+  json_t *row = sd_store_machine_get(s, MARN "v", &err);
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "revision_id")), "rev-2");
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "versions")), "[{\"version\":3}]");
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "aliases")), "[{\"name\":\"PROD\"}]");
+  ASSERT_INT_EQ(json_integer_value(json_object_get(row, "next_version")), 4);
+  json_decref(row);
+  json_t *rev = sd_store_machine_revision(s, MARN "v", 20, &err);
+  ASSERT_STR_EQ(json_string_value(json_object_get(rev, "revision_id")), "rev-2");
+  json_decref(rev);
+  sd_store_close(s);
+  return 0;
+}
+
+TEST(store_exec_qualified_rows_list_by_version_and_alias) {
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(":memory:", &err);
+  ASSERT(put_exec(s, "plain", "SUCCEEDED", 100) == 0);
+  ASSERT(put_exec(s, "v1", "SUCCEEDED", 200) == 0);
+  ASSERT(put_exec(s, "a1", "RUNNING", 300) == 0);
+  ASSERT(put_exec(s, "a2", "SUCCEEDED", 400) == 0);
+  ASSERT_INT_EQ(sd_store_exec_qualify(s, EARN "v1", MARN "m:1", NULL, &err), 0);
+  ASSERT_INT_EQ(sd_store_exec_qualify(s, EARN "a1", MARN "m:1", MARN "m:PROD", &err), 0);
+  ASSERT_INT_EQ(sd_store_exec_qualify(s, EARN "a2", MARN "m:2", MARN "m:PROD", &err), 0);
+  /* A later write of the row (the engine's upsert) keeps them. */
+  ASSERT(put_exec(s, "a1", "SUCCEEDED", 300) == 0);
+  json_t *page = sd_store_exec_list_qualified(s, MARN "m:1", NULL, NULL, INT64_MAX, INT64_MAX, 0, &err);
+  ASSERT_INT_EQ(json_array_size(page), 2);
+  ASSERT_STR_EQ(item_name(page, 0), "a1");
+  ASSERT_STR_EQ(item_name(page, 1), "v1");
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(page, 0), "alias_arn")), MARN "m:PROD");
+  json_decref(page);
+  page = sd_store_exec_list_qualified(s, NULL, MARN "m:PROD", NULL, INT64_MAX, INT64_MAX, 1, &err);
+  ASSERT_INT_EQ(json_array_size(page), 1);
+  ASSERT_STR_EQ(item_name(page, 0), "a2");
+  json_decref(page);
+  page = sd_store_exec_list(s, MARN "m", NULL, INT64_MAX, INT64_MAX, 0, &err);
+  ASSERT_INT_EQ(json_array_size(page), 4);
+  ASSERT(json_object_get(json_array_get(page, 3), "version_arn") == NULL);
+  json_decref(page);
+  json_t *row = sd_store_exec_get(s, EARN "a2", &err);
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "version_arn")), MARN "m:2");
+  json_decref(row);
+  sd_store_close(s);
+  return 0;
+}
+
+TEST(store_purge_removes_old_closed_executions_in_batches) {
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(":memory:", &err);
+  /* put_exec stops a closed execution 1 ms after its start. */
+  ASSERT(put_exec(s, "old1", "SUCCEEDED", 100) == 0);
+  ASSERT(put_exec(s, "old2", "FAILED", 200) == 0);
+  ASSERT(put_exec(s, "old3", "ABORTED", 300) == 0);
+  ASSERT(put_exec(s, "running", "RUNNING", 50) == 0);
+  ASSERT(put_exec(s, "recent", "SUCCEEDED", 5000) == 0);
+  struct sd_store_batch *b = sd_store_batch_new();
+  struct sd_store_event ev = { .exec_arn = EARN "old1", .id = 1, .ts_ms = 100, .type = "ExecutionStarted" };
+  sd_store_batch_add_event(b, &ev);
+  ev.exec_arn = EARN "recent";
+  sd_store_batch_add_event(b, &ev);
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+  sd_store_batch_free(b);
+  size_t n = 0;
+  ASSERT_INT_EQ(sd_store_purge(s, 1000, 2, &n, &err), 0);
+  ASSERT_INT_EQ(n, 2); /* a full batch: more may be left */
+  ASSERT(sd_store_exec_get(s, EARN "old1", &err) == NULL);
+  sd_err_clear(&err);
+  json_t *h = sd_store_history(s, EARN "old1", 0, 0, false, &err);
+  ASSERT(h == NULL); /* the row and its history are gone */
+  sd_err_clear(&err);
+  ASSERT_INT_EQ(sd_store_purge(s, 1000, 2, &n, &err), 0);
+  ASSERT_INT_EQ(n, 1);
+  ASSERT_INT_EQ(sd_store_purge(s, 1000, 2, &n, &err), 0);
+  ASSERT_INT_EQ(n, 0);
+  json_t *row = sd_store_exec_get(s, EARN "running", &err);
+  ASSERT(row != NULL);
+  json_decref(row);
+  h = sd_store_history(s, EARN "recent", 0, 0, false, &err);
+  ASSERT_INT_EQ(json_array_size(h), 1);
+  json_decref(h);
   sd_store_close(s);
   return 0;
 }
