@@ -285,12 +285,24 @@ int64_t sd_frame_event(struct sd_frame *f, const char *type, const char *details
   return frame_event(f, type, details_key, details);
 }
 
+/* The JSON text of v (borrowed) as a JSON string literal (quoted and
+ * escaped), written in one pass: what an event shows of a state's input or
+ * output. Returns a new string; *len is its length. */
+static char *io_literal(json_t *v, size_t *len) {
+  struct sd_buf b = { 0 };
+  sd_buf_putc(&b, '"');
+  sd_jsonw_value(&b, v, true);
+  sd_buf_putc(&b, '"');
+  *len = b.len;
+  return sd_buf_steal(&b);
+}
+
 /* The details of an event carrying a state's input or output:
  * {"name": ..., "<field>": "<JSON text>", "<field>Details": {"truncated": false}},
- * built as text in one pass. `text` is the value's JSON. */
-static char *io_details_text(const char *name, const char *field, const char *text, size_t len) {
-  /* One allocation in the common case: the text, its escapes, the rest. */
-  struct sd_buf b = { .cap = len + len / 4 + 128 };
+ * built as text in one pass. `lit` is the value's io_literal. */
+static char *io_details_text(const char *name, const char *field, const char *lit, size_t len) {
+  /* One allocation in the common case: the literal and the rest. */
+  struct sd_buf b = { .cap = len + 128 };
   b.data = sd_xmalloc(b.cap);
   b.data[0] = '\0';
   sd_buf_putc(&b, '{');
@@ -302,19 +314,20 @@ static char *io_details_text(const char *name, const char *field, const char *te
   sd_buf_putc(&b, '"');
   sd_buf_puts(&b, field);
   sd_buf_puts(&b, "\":");
-  sd_jsonw_string(&b, text, len);
+  sd_buf_add(&b, lit, len);
   sd_buf_puts(&b, ",\"");
   sd_buf_puts(&b, field);
   sd_buf_puts(&b, "Details\":{\"truncated\":false}}");
   return sd_buf_steal(&b);
 }
 
-/* Records <Type>StateEntered / Exited / ExecutionSucceeded for a value. */
+/* Records <Type>StateEntered / Exited / ExecutionSucceeded for a value
+ * whose io_literal is `lit`. */
 static int64_t frame_io_event(struct sd_frame *f, const char *type, const char *key, const char *name,
-                              const char *field, const char *text, size_t len) {
+                              const char *field, const char *lit, size_t len) {
   if (f != NULL && f->exec->status != SD_EXEC_RUNNING)
     return 0;
-  char *d = io_details_text(name, field, text, len);
+  char *d = io_details_text(name, field, lit, len);
   int64_t id = exec_event_text(f->exec, f, type, key, d);
   free(d);
   return id;
@@ -335,13 +348,13 @@ static void frame_enter_event(struct sd_frame *f) {
   size_t len;
   char *text;
   /* A state's input is, nearly always, the value the previous state just
-   * exited with, whose text is already written: reuse it. */
+   * exited with, whose literal is already written: reuse it. */
   if (f->io_of == f->input && f->io_text != NULL) {
     text = f->io_text;
     len = f->io_len;
     f->io_text = NULL;
   } else {
-    text = sd_jsonw_dumps(f->input, &len);
+    text = io_literal(f->input, &len);
   }
   io_cache_clear(f);
   f->entered_ms = sd_engine_now(f->exec->eng);
@@ -403,14 +416,22 @@ static void frame_transition(struct sd_frame *f, json_t *output, int next, int *
  * 256 KiB limit fails with States.DataLimitExceeded instead, before it
  * exits (test_start_large_input); the size is measured on the text the
  * event needs anyway. Returns -1 with err set then. */
+static size_t text_size(json_t *v) {
+  size_t len;
+  free(sd_jsonw_dumps(v, &len));
+  return len;
+}
+
 static int frame_exited_checked(struct sd_frame *f, json_t *output, struct sd_err *err) {
   bool limits = f->exec->eng->limits;
   if (!f->st->ops->has_exited && !limits)
     return 0;
   size_t len;
-  char *text = sd_jsonw_dumps(output, &len);
+  char *text = io_literal(output, &len);
   int rc = 0;
-  if (limits && len > SD_PAYLOAD_LIMIT) {
+  /* The literal is never shorter than the text and its two quotes: only
+   * a big one needs the text's own size. */
+  if (limits && len - 2 > SD_PAYLOAD_LIMIT && text_size(output) > SD_PAYLOAD_LIMIT) {
     rc = sd_err_set(err, SD_E_DATA_LIMIT_EXCEEDED,
                     "The state/task '%s' returned a result with a size exceeding the maximum number of bytes "
                     "service limit.",
@@ -689,7 +710,7 @@ static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *o
   struct sd_frame *at = ex->root->done ? NULL : ex->root;
   if (status == SD_EXEC_SUCCEEDED) {
     size_t len;
-    char *text = sd_jsonw_dumps(output, &len);
+    char *text = io_literal(output, &len);
     char *d = io_details_text(NULL, "output", text, len);
     exec_event_text(ex, at, type, key, d);
     free(d);

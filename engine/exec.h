@@ -164,7 +164,7 @@ struct sd_frame {
   struct sd_timer *timers;          /* armed timers; owned by the engine */
   char *task_token;                 /* $$.Task.Token of the current state; owned or NULL */
   json_t *ctx;                      /* context object cache for the current state; owned or NULL */
-  char *io_text;                    /* JSON text of io_of, the last output written; owned or NULL */
+  char *io_text; /* io_of's JSON text as a JSON string literal (the last output written); owned or NULL */
   size_t io_len;
   json_t *io_of;          /* holds a reference, so the pointer cannot be reused meanwhile */
   struct sd_eval_env env; /* what sd_frame_env returns */

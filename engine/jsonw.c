@@ -206,13 +206,14 @@ static void put_value(struct sd_buf *b, json_t *v, int level) {
     case JSON_OBJECT: {
       put_byte(b, '{');
       const char *k;
+      size_t klen;
       json_t *x;
       bool first = true;
-      json_object_foreach(v, k, x) {
+      json_object_keylen_foreach(v, k, klen, x) {
         if (!first)
           put_byte(b, ',');
         first = false;
-        put_string(b, k, strlen(k), level);
+        put_string(b, k, klen, level);
         put_byte(b, ':');
         put_value(b, x, level);
       }

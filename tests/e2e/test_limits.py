@@ -49,6 +49,16 @@ class Limits(StepdTestCase):
         r = self.run_def(d, "--limits", "none", "--input-file", big)
         self.assertEqual(r.code, 0, r.stderr)
 
+    def test_state_output_limit_counts_the_text_not_its_escapes(self):
+        # 240 KB of JSON text, whose copy escaped into a history event is
+        # 400 KB: under the limit, which is on the text.
+        d = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+        doc = {"a": [""] * 80000}
+        big = self.write("escapes.json", doc)
+        r = self.run_def(d, "--input-file", big)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(r.output, doc)
+
 
 if __name__ == "__main__":
     unittest.main()
