@@ -342,8 +342,10 @@ static void on_http_done(void *data, const struct sd_http_response *r) {
     char retry[32] = "";
     if (c->retry > 0)
       snprintf(retry, sizeof retry, ", retry %d", c->retry);
+    char status[32];
+    snprintf(status, sizeof status, "HTTP %ld", r->status);
     sd_log(SD_LOG_INFO, "%s %s (%s%s): %s in %.1f ms", c->svc->prefix, c->action,
-           c->label ? c->label : "call", retry, err.name ? err.name : "ok", r->seconds * 1000);
+           c->label ? c->label : "call", retry, err.name ? err.name : status, r->seconds * 1000);
   }
   c->done(c->data, &reply);
   sd_err_clear(&err);

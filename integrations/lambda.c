@@ -28,6 +28,7 @@
 #include "engine/err.h"
 #include "engine/jsonr.h"
 #include "engine/jsonw.h"
+#include "engine/log.h"
 #include "integrations/aws_task.h"
 #include "integrations/http_client.h"
 
@@ -148,6 +149,7 @@ static void on_invoked(struct sd_aws_task *t, struct sd_aws_reply *reply) {
   if (sd_http_response_header(r, "X-Amz-Function-Error") != NULL) {
     struct sd_err err = { 0 };
     function_error(r, &err);
+    sd_log(SD_LOG_INFO, "lambda (state '%s'): function error %s", call->state_name, err.name);
     sd_aws_task_done(t, NULL, &err);
     sd_err_clear(&err);
     return;

@@ -140,7 +140,7 @@ class MotoLambdaSns(MotoBase):
             self.assertEqual(d["status"], "SUCCEEDED")
             self.assertEqual(json.loads(d["output"]), {"served": True})
             log.seek(0)
-            self.assertIn("lambda Invoke (state 'T'): ok", log.read())
+            self.assertIn("lambda Invoke (state 'T'): HTTP 200 in", log.read())
         finally:
             proc.terminate()
             proc.wait(10)
