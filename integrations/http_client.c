@@ -39,13 +39,14 @@ struct sd_http_call {
 
 struct sd_http_client {
   uv_loop_t *loop;
-  CURLM *multi;
+  CURLM *multi; /* made by the first request (multi_start); NULL until then */
   uv_timer_t timer;
   struct sock *socks;
   struct sd_http_call *calls;
   size_t inflight;
   int handles; /* open uv handles: the timer and every sock */
   bool closing;
+  bool used_curl; /* counted in curl_users */
 };
 
 static int curl_users; /* clients alive: curl_global_* pair up around them */
@@ -53,8 +54,9 @@ static int curl_users; /* clients alive: curl_global_* pair up around them */
 static void client_unref(struct sd_http_client *c) {
   if (--c->handles > 0)
     return;
+  bool used_curl = c->used_curl;
   free(c);
-  if (--curl_users == 0)
+  if (used_curl && --curl_users == 0)
     curl_global_cleanup();
 }
 
@@ -222,16 +224,25 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp) {
   return 0;
 }
 
-struct sd_http_client *sd_http_client_new(uv_loop_t *loop) {
+/* libcurl (loaded and initialised on first use, see curl_load.c) waits
+ * for the first request: most `stepd run` processes make none, and
+ * curl_global_init alone costs 2M instructions (OpenSSL's set-up). */
+static void multi_start(struct sd_http_client *c) {
+  if (c->multi != NULL)
+    return;
   if (curl_users++ == 0)
     curl_global_init(CURL_GLOBAL_DEFAULT);
-  struct sd_http_client *c = sd_xcalloc(1, sizeof *c);
-  c->loop = loop;
+  c->used_curl = true;
   c->multi = curl_multi_init();
   curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
   curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
   curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
   curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
+}
+
+struct sd_http_client *sd_http_client_new(uv_loop_t *loop) {
+  struct sd_http_client *c = sd_xcalloc(1, sizeof *c);
+  c->loop = loop;
   uv_timer_init(loop, &c->timer);
   c->timer.data = c;
   c->handles = 1;
@@ -250,11 +261,14 @@ void sd_http_client_free(struct sd_http_client *c) {
   }
   /* Our polls go before curl closes the cached connections' sockets, and
    * curl must not call back into a client being torn down. */
-  curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, NULL);
-  curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, NULL);
+  if (c->multi != NULL) {
+    curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, NULL);
+    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, NULL);
+  }
   while (c->socks != NULL)
     sock_close(c, c->socks);
-  curl_multi_cleanup(c->multi);
+  if (c->multi != NULL)
+    curl_multi_cleanup(c->multi);
   c->multi = NULL;
   uv_timer_stop(&c->timer);
   uv_close((uv_handle_t *)&c->timer, on_handle_closed);
@@ -293,6 +307,7 @@ struct sd_http_call *sd_http_client_send(struct sd_http_client *c, const struct 
     sd_err_set(err, SD_E_RUNTIME, "the HTTP client is shutting down");
     return NULL;
   }
+  multi_start(c);
   struct sd_http_call *call = sd_xcalloc(1, sizeof *call);
   call->c = c;
   call->done = done;
