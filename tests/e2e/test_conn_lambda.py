@@ -116,6 +116,35 @@ class LambdaFakeTest(StepdTestCase):
         p = self.run_machine(invoke_state("service"))
         self.assertEqual(self.error(p)["error"], "Lambda.ServiceException")
 
+    def test_code_the_model_lacks_is_the_generic_exception(self):
+        e = self.error(self.run_machine(invoke_state("denied")))
+        self.assertEqual(e["error"], "Lambda.AWSLambdaException")
+        self.assertIn("Status Code: 403; Error Code: AccessDeniedException;", e["cause"])
+
+    def test_event_invocation(self):
+        d = invoke_state("echo", ResultSelector={"P.$": "$.Payload", "S.$": "$.StatusCode"})
+        d["States"]["Call"]["Parameters"]["InvocationType"] = "Event"
+        p = self.run_machine(d, {"a": 1})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(json.loads(p.stdout), {"P": "", "S": 202})
+
+    def test_assume_role_failure_fails_the_task(self):
+        d = invoke_state("echo", Credentials={"RoleArn": "arn:aws:iam::123456789012:role/r"})
+        p = self.run_machine(d, None, env={"AWS_ENDPOINT_URL_STS": "http://127.0.0.1:1"})
+        e = self.error(p)
+        self.assertEqual(e["error"], "STS.SdkClientException")
+
+    def test_validate_knows_the_resources(self):
+        path = self.write("v.asl.json", {"StartAt": "A", "States": {
+            "A": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f"},
+                  "Next": "B"},
+            "B": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "Next": "C"},
+            "C": {"Type": "Task", "Resource": "arn:aws:states:::sns:publish",
+                  "Parameters": {"TopicArn": "t", "Message": "m"}, "End": True}}})
+        p = subprocess.run([STEPD, "validate", path], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertNotIn("RESOURCE_NOT_SERVED", p.stdout)
+
     def test_throttling_retried(self):
         d = invoke_state("throttle-2", Retry=[{"ErrorEquals": ["Lambda.TooManyRequestsException"],
                                                "IntervalSeconds": 1, "MaxAttempts": 3}],

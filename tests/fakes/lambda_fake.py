@@ -15,6 +15,7 @@ The function's NAME picks the behaviour:
   sleep-MS                 answers the payload after MS milliseconds
   notfound                 ResourceNotFoundException (404)
   service                  ServiceException (500)
+  denied                   AccessDeniedException (403), a code Lambda's model lacks
   hangup                   closes the connection without an answer
 Qualifier=Q is reported back as X-Amz-Executed-Version.
 
@@ -72,12 +73,14 @@ async def invoke(name, qualifier, headers, payload):
                              "Function not found: arn:aws:lambda:us-east-1:123456789012:function:notfound")
     if name == "service":
         return service_error(500, "ServiceException", "The service is down.")
+    if name == "denied":
+        return service_error(403, "AccessDeniedException", "User is not authorized to perform: lambda:InvokeFunction")
     if name == "hangup":
         return None
     status = 200
     if headers.get("x-amz-invocation-type") == "Event":
         status, payload = 202, b""
-    return reply(status, payload or b"{}", ok)
+    return reply(status, payload if status == 202 else (payload or b"{}"), ok)
 
 
 async def handle(reader, writer):
