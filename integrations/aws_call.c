@@ -95,6 +95,10 @@ uv_loop_t *sd_aws_loop(const struct sd_aws *aws) {
   return aws->loop;
 }
 
+struct sd_http_client *sd_aws_http(const struct sd_aws *aws) {
+  return aws->http;
+}
+
 static void call_free(struct sd_aws_call *c) {
   struct sd_aws *aws = c->aws;
   if (c->prev != NULL)

@@ -55,6 +55,8 @@ struct sd_aws *sd_aws_new(uv_loop_t *loop, struct sd_aws_config *cfg);
 void sd_aws_free(struct sd_aws *aws);
 const struct sd_aws_config *sd_aws_config(const struct sd_aws *aws);
 uv_loop_t *sd_aws_loop(const struct sd_aws *aws);
+/* The HTTP client the calls share (for integrations that speak plain HTTP). */
+struct sd_http_client *sd_aws_http(const struct sd_aws *aws);
 
 struct sd_aws_request {
   const struct sd_aws_service *svc;

@@ -4,6 +4,7 @@
  * undoes whatever is pending. */
 #include "integrations/aws_task.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "engine/connector.h"
 #include "engine/err.h"
 #include "engine/log.h"
+#include "integrations/http_client.h"
 
 struct conn {
   struct sd_aws *aws;                            /* borrowed */
@@ -20,8 +22,10 @@ struct conn {
 struct sd_aws_task {
   struct conn *conn;
   const struct sd_aws_integration *in;
-  struct sd_task_call *call;    /* borrowed from the engine until done or cancel */
-  struct sd_aws_call *aws_call; /* in flight, or NULL */
+  struct sd_task_call *call;      /* borrowed from the engine until done or cancel */
+  struct sd_aws_call *aws_call;   /* in flight, or NULL */
+  struct sd_http_call *http_call; /* a plain HTTP request in flight, or NULL */
+  sd_aws_task_http_fn on_http;
   sd_aws_task_reply_fn on_reply;
   uv_timer_t *timer; /* armed by sd_aws_task_after, or NULL; freed in its close callback */
   void (*timer_fn)(struct sd_aws_task *t);
@@ -68,6 +72,8 @@ static void timer_closed(uv_handle_t *h) {
 static void task_free(struct sd_aws_task *t) {
   if (t->aws_call != NULL)
     sd_aws_call_cancel(t->aws_call);
+  if (t->http_call != NULL)
+    sd_http_call_cancel(t->http_call);
   if (t->timer != NULL) {
     uv_timer_stop(t->timer);
     uv_close((uv_handle_t *)t->timer, timer_closed);
@@ -171,6 +177,27 @@ int sd_aws_task_send(struct sd_aws_task *t, const struct sd_aws_request *req, sd
   t->on_reply = on_reply;
   t->aws_call = sd_aws_call_start(t->conn->aws, &r, on_aws_reply, t, err);
   return t->aws_call ? 0 : -1;
+}
+
+static void on_http_reply(void *data, const struct sd_http_response *r) {
+  struct sd_aws_task *t = data;
+  t->http_call = NULL;
+  if (sd_log_enabled(SD_LOG_INFO)) {
+    char what[48];
+    snprintf(what, sizeof what, "HTTP %ld", r->status);
+    sd_log(SD_LOG_INFO, "%s (%s, retry %d): %s in %.1f ms", t->in->name, t->label, t->call->retry_count,
+           r->status ? what : r->error, r->seconds * 1000);
+  }
+  t->on_http(t, r);
+}
+
+int sd_aws_task_http(struct sd_aws_task *t, const struct sd_http_request *req, sd_aws_task_http_fn on_done,
+                     struct sd_err *err) {
+  if (t->aws_call != NULL || t->http_call != NULL)
+    return sd_err_set(err, SD_E_RUNTIME, "%s: a request is already in flight", t->in->name);
+  t->on_http = on_done;
+  t->http_call = sd_http_client_send(sd_aws_http(t->conn->aws), req, on_http_reply, t, err);
+  return t->http_call ? 0 : -1;
 }
 
 static void on_timer(uv_timer_t *h) {

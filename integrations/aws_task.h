@@ -79,6 +79,13 @@ typedef void (*sd_aws_task_reply_fn)(struct sd_aws_task *t, struct sd_aws_reply 
  * request leaves them empty. One request in flight per task. */
 int sd_aws_task_send(struct sd_aws_task *t, const struct sd_aws_request *req, sd_aws_task_reply_fn on_reply,
                      struct sd_err *err);
+/* Sends a plain HTTP request for the task (no signing, no AWS errors);
+ * `on_done` gets the raw response. One request in flight per task. */
+struct sd_http_request;
+struct sd_http_response;
+typedef void (*sd_aws_task_http_fn)(struct sd_aws_task *t, const struct sd_http_response *r);
+int sd_aws_task_http(struct sd_aws_task *t, const struct sd_http_request *req, sd_aws_task_http_fn on_done,
+                     struct sd_err *err);
 /* Runs `fn` after `seconds` on the loop (`.sync` polling); cancelled with
  * the task. */
 void sd_aws_task_after(struct sd_aws_task *t, double seconds, void (*fn)(struct sd_aws_task *t));

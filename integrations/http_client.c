@@ -34,6 +34,7 @@ struct sd_http_call {
   size_t nheaders;
   uint64_t t0;
   char errbuf[CURL_ERROR_SIZE];
+  char reason[64];                  /* the last status line's reason phrase */
   struct sd_http_call *prev, *next; /* the client's list of calls in flight */
 };
 
@@ -131,6 +132,7 @@ static void call_finish(struct sd_http_call *call, CURLcode code) {
     sd_buf_add(&call->body, "", 0);
   r.body = call->body.data;
   r.body_len = call->body.len;
+  r.status_text = call->reason;
   struct sd_http_header *hs = split_headers(call);
   r.headers = hs;
   r.nheaders = call->nheaders;
@@ -288,6 +290,17 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *userdata) {
   if (len >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
     call->hraw.len = 0;
     call->nheaders = 0;
+    /* "HTTP/1.1 200 OK\r\n": the phrase after the code. */
+    const char *sp = memchr(ptr, ' ', len);
+    const char *sp2 = sp ? memchr(sp + 1, ' ', len - (size_t)(sp + 1 - ptr)) : NULL;
+    size_t rn = 0;
+    if (sp2 != NULL) {
+      sp2++;
+      while (sp2 + rn < ptr + len && sp2[rn] != '\r' && sp2[rn] != '\n' && rn + 1 < sizeof call->reason)
+        rn++;
+      memcpy(call->reason, sp2, rn);
+    }
+    call->reason[rn] = '\0';
     return len;
   }
   size_t k = len;

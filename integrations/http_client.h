@@ -43,8 +43,9 @@ struct sd_http_header {
 
 /* What `done` gets; valid for the callback's duration only. */
 struct sd_http_response {
-  long status;      /* HTTP status; 0 when the exchange failed */
-  const char *body; /* NUL-terminated, never NULL */
+  long status;             /* HTTP status; 0 when the exchange failed */
+  const char *status_text; /* the status line's reason phrase ("OK"); "" if none */
+  const char *body;        /* NUL-terminated, never NULL */
   size_t body_len;
   const struct sd_http_header *headers; /* in the order received (last response only) */
   size_t nheaders;

@@ -17,11 +17,13 @@ static const char *const served_prefixes[] = {
 
 extern const struct sd_aws_integration sd_aws_lambda;
 extern const struct sd_aws_integration sd_aws_sns;
+extern const struct sd_aws_integration sd_aws_http_invoke;
 
 /* Tried in order: the first whose pattern matches serves the Task. */
 const struct sd_aws_integration *const sd_aws_integrations[] = {
   &sd_aws_lambda,
   &sd_aws_sns,
+  &sd_aws_http_invoke,
   NULL,
 };
 
