@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -177,8 +178,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp) {
   return len;
 }
 
-enum sd_client_rc sd_client_call(struct sd_client *c, const char *action, json_t *req, json_t **resp,
-                                 struct sd_err *err) {
+static enum sd_client_rc call_once(struct sd_client *c, const char *action, json_t *req, json_t **resp,
+                                   struct sd_err *err) {
   *resp = NULL;
   char *body = sd_jsonw_dumps(req, NULL);
   struct curl_slist *headers = NULL;
@@ -233,6 +234,37 @@ enum sd_client_rc sd_client_call(struct sd_client *c, const char *action, json_t
   }
 out:
   sd_buf_free(&got);
+  return rc;
+}
+
+/* Whether a call that failed with a 5xx, which the server may have acted
+ * on, can be sent again: reads, and StartExecution with a name (AWS keeps
+ * one execution per name). A throttled call was not acted on: always. */
+static bool safe_again(const char *action, json_t *req, const struct sd_err *err) {
+  if (strcmp(err->name, "ThrottlingException") == 0)
+    return true;
+  if (strncmp(action, "Describe", 8) == 0 || strncmp(action, "List", 4) == 0 ||
+      strncmp(action, "Get", 3) == 0)
+    return true;
+  return strcmp(action, "StartExecution") == 0 && json_object_get(req, "name") != NULL;
+}
+
+/* As the AWS SDKs' standard retry mode: three attempts, backing off
+ * 0.2 s then 0.4 s. A server that does not answer is not asked again
+ * here: the caller decides (stepd start --wait rides out an outage). */
+#define ATTEMPTS 3
+
+enum sd_client_rc sd_client_call(struct sd_client *c, const char *action, json_t *req, json_t **resp,
+                                 struct sd_err *err) {
+  enum sd_client_rc rc = SD_CLIENT_OK;
+  for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    rc = call_once(c, action, req, resp, err);
+    if (rc != SD_CLIENT_API || attempt == ATTEMPTS || !sd_client_retryable(rc, err) ||
+        !safe_again(action, req, err))
+      break;
+    struct timespec ts = { .tv_sec = 0, .tv_nsec = 200000000L << (attempt - 1) };
+    nanosleep(&ts, NULL);
+  }
   return rc;
 }
 

@@ -41,7 +41,8 @@ const char *sd_client_endpoint(const struct sd_client *c);
 
 /* Calls `action` ("StartExecution") with `req` (borrowed). On SD_CLIENT_OK,
  * *resp is a new reference to the answer; otherwise `err` holds the error's
- * name (the API's, or "Unreachable") and message. */
+ * name (the API's, or "Unreachable") and message. A throttled call, and a
+ * 5xx on a call that is safe to repeat, is tried up to three times. */
 enum sd_client_rc sd_client_call(struct sd_client *c, const char *action, json_t *req, json_t **resp,
                                  struct sd_err *err);
 

@@ -306,17 +306,24 @@ class Capture(http.server.BaseHTTPRequestHandler):
     """Records one request and answers as StartExecution would."""
 
     seen = []
+    script = []  # (action, HTTP status, error name): answers to give first, in order
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Capture.seen.append((self.command, self.path, dict(self.headers.items()), body))
         target = self.headers.get("X-Amz-Target", "")
+        if Capture.script and target.endswith("." + Capture.script[0][0]):
+            _, status, name = Capture.script.pop(0)
+            return self.answer(status, {"__type": name, "message": "scripted"})
         if target.endswith("ListStateMachines"):  # a broken server: the same page forever
             reply = {"stateMachines": [{"name": "m"}], "nextToken": "t1"}
         else:
             reply = {"executionArn": "arn:aws:states:eu-west-1:111122223333:execution:m:x", "startDate": 1.0}
+        self.answer(200, reply)
+
+    def answer(self, status, reply):
         data = json.dumps(reply).encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", "application/x-amz-json-1.0")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -353,6 +360,7 @@ def sigv4_check(method, path, headers, body, secret):
 class TestSigning(unittest.TestCase):
     def setUp(self):
         Capture.seen = []
+        Capture.script = []
         self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Capture)
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
@@ -361,11 +369,11 @@ class TestSigning(unittest.TestCase):
         self.httpd.shutdown()
         self.httpd.server_close()
 
-    def run_start(self, **env_over):
+    def run_start(self, *args, **env_over):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.update(env_over)
         return stepd("start", "--endpoint", self.url, "--state-machine",
-                     "arn:aws:states:eu-west-1:111122223333:stateMachine:m", "--input", '{"a":1}', env=env)
+                     "arn:aws:states:eu-west-1:111122223333:stateMachine:m", "--input", '{"a":1}', *args, env=env)
 
     def test_signed_with_sigv4_when_credentials_are_set(self):
         r = self.run_start(AWS_ACCESS_KEY_ID="AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY="s3cr3t",
@@ -405,6 +413,35 @@ class TestSigning(unittest.TestCase):
         key_id, region, service, names, ok = sigv4_check(method, "/", headers, body, "k")
         self.assertEqual((region, service), ("ap-south-1", "states"))
         self.assertTrue(ok)
+
+    def targets(self):
+        return [h["X-Amz-Target"].split(".")[1] for _, _, h, _ in Capture.seen]
+
+    def test_throttling_is_retried(self):
+        Capture.script = [("StartExecution", 400, "ThrottlingException")] * 2
+        r = self.run_start()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.targets(), ["StartExecution"] * 3)
+        Capture.seen = []
+        Capture.script = [("StartExecution", 400, "ThrottlingException")] * 3
+        r = self.run_start()
+        self.assertEqual(r.returncode, 5)
+        self.assertIn("stepd: ThrottlingException: scripted", r.stderr)
+        self.assertEqual(len(Capture.seen), 3)
+
+    def test_a_5xx_is_retried_only_where_it_cannot_start_twice(self):
+        Capture.script = [("StartExecution", 500, "InternalFailure")]
+        r = self.run_start()
+        self.assertEqual(r.returncode, 5)
+        self.assertIn("stepd: InternalFailure: scripted", r.stderr)
+        self.assertEqual(self.targets(), ["StartExecution"])
+        # With a name: the night is looked up first, then started; a 5xx
+        # there is asked again.
+        Capture.seen = []
+        Capture.script = [("DescribeExecution", 400, "ExecutionDoesNotExist"), ("StartExecution", 500, "InternalFailure")]
+        r = self.run_start("--name", "n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.targets(), ["DescribeExecution", "StartExecution", "StartExecution"])
 
     def test_a_server_repeating_its_token_is_an_error_not_a_loop(self):
         r = stepd("state-machines", "list", "--endpoint", self.url, timeout=30)
