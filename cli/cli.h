@@ -49,6 +49,9 @@ void sd_cli_print_error_line(const struct sd_err *e);
 /* Prints a failed call ("stepd: StateMachineDoesNotExist: ...") and
  * returns its exit status (SD_EXIT_API or SD_EXIT_NO_SERVER). */
 int sd_cli_call_failed(int rc, const struct sd_err *err, const char *endpoint);
+/* A client for `o`, or NULL after printing why (a malformed ~/.aws
+ * file): the caller exits SD_EXIT_USAGE. */
+struct sd_client *sd_cli_client_new(const struct sd_client_opts *o);
 /* Prints `v` (borrowed) on stdout, indented as the aws CLI prints. */
 void sd_cli_print_json(json_t *v);
 /* A JSON text given inline (aws CLI's "file://PATH" reads a file, as its

@@ -1,7 +1,8 @@
 /* The Step Functions API client of the CLI: one blocking libcurl easy
  * request per call, AWS JSON 1.0 (POST /, X-Amz-Target, a JSON body), signed
- * with libcurl's SigV4 when credentials are configured. Not for the server:
- * its connectors go through curl multi on the loop. */
+ * with libcurl's SigV4 when credentials are configured (the connectors'
+ * chain, integrations/aws_config.h: environment, AWS_PROFILE, ~/.aws).
+ * Not for the server: its connectors go through curl multi on the loop. */
 #include "cli/client.h"
 
 #include <stdio.h>
@@ -16,11 +17,13 @@
 #include "engine/alloc.h"
 #include "engine/err.h"
 #include "engine/jsonw.h"
+#include "integrations/aws_config.h"
 
 struct sd_client {
   CURL *h;
-  char *endpoint; /* owned */
-  char *region;   /* owned */
+  char *endpoint;            /* owned */
+  char *region;              /* owned */
+  struct sd_aws_config *cfg; /* credentials; owned */
   bool no_sign;
 };
 
@@ -63,7 +66,7 @@ static char *region_from_host(const char *endpoint) {
   return sd_xstrndup(r, (size_t)(end - r));
 }
 
-struct sd_client *sd_client_new(const struct sd_client_opts *o) {
+struct sd_client *sd_client_new(const struct sd_client_opts *o, struct sd_err *err) {
   const char *ep = o->endpoint;
   if (ep == NULL)
     ep = env_nonempty("STEPD_ENDPOINT");
@@ -73,16 +76,17 @@ struct sd_client *sd_client_new(const struct sd_client_opts *o) {
     ep = env_nonempty("AWS_ENDPOINT_URL");
   if (ep == NULL)
     ep = SD_CLIENT_DEFAULT_ENDPOINT;
+  /* The SDKs' region order (AWS_REGION, AWS_DEFAULT_REGION, the profile),
+   * then the endpoint's host name, then us-east-1. */
+  char *host_region = region_from_host(ep); /* owned */
+  struct sd_aws_config *cfg = sd_aws_config_new(NULL, host_region, err);
+  free(host_region);
+  if (cfg == NULL)
+    return NULL;
   struct sd_client *c = sd_xcalloc(1, sizeof *c);
   c->endpoint = sd_xstrdup(ep);
-  const char *region = o->region;
-  if (region == NULL)
-    region = env_nonempty("AWS_REGION");
-  if (region == NULL)
-    region = env_nonempty("AWS_DEFAULT_REGION");
-  c->region = region ? sd_xstrdup(region) : region_from_host(ep);
-  if (c->region == NULL)
-    c->region = sd_xstrdup("us-east-1");
+  c->region = sd_xstrdup(o->region ? o->region : sd_aws_config_region(cfg));
+  c->cfg = cfg;
   c->no_sign = o->no_sign;
   curl_global_init(CURL_GLOBAL_DEFAULT);
   c->h = curl_easy_init();
@@ -95,6 +99,7 @@ void sd_client_free(struct sd_client *c) {
   if (c->h != NULL)
     curl_easy_cleanup(c->h);
   curl_global_cleanup();
+  sd_aws_config_free(c->cfg);
   free(c->endpoint);
   free(c->region);
   free(c);
@@ -109,23 +114,20 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp) {
   return size * n;
 }
 
-/* SigV4 by libcurl (CURLOPT_AWS_SIGV4, libcurl >= 7.75) from the standard
- * environment variables. Kept to this one function so that the shared
- * credential chain (profiles, ~/.aws files) can replace it. Without keys the
- * request goes unsigned, which `stepd serve` accepts. */
+/* SigV4 by libcurl (CURLOPT_AWS_SIGV4, libcurl >= 7.75) with the
+ * credentials the chain found. Without any the request goes unsigned,
+ * which `stepd serve` accepts. */
 static void sign(struct sd_client *c, struct curl_slist **headers) {
-  const char *key = env_nonempty("AWS_ACCESS_KEY_ID");
-  const char *secret = env_nonempty("AWS_SECRET_ACCESS_KEY");
-  if (c->no_sign || key == NULL || secret == NULL)
+  const struct sd_aws_creds *cr = sd_aws_config_creds(c->cfg);
+  if (c->no_sign || cr == NULL)
     return;
   char *sigv4 = sd_asprintf("aws:amz:%s:states", c->region);
   curl_easy_setopt(c->h, CURLOPT_AWS_SIGV4, sigv4);
   free(sigv4);
-  curl_easy_setopt(c->h, CURLOPT_USERNAME, key);
-  curl_easy_setopt(c->h, CURLOPT_PASSWORD, secret);
-  const char *token = env_nonempty("AWS_SESSION_TOKEN");
-  if (token != NULL) {
-    char *h = sd_asprintf("X-Amz-Security-Token: %s", token);
+  curl_easy_setopt(c->h, CURLOPT_USERNAME, cr->key_id);
+  curl_easy_setopt(c->h, CURLOPT_PASSWORD, cr->secret);
+  if (cr->token != NULL) {
+    char *h = sd_asprintf("X-Amz-Security-Token: %s", cr->token);
     *headers = curl_slist_append(*headers, h);
     free(h);
   }

@@ -23,8 +23,9 @@ enum sd_client_rc {
 
 struct sd_client_opts {
   const char *endpoint; /* NULL: STEPD_ENDPOINT, AWS_ENDPOINT_URL_SFN, AWS_ENDPOINT_URL, then the default */
-  const char *region;   /* NULL: AWS_REGION, AWS_DEFAULT_REGION, the endpoint's host, us-east-1 */
-  bool no_sign;         /* --no-sign-request: send no Authorization header */
+  const char
+      *region;  /* NULL: AWS_REGION, AWS_DEFAULT_REGION, the profile's, the endpoint's host, us-east-1 */
+  bool no_sign; /* --no-sign-request: send no Authorization header */
 };
 
 /* The endpoint stepd serve listens on by default. */
@@ -35,7 +36,9 @@ struct sd_client_opts {
  * option is not one of these, -1 with a message when its value is missing. */
 int sd_client_opt_parse(int argc, char **argv, int *i, struct sd_client_opts *o);
 
-struct sd_client *sd_client_new(const struct sd_client_opts *o);
+/* NULL with `err` set (InvalidConfig, naming the file and line) when a
+ * shared AWS file (~/.aws/credentials, ~/.aws/config) is malformed. */
+struct sd_client *sd_client_new(const struct sd_client_opts *o, struct sd_err *err);
 void sd_client_free(struct sd_client *c);
 const char *sd_client_endpoint(const struct sd_client *c);
 

@@ -20,6 +20,15 @@ int sd_cli_call_failed(int rc, const struct sd_err *err, const char *endpoint) {
   return SD_EXIT_API;
 }
 
+struct sd_client *sd_cli_client_new(const struct sd_client_opts *o) {
+  struct sd_err err = { 0 };
+  struct sd_client *c = sd_client_new(o, &err);
+  if (c == NULL)
+    sd_cli_errorf("%s", err.cause ? err.cause : err.name);
+  sd_err_clear(&err);
+  return c;
+}
+
 void sd_cli_print_json(json_t *v) {
   /* Jansson's real format (%.17g) would print 1764080000.123 as
    * 1764080000.1229999; timestamps are epoch seconds with milliseconds, so
@@ -176,7 +185,11 @@ int sd_cli_sub_run(const char *cmd, const struct sd_cli_sub *subs, size_t n, int
 
 int sd_cli_remote_do(const struct sd_cli_remote_opts *o, const char *action, json_t *req,
                      const char *machine_field, const char *list_key) {
-  struct sd_client *c = sd_client_new(&o->client);
+  struct sd_client *c = sd_cli_client_new(&o->client);
+  if (c == NULL) {
+    json_decref(req);
+    return SD_EXIT_USAGE;
+  }
   struct sd_err err = { 0 };
   json_t *out = NULL; /* new */
   enum sd_client_rc rc = SD_CLIENT_OK;

@@ -31,7 +31,7 @@ static const char start_usage[] =
     "  --endpoint URL            the API (default: $STEPD_ENDPOINT, $AWS_ENDPOINT_URL_SFN,\n"
     "                            $AWS_ENDPOINT_URL, then " SD_CLIENT_DEFAULT_ENDPOINT ")\n"
     "  --region REGION           region for SigV4 (default: $AWS_REGION, $AWS_DEFAULT_REGION,\n"
-    "                            the endpoint's host, us-east-1)\n"
+    "                            the profile's, the endpoint's host, us-east-1)\n"
     "  --no-sign-request         do not sign, even with credentials in the environment\n"
     "\n"
     "Exit status: 0 started (or SUCCEEDED with --wait), 1 FAILED, 3 TIMED_OUT, 4 ABORTED,\n"
@@ -289,7 +289,11 @@ int sd_cli_start(int argc, char **argv) {
       o.input || o.input_file ? sd_cli_json_text(o.input, o.input_file, "the input") : sd_xstrdup("{}");
   if (input == NULL)
     return SD_EXIT_USAGE;
-  struct sd_client *c = sd_client_new(&o.client);
+  struct sd_client *c = sd_cli_client_new(&o.client);
+  if (c == NULL) {
+    free(input);
+    return SD_EXIT_USAGE;
+  }
   struct sd_err err = { 0 };
   char *machine_arn = NULL, *arn = NULL; /* owned */
   int code;

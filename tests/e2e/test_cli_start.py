@@ -371,6 +371,8 @@ class TestSigning(unittest.TestCase):
 
     def run_start(self, *args, **env_over):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        # Whatever ~/.aws holds on this machine stays out of it.
+        env.update(AWS_SHARED_CREDENTIALS_FILE="/nonexistent/credentials", AWS_CONFIG_FILE="/nonexistent/config")
         env.update(env_over)
         return stepd("start", "--endpoint", self.url, "--state-machine",
                      "arn:aws:states:eu-west-1:111122223333:stateMachine:m", "--input", '{"a":1}', *args, env=env)
@@ -392,6 +394,36 @@ class TestSigning(unittest.TestCase):
         self.assertTrue(ok, "signature does not verify")
         self.assertEqual(headers["X-Amz-Security-Token"], "tok")
 
+    def test_credentials_and_region_of_a_profile(self):
+        tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(tmp.cleanup)
+        creds, config = os.path.join(tmp.name, "credentials"), os.path.join(tmp.name, "config")
+        with open(creds, "w") as f:
+            f.write("[default]\naws_access_key_id = AKIDDEFAULT\naws_secret_access_key = d\n\n"
+                    "[nightly]\naws_access_key_id = AKIDNIGHTLY\naws_secret_access_key = n1ght\n"
+                    "aws_session_token = ntok\n")
+        with open(config, "w") as f:
+            f.write("[profile nightly]\nregion = eu-central-1\n")
+        r = self.run_start(AWS_PROFILE="nightly", AWS_SHARED_CREDENTIALS_FILE=creds, AWS_CONFIG_FILE=config)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        method, path, headers, body = Capture.seen[-1]
+        key_id, region, service, names, ok = sigv4_check(method, path, headers, body, "n1ght")
+        self.assertEqual((key_id, region, service), ("AKIDNIGHTLY", "eu-central-1", "states"))
+        self.assertTrue(ok)
+        self.assertEqual(headers["X-Amz-Security-Token"], "ntok")
+        # The environment's keys come before the profile's, as in the SDKs.
+        r = self.run_start(AWS_PROFILE="nightly", AWS_SHARED_CREDENTIALS_FILE=creds, AWS_CONFIG_FILE=config,
+                           AWS_ACCESS_KEY_ID="AKIDENV", AWS_SECRET_ACCESS_KEY="e")
+        key_id, region, service, names, ok = sigv4_check(*Capture.seen[-1], "e")
+        self.assertEqual((key_id, region), ("AKIDENV", "eu-central-1"))
+        self.assertTrue(ok)
+        # A malformed file is a usage error naming the file and line.
+        with open(creds, "w") as f:
+            f.write("[nightly\n")
+        r = self.run_start(AWS_PROFILE="nightly", AWS_SHARED_CREDENTIALS_FILE=creds)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("stepd: %s:1: a section header lacks its ']'" % creds, r.stderr)
+
     def test_unsigned_without_credentials(self):
         r = self.run_start()
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -404,7 +436,8 @@ class TestSigning(unittest.TestCase):
         # The capture server acts as the HTTP proxy, so that host name needs
         # no DNS and no network.
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and "proxy" not in k.lower()}
-        env.update(AWS_ACCESS_KEY_ID="AKID", AWS_SECRET_ACCESS_KEY="k", http_proxy=self.url)
+        env.update(AWS_ACCESS_KEY_ID="AKID", AWS_SECRET_ACCESS_KEY="k", http_proxy=self.url,
+                   AWS_CONFIG_FILE="/nonexistent/config")
         r = stepd("start", "--endpoint", "http://states.ap-south-1.amazonaws.com", "--state-machine",
                   "arn:aws:states:ap-south-1:111122223333:stateMachine:m", env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -451,7 +484,8 @@ class TestSigning(unittest.TestCase):
 
     def test_region_option_sets_the_scope(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(AWS_ACCESS_KEY_ID="AKID", AWS_SECRET_ACCESS_KEY="k", AWS_DEFAULT_REGION="eu-west-1")
+        env.update(AWS_ACCESS_KEY_ID="AKID", AWS_SECRET_ACCESS_KEY="k", AWS_DEFAULT_REGION="eu-west-1",
+                   AWS_CONFIG_FILE="/nonexistent/config")
         r = stepd("start", "--endpoint", self.url, "--region", "ap-south-1", "--state-machine",
                   "arn:aws:states:ap-south-1:111122223333:stateMachine:m", env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
