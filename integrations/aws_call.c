@@ -338,8 +338,7 @@ static void on_http_done(void *data, const struct sd_http_response *r) {
     doc = r->body_len > 0 ? sd_json_loadb(r->body, r->body_len, JSON_DECODE_ANY, NULL) : json_object();
     if (r->status >= 300)
       json_error(c, r, doc, rid, &err);
-    else
-      reply.body = doc;
+    reply.body = doc; /* the error document too: SDK integrations name errors from it */
   }
   reply.request_id = rid ? rid : "";
   if (sd_log_enabled(SD_LOG_INFO)) {

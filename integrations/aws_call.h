@@ -78,6 +78,8 @@ struct sd_aws_request {
 struct sd_aws_reply {
   const struct sd_http_response *http; /* NULL when no exchange happened (AssumeRole failed) */
   long status;                         /* HTTP status, 0 on transport failure */
+  /* JSON protocols: `body` holds the error document on a service error too
+   * (SDK integrations name errors from it, glue.c). */
   json_t *body;           /* JSON protocols: the parsed body; Query: the XML as JSON (see sd_aws_xml_parse),
                              rooted at the <ActionResult> element when there is one; NULL if unparseable.
                              Borrowed for the callback; take a reference to keep it */

@@ -15,6 +15,7 @@ static const char *const served_prefixes[] = {
   NULL,
 };
 
+extern const struct sd_aws_integration sd_aws_glue;
 extern const struct sd_aws_integration sd_aws_lambda;
 extern const struct sd_aws_integration sd_aws_sns;
 extern const struct sd_aws_integration sd_aws_http_invoke;
@@ -24,6 +25,7 @@ const struct sd_aws_integration *const sd_aws_integrations[] = {
   &sd_aws_lambda,
   &sd_aws_sns,
   &sd_aws_http_invoke,
+  &sd_aws_glue,
   NULL,
 };
 

@@ -26,6 +26,7 @@
 #include "engine/err.h"
 #include "engine/exec.h"
 #include "engine/jsonw.h"
+#include "engine/log.h"
 
 #define RESOURCE "arn:aws:states:::states:startExecution"
 
@@ -203,6 +204,11 @@ static void on_started(void *data, struct sd_exec *ex, const struct sd_err *err)
   if (ex != NULL)
     ch->exec_arn = sd_xstrdup(sd_exec_arn(ex));
   bool watched = ex != NULL && (ch->pattern == P_SYNC || ch->pattern == P_SYNC2);
+  /* The same line the AWS calls log (aws_call.c): service, action, state. */
+  if (call != NULL)
+    sd_log(SD_LOG_INFO, "states StartExecution (state '%s'): %s%s%s", call->state_name,
+           ex ? "ok: " : (err && err->name ? err->name : "failed"), ex ? ch->exec_arn : "",
+           ex && watched ? ", waiting for it to end" : "");
   if (call == NULL) {
     /* The task let go while the host was starting: a .sync child goes too
      * (its close frees the record). */

@@ -52,13 +52,15 @@ def moto_available():
 
 
 class Moto:
-    """moto_server on a free loopback port; extra env (INITIAL_NO_AUTH_ACTION_COUNT) as given."""
+    """moto_server on a free loopback port; extra env (INITIAL_NO_AUTH_ACTION_COUNT) as given.
+    `command` runs another server taking moto_server's -H/-p (a moto with additions, tests/fakes/)."""
 
-    def __init__(self, **env):
+    def __init__(self, command=None, **env):
         self.port = free_port()
         self.log = tempfile.TemporaryFile()
         e = dict(os.environ, **{k: str(v) for k, v in env.items()})
-        self.proc = subprocess.Popen([shutil.which("moto_server"), "-H", "127.0.0.1", "-p", str(self.port)],
+        cmd = command or [shutil.which("moto_server")]
+        self.proc = subprocess.Popen([*cmd, "-H", "127.0.0.1", "-p", str(self.port)],
                                      stdout=self.log, stderr=self.log, env=e)
         self.url = "http://127.0.0.1:%d" % self.port
         deadline = time.time() + 30

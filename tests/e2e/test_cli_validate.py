@@ -42,7 +42,8 @@ class Validate(StepdTestCase):
         self.assertIn("arn:aws:states:::aws-sdk:glue:startCrawler", text)
 
     def test_known_but_unserved_resource_is_a_warning(self):
-        r, out = self.validate(task("arn:aws:states:::aws-sdk:glue:startCrawler", Parameters={"Name": "c"}))
+        r, out = self.validate(task("arn:aws:states:::aws-sdk:dynamodb:getItem",
+                                    Parameters={"TableName": "t", "Key": {"k": {"S": "v"}}}))
         self.assertEqual(r.code, 0)
         codes = [(d["severity"], d["code"]) for d in out["diagnostics"]]
         self.assertIn(("WARNING", "RESOURCE_NOT_SERVED"), codes)
