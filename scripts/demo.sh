@@ -1,12 +1,21 @@
 #!/bin/sh
-# Sets everything up and runs the demo workflow: installs missing Debian
-# packages, builds stepd, validates and runs examples/order-pipeline with its
-# mocked Task states, keeping the execution and its history in a SQLite file.
+# Sets everything up and runs the demo: installs missing Debian packages,
+# builds stepd, then runs the seed's nightly ETL workflow against moto's
+# emulator (scripts/demo-etl.sh) when moto_server is installed; otherwise
+# validates and runs examples/order-pipeline with its mocked Task states,
+# keeping the execution and its history in a SQLite file.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
 cmake -S . -B build >/dev/null
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" --target stepd
+# With moto's emulator the demo is the seed's nightly ETL workflow against
+# Lambda, Glue and SNS over their real protocols (scripts/demo-etl.sh).
+if command -v moto_server >/dev/null 2>&1; then
+  exec scripts/demo-etl.sh
+fi
+echo "== moto_server is not installed: showing the mocked demo. For the ETL pipeline against the AWS" >&2
+echo "   emulator (Lambda, Glue, SNS), pip install 'moto[server]' (Debian has no package) and run $0 again." >&2
 ex=examples/order-pipeline
 echo "== stepd validate $ex/order-pipeline.asl.json" >&2
 build/stepd validate $ex/order-pipeline.asl.json >/dev/null && echo "valid" >&2
