@@ -190,6 +190,27 @@ class RunBadInput(StepdTestCase):
         self.assertEqual(r.code, 2)
         self.assertIn("Missing", r.stderr)
 
+    def test_run_refuses_with_the_diagnostics_of_validate(self):
+        # Validation runs beside the compiler: one definition the compiler
+        # accepts but validation does not (an unknown field, an unreachable
+        # state), one the compiler rejects (a bad path), which validation
+        # must then explain in full.
+        cases = [
+            {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True, "Colour": "red"},
+                                        "B": {"Type": "Pass", "End": True}}},
+            {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True, "InputPath": "$.a["}}},
+        ]
+        for d in cases:
+            path = self.write("v.asl.json", d)
+            v = self.stepd("validate", path)
+            self.assertEqual(v.code, 2, v.stdout)
+            diags = json.loads(v.stdout)["diagnostics"]
+            self.assertTrue(diags)
+            r = self.stepd("run", path)
+            self.assertEqual(r.code, 2, r.stderr)
+            for diag in diags:
+                self.assertIn(diag["message"], r.stderr)
+
     def test_bad_input_json(self):
         d = chain(("A", {"Type": "Pass"}))
         path = self.write("m.asl.json", d)
