@@ -231,6 +231,53 @@ class TestNestedServe(ServeTestCase):
         self.sfn.stop_execution(executionArn=kid)
 
 
+class TestNestedRecovery(unittest.TestCase):
+    def test_sync_parent_waits_again_after_kill_9(self):
+        from test_serve_recovery import Server, history, restart_on
+
+        first = Server()
+        self.addCleanup(first.tmp.cleanup)  # holds the database both servers use
+        self.addCleanup(first.kill)
+        sfn = first.client()
+        child = {
+            "StartAt": "W",
+            "States": {"W": {"Type": "Wait", "Seconds": 2, "Next": "P"},
+                       "P": {"Type": "Pass", "Result": {"done": True}, "End": True}},
+        }
+        role = "arn:aws:iam::123456789012:role/r"
+        c = sfn.create_state_machine(name="c-recover", definition=json.dumps(child), roleArn=role)["stateMachineArn"]
+        p = sfn.create_state_machine(name="p-recover", definition=json.dumps(parent(".sync:2")),
+                                     roleArn=role)["stateMachineArn"]
+        ex = sfn.start_execution(stateMachineArn=p, input=json.dumps({"arn": c, "in": {"k": 1}, "name": "kid"}))[
+            "executionArn"]
+        deadline = time.time() + 10
+        while not any(e["type"] == "TaskSubmitted" for e in history(sfn, ex)):
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.05)
+        first.proc.kill()  # SIGKILL while the child waits
+        first.proc.wait()
+        first.log.close()
+        second = restart_on(first.db, ())
+        self.addCleanup(second.tmp.cleanup)
+        self.addCleanup(second.kill)
+        sfn = second.client()
+        deadline = time.time() + 30
+        while sfn.describe_execution(executionArn=ex)["status"] == "RUNNING":
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.05)
+        d = sfn.describe_execution(executionArn=ex)
+        self.assertEqual(d["status"], "SUCCEEDED", second.read_log())
+        out = json.loads(d["output"])
+        # The resumed Task found its running child (same name and input) and
+        # waited for it, rather than failing on the name or starting another.
+        self.assertEqual(out["Output"], {"done": True})
+        kid = "arn:aws:states:us-east-1:%s:execution:c-recover:kid" % ACCOUNT
+        self.assertEqual(out["ExecutionArn"], kid)
+        kid_events = [e["type"] for e in history(sfn, kid)]
+        self.assertEqual(kid_events.count("ExecutionStarted"), 1, kid_events)
+        self.assertEqual(second.stop(), 0, second.read_log())
+
+
 class TestNestedRun(StepdTestCase):
     def test_sync_through_run(self):
         child = self.write("child.asl.json", CHILD_OK)
@@ -277,6 +324,7 @@ def load_tests(loader, tests, pattern):
     suite.addTests(loader.loadTestsFromTestCase(TestNestedRun))
     if boto3 is not None:
         suite.addTests(loader.loadTestsFromTestCase(TestNestedServe))
+        suite.addTests(loader.loadTestsFromTestCase(TestNestedRecovery))
     else:
         print("skipping the stepd serve tests: boto3 is not importable", file=sys.stderr)
     return suite
