@@ -25,6 +25,7 @@
 #include "server/api.h"
 #include "server/http.h"
 #include "server/registry.h"
+#include "server/retention.h"
 #include "states/states.h"
 
 static const char serve_usage[] =
@@ -43,6 +44,8 @@ static const char serve_usage[] =
     "  --config FILE        AWS endpoints, region, credentials, HTTP connections (README)\n"
     "  --mock-config FILE   Step Functions Local mock config: StartExecution on\n"
     "                       '<state machine ARN>#<TestCase>' runs that test case\n"
+    "  --retention DAYS     closed executions are purged DAYS after they stop\n"
+    "                       (default 90, as on AWS; fractions allowed)\n"
     "  --wait-scale X       multiplies every wait (Wait, Retry, timeouts); 0 = instant\n"
     "                       (default: $WAIT_TIME_SCALE, as in Step Functions Local, else 1)\n";
 
@@ -55,6 +58,7 @@ struct serve_opts {
   const char *mock_config;
   const char *config;
   double wait_scale;
+  double retention_days;
 };
 
 struct server {
@@ -65,6 +69,7 @@ struct server {
   struct sd_http *http;
   struct sd_api api;
   struct sd_activities *activities; /* owned */
+  struct sd_retention *retention;   /* frees itself once closed */
   struct sd_aws *aws;               /* owned; freed after the engine */
   bool stopping;
 };
@@ -100,6 +105,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o) {
   o->account = "123456789012";
   o->log_level = SD_LOG_INFO;
   o->wait_scale = 1;
+  o->retention_days = 90;
   /* Step Functions Local's setting; --wait-scale wins over it. */
   const char *env = getenv("WAIT_TIME_SCALE");
   if (env != NULL && env[0] != '\0' && parse_scale("WAIT_TIME_SCALE", env, &o->wait_scale) != 0)
@@ -127,6 +133,13 @@ static int parse_args(int argc, char **argv, struct serve_opts *o) {
       o->config = v;
     } else if (strcmp(a, "--mock-config") == 0) {
       o->mock_config = v;
+    } else if (strcmp(a, "--retention") == 0) {
+      if (parse_scale("--retention", v, &o->retention_days) != 0)
+        return -1;
+      if (o->retention_days <= 0) {
+        sd_cli_errorf("serve: --retention must be a number of days > 0, not '%s'", v);
+        return -1;
+      }
     } else if (strcmp(a, "--wait-scale") == 0) {
       if (parse_scale("--wait-scale", v, &o->wait_scale) != 0)
         return -1;
@@ -191,6 +204,7 @@ static void on_signal(uv_signal_t *h, int signum) {
   uv_close((uv_handle_t *)&s->sigterm, NULL);
   /* Workers' long polls would hold the shutdown for up to 60 s. */
   sd_activities_close_polls(s->activities);
+  sd_retention_close(s->retention);
   /* Parked StartSyncExecution requests would hold it until they end. */
   sd_api_sync_close(&s->api);
   sd_engine_flush(s->eng, on_flushed, s);
@@ -343,11 +357,22 @@ int sd_cli_serve(int argc, char **argv) {
     sd_log(SD_LOG_ERROR, "restart: %s", err.cause ? err.cause : err.name);
     sd_err_clear(&err);
   }
+  /* Retention purges on a worker through a handle of its own (with a
+   * file); an in-memory database is purged through the engine's handle. */
+  struct sd_store *pstore = file ? sd_store_open(o.db, &err) : NULL;
+  if (file && pstore == NULL) {
+    sd_log(SD_LOG_ERROR, "retention: cannot open %s: %s; nothing will be purged", o.db,
+           err.cause ? err.cause : err.name);
+    sd_err_clear(&err);
+  } else {
+    s.retention = sd_retention_start(s.eng, file ? pstore : store, file, o.retention_days);
+  }
   s.http = sd_http_new(&s.loop, o.listen, sd_api_handle, &s.api, &err);
   int status = SD_EXIT_OK;
   if (s.http == NULL) {
     sd_cli_errorf("%s", err.cause ? err.cause : "cannot listen");
     sd_err_clear(&err);
+    sd_retention_close(s.retention);
     sd_engine_free(s.eng);
     sd_aws_free(s.aws);
     s.aws = NULL;
@@ -375,6 +400,7 @@ int sd_cli_serve(int argc, char **argv) {
     /* Executions left running at shutdown may still hold handles (tasks). */
     sd_log(SD_LOG_WARN, "the loop still had handles open at exit");
   }
+  sd_store_close(pstore);
   sd_store_close(mstore);
   sd_store_close(reader);
   sd_store_close(store);

@@ -48,13 +48,13 @@ FAIL = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Custom.Bad", 
 class Server:
     """A `stepd serve` process on a free port with its own database."""
 
-    def __init__(self, db=None, host="127.0.0.1"):
+    def __init__(self, db=None, host="127.0.0.1", args=()):
         self.tmp = tempfile.TemporaryDirectory()
         self.db = db or os.path.join(self.tmp.name, "stepd.db")
         self.log_path = os.path.join(self.tmp.name, "serve.log")
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [STEPD, "serve", "--listen", "%s:0" % host, "--db", self.db],
+            [STEPD, "serve", "--listen", "%s:0" % host, "--db", self.db, *args],
             stdout=subprocess.DEVNULL,
             stderr=self.log,
         )
