@@ -23,6 +23,7 @@
 #include "integrations/mock.h"
 #include "integrations/states_exec.h"
 #include "server/api.h"
+#include "server/auth.h"
 #include "server/http.h"
 #include "server/registry.h"
 #include "server/retention.h"
@@ -44,6 +45,8 @@ static const char serve_usage[] =
     "  --config FILE        AWS endpoints, region, credentials, HTTP connections (README)\n"
     "  --mock-config FILE   Step Functions Local mock config: StartExecution on\n"
     "                       '<state machine ARN>#<TestCase>' runs that test case\n"
+    "  --auth none|sigv4    sigv4: refuse requests not signed (SigV4) with a key of\n"
+    "                       --credentials FILE (an AWS credentials file); default none\n"
     "  --retention DAYS     closed executions are purged DAYS after they stop\n"
     "                       (default 90, as on AWS; fractions allowed)\n"
     "  --wait-scale X       multiplies every wait (Wait, Retry, timeouts); 0 = instant\n"
@@ -59,6 +62,8 @@ struct serve_opts {
   const char *config;
   double wait_scale;
   double retention_days;
+  const char *auth;        /* "none" or "sigv4" */
+  const char *credentials; /* --credentials FILE */
 };
 
 struct server {
@@ -133,6 +138,14 @@ static int parse_args(int argc, char **argv, struct serve_opts *o) {
       o->config = v;
     } else if (strcmp(a, "--mock-config") == 0) {
       o->mock_config = v;
+    } else if (strcmp(a, "--auth") == 0) {
+      if (strcmp(v, "none") != 0 && strcmp(v, "sigv4") != 0) {
+        sd_cli_errorf("serve: --auth must be none or sigv4, not '%s'", v);
+        return -1;
+      }
+      o->auth = v;
+    } else if (strcmp(a, "--credentials") == 0) {
+      o->credentials = v;
     } else if (strcmp(a, "--retention") == 0) {
       if (parse_scale("--retention", v, &o->retention_days) != 0)
         return -1;
@@ -242,10 +255,23 @@ int sd_cli_serve(int argc, char **argv) {
   }
   sd_log_set_sink(log_sink, NULL);
   sd_log_set_level(o.log_level);
+  struct sd_err err = { 0 };
+  bool sigv4 = o.auth != NULL && strcmp(o.auth, "sigv4") == 0;
+  if (sigv4 != (o.credentials != NULL)) {
+    sd_cli_errorf("serve: --auth sigv4 and --credentials FILE go together");
+    fputs(serve_usage, stderr);
+    return SD_EXIT_USAGE;
+  }
+  /* Kept in a static: reachable until exit on every path. */
+  static struct sd_auth *auth;
+  if (sigv4 && (auth = sd_auth_load(o.credentials, &err)) == NULL) {
+    sd_cli_errorf("serve: %s", err.cause ? err.cause : err.name);
+    sd_err_clear(&err);
+    return SD_EXIT_USAGE;
+  }
   struct sd_mock *mock = NULL;
   if (o.mock_config != NULL && (mock = load_mock(o.mock_config)) == NULL)
     return SD_EXIT_USAGE;
-  struct sd_err err = { 0 };
   bool file = strcmp(o.db, ":memory:") != 0 && o.db[0] != '\0';
   /* One server owns a database: two would both recover its RUNNING
    * executions and each hold machines the other does not know. The lock
@@ -349,7 +375,8 @@ int sd_cli_serve(int argc, char **argv) {
                            .account = o.account,
                            .served = sd_integrations_serves_activities,
                            .activities = s.activities,
-                           .mock = mock };
+                           .mock = mock,
+                           .auth = auth };
   /* Before listening: a resumed execution is in the registry before any
    * request can name it. A store that cannot be read leaves them RUNNING
    * for the next start. */
@@ -386,6 +413,9 @@ int sd_cli_serve(int argc, char **argv) {
     const char *colon = strrchr(o.listen, ':');
     fprintf(stderr, "stepd: listening on %.*s:%d (db %s, region %s, account %s)\n", (int)(colon - o.listen),
             o.listen, sd_http_port(s.http), o.db, o.region, o.account);
+    if (auth != NULL)
+      sd_log(SD_LOG_INFO, "requests must be signed (SigV4) with one of the %zu key(s) of %s",
+             sd_auth_count(auth), o.credentials);
     if (o.wait_scale != 1 || mock != NULL)
       sd_log(SD_LOG_INFO, "wait scale %g%s%s", o.wait_scale, mock ? ", mock config " : "",
              mock ? o.mock_config : "");
@@ -406,5 +436,7 @@ int sd_cli_serve(int argc, char **argv) {
   sd_store_close(store);
   sd_store_unlock(lock);
   sd_mock_free(mock); /* after the engine, which calls it until freed */
+  sd_auth_free(auth);
+  auth = NULL;
   return status;
 }

@@ -7,11 +7,13 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/alloc.h"
 #include "engine/err.h"
 #include "engine/log.h"
 #include "integrations/states_exec.h"
+#include "server/auth.h"
 #include "server/http.h"
 
 #define TARGET_PREFIX "AWSStepFunctions."
@@ -101,10 +103,47 @@ int sd_api_error(struct sd_api_call *c, const char *type, const char *fmt, ...) 
   return -1;
 }
 
+static const char *req_header(void *ctx, const char *name) {
+  return sd_http_req_header(ctx, name);
+}
+
+/* --auth sigv4: 0 when the request is signed with a known key, else -1
+ * after answering AWS's error. */
+static int authenticate(struct sd_api_call *c) {
+  size_t len;
+  const char *body = sd_http_req_body(c->req, &len);
+  struct sd_auth_req ar = { .method = sd_http_req_method(c->req),
+                            .path = sd_http_req_path(c->req),
+                            .header = req_header,
+                            .ctx = c->req,
+                            .body = body,
+                            .len = len };
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct sd_err err = { 0 };
+  int rc = sd_auth_verify(c->api->auth, &ar, c->api->region, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+                          &err);
+  if (rc != 0) {
+    sd_log(SD_LOG_WARN, "request refused: %s: %s", err.name, err.cause ? err.cause : "");
+    sd_api_error(c, err.name, "%s", err.cause ? err.cause : "");
+  }
+  sd_err_clear(&err);
+  return rc;
+}
+
 void sd_api_handle(struct sd_http_req *req, void *data) {
   struct sd_api_call *c = sd_xcalloc(1, sizeof *c);
   c->api = data;
   c->req = req;
+  if (sd_http_req_too_big(req)) {
+    /* Step Functions quotas: "Maximum request size: 1 MB". */
+    json_t *out = json_pack("{s:s, s:s}", "__type", "RequestEntityTooLargeException", "message",
+                            "Request must be smaller than 1048576 bytes"); /* new */
+    reply_json(c, 413, out);
+    return;
+  }
+  if (c->api->auth != NULL && authenticate(c) != 0)
+    return;
   if (strcmp(sd_http_req_method(req), "POST") != 0) {
     sd_api_error(c, "UnknownOperationException", "only POST is supported");
     return;
@@ -236,6 +275,8 @@ int sd_api_check_arn(struct sd_api_call *c, const char *arn, const char *type) {
 }
 
 json_t *sd_api_parse_input(struct sd_api_call *c, const char *input) {
+  if (sd_api_check_len(c, "input", input, SD_API_MAX_PAYLOAD) != 0)
+    return NULL;
   json_error_t e;
   json_t *value = json_loads(input ? input : "{}", JSON_DECODE_ANY, &e);
   if (value == NULL)

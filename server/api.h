@@ -15,6 +15,7 @@
 #include "engine/validate.h"
 
 struct sd_activities;
+struct sd_auth;
 struct sd_engine;
 struct sd_mock;
 struct sd_http_req;
@@ -39,6 +40,9 @@ struct sd_api {
   /* --mock-config: StartExecution on "<machine ARN>#<TestCase>" runs that
    * test case (Step Functions Local); borrowed; NULL without the option. */
   struct sd_mock *mock;
+  /* --auth sigv4: the keys requests must be signed with; borrowed; NULL
+   * accepts any request (server/auth.h). */
+  const struct sd_auth *auth;
 };
 
 /* One request being answered. An action finishes it exactly once with

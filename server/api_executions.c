@@ -293,8 +293,6 @@ void sd_api_start_execution(struct sd_api_call *c) {
     goto fail;
   if (input == NULL)
     input = "{}"; /* later kept as the client sent it */
-  if (sd_api_check_len(c, "input", input, SD_API_MAX_PAYLOAD) != 0)
-    goto fail;
   value = sd_api_parse_input(c, input);
   if (value == NULL)
     goto fail;

@@ -21,9 +21,10 @@
 #include "engine/err.h"
 #include "engine/log.h"
 
-/* AWS caps a request at 1 MiB of definition plus framing; a body larger
- * than this is refused before it is buffered. */
-#define BODY_LIMIT (4u << 20)
+/* AWS caps a Step Functions request at 1 MB ("Maximum request size",
+ * Step Functions quotas); a larger body is not buffered, and the handler
+ * is told (sd_http_req_too_big) so that it answers as AWS does. */
+#define BODY_LIMIT (1u << 20)
 
 struct sd_http {
   uv_loop_t *loop;        /* borrowed */
@@ -163,12 +164,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   }
   if (!r->dispatched) {
     r->dispatched = true;
-    if (r->too_big) {
-      const char msg[] = "request body too large\n";
-      sd_http_reply(r, 413, "text/plain", sd_xstrdup(msg), sizeof msg - 1);
-    } else {
-      h->fn(r, h->data);
-    }
+    h->fn(r, h->data);
   }
   if (r->replied)
     return queue_reply(r);
@@ -308,6 +304,10 @@ const char *sd_http_req_header(const struct sd_http_req *req, const char *name) 
   if (req->conn == NULL)
     return NULL;
   return sd_mhd.lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+bool sd_http_req_too_big(const struct sd_http_req *req) {
+  return req->too_big;
 }
 
 const char *sd_http_req_body(const struct sd_http_req *req, size_t *len) {

@@ -6,6 +6,7 @@
 #ifndef SD_SERVER_HTTP_H
 #define SD_SERVER_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <uv.h>
@@ -34,6 +35,9 @@ const char *sd_http_req_method(const struct sd_http_req *req);
 const char *sd_http_req_path(const struct sd_http_req *req);
 /* A request header (case-insensitive name); borrowed, NULL when absent. */
 const char *sd_http_req_header(const struct sd_http_req *req, const char *name);
+/* Whether the body was over the limit (1 MiB) and dropped: the body is
+ * then what arrived before the limit, and the handler should refuse. */
+bool sd_http_req_too_big(const struct sd_http_req *req);
 /* The request body (NUL-terminated); borrowed. */
 const char *sd_http_req_body(const struct sd_http_req *req, size_t *len);
 /* A short label for the request log line ("StartExecution"); copied. */

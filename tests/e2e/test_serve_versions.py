@@ -325,8 +325,8 @@ class TestAwsCli(unittest.TestCase):
     def aws(self, server, *args):
         proc = subprocess.run([shutil.which("aws"), "stepfunctions", *args, "--endpoint-url", server.url,
                                "--output", "json"], capture_output=True, text=True, timeout=60)
-        if "Invalid choice" in proc.stderr:
-            self.skipTest("this aws CLI has no '%s'" % args[0])
+        if "Invalid choice" in proc.stderr or "Unknown options: --publish" in proc.stderr:
+            self.skipTest("this aws CLI (%s) predates state machine versions" % args[0])
         return proc
 
     def test_cli_versions_and_aliases(self):
