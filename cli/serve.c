@@ -247,6 +247,27 @@ static struct sd_mock *load_mock(const char *path) {
   return m;
 }
 
+/* The activities of earlier runs, before executions resume (their tasks
+ * need them). 0, or -1 after a message. */
+static int load_activities(struct sd_activities *a, struct sd_store *store) {
+  struct sd_err err = { 0 };
+  json_t *rows = sd_store_activity_list(store, &err); /* new */
+  if (rows == NULL) {
+    sd_cli_errorf("cannot read the activities: %s", err.cause ? err.cause : err.name);
+    sd_err_clear(&err);
+    return -1;
+  }
+  size_t i;
+  json_t *row;
+  json_array_foreach(rows, i, row) {
+    bool existed;
+    sd_activities_create(a, json_string_value(json_object_get(row, "name")),
+                         json_integer_value(json_object_get(row, "creation_ms")), &existed);
+  }
+  json_decref(rows);
+  return 0;
+}
+
 int sd_cli_serve(int argc, char **argv) {
   struct serve_opts o = { 0 };
   if (parse_args(argc, argv, &o) != 0) {
@@ -346,11 +367,14 @@ int sd_cli_serve(int argc, char **argv) {
   };
   s.eng = sd_engine_new(&eo);
   struct sd_registry *reg = sd_registry_new();
-  if (sd_registry_load(reg, store, sd_engine_ops(s.eng), &err) != 0) {
+  int loaded = sd_registry_load(reg, store, sd_engine_ops(s.eng), &err);
+  if (loaded != 0) {
     /* Serving without the machines would answer StateMachineDoesNotExist
      * for machines that exist. */
     sd_cli_errorf("cannot read the state machines in %s: %s", o.db, err.cause ? err.cause : err.name);
     sd_err_clear(&err);
+  }
+  if (loaded != 0 || load_activities(s.activities, store) != 0) {
     sd_registry_free(reg);
     sd_engine_free(s.eng);
     sd_aws_free(s.aws);

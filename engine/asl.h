@@ -57,6 +57,16 @@ struct sd_state_ops {
   /* The frame is being torn down while waiting (stop, timeout, failed branch). */
   void (*cancel)(struct sd_frame *f);
   void (*free)(struct sd_state *st);
+  /* Recovery, for a state that waits on child frames (Map, Parallel):
+   * rebuilds its runtime after a restart without recording anything, from
+   * f->input and `ended` (borrowed: [[index, output] or [index, null,
+   * error, cause], ...], the children that ended, in the order they did).
+   * `live` (nlive, ascending) are the indices of children recorded in
+   * flight, which the handler takes back with sd_frame_restore_child.
+   * Returns what resume would have answered to the last of those ends:
+   * WAIT, NEXT (output set) or FAIL (err set). */
+  enum sd_step (*restore)(struct sd_frame *f, json_t *ended, const int *live, size_t nlive,
+                          struct sd_err *err);
 };
 
 struct sd_retrier {

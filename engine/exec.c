@@ -29,9 +29,6 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
 static void frame_finish(struct sd_frame *f, json_t *output, struct sd_err *err);
 static int64_t frame_event(struct sd_frame *f, const char *type, const char *key, json_t *details);
 static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *output, struct sd_err *err);
-static void exec_snapshot(struct sd_frame *f, const char *mode);
-static void resume_timers(struct sd_frame *f, enum sd_step step);
-static bool waits_children(const struct sd_frame *f);
 
 const char *sd_exec_status_name(enum sd_exec_status s) {
   switch (s) {
@@ -115,12 +112,24 @@ static void on_idle(uv_idle_t *h) {
         sd_err_clear(&err);
       }
     } else if (!f->done && r->epoch == f->epoch) {
+      sd_resume_touch(f);
       if (r->kind == REC_ENTER) {
         frame_run(f, &budget);
+      } else if (r->kind == REC_STEP) {
+        budget--;
+        frame_act(f, r->step, &r->wake.err, &budget);
+        if (f->cont && !f->done)
+          frame_run(f, &budget);
       } else if (r->wake.kind == SD_WAKE_TIMER && r->wake.timer_tag == SD_TAG_RETRY) {
         f->retrying = true;
         frame_run(f, &budget);
       } else {
+        if (r->wake.kind == SD_WAKE_TASK_SUBMITTED) {
+          /* A callback task's request went through: after a restart it
+           * only waits on its token again (resume.c). */
+          f->submitted = true;
+          f->gen++;
+        }
         struct sd_err err = { 0 };
         budget--;
         enum sd_step step = f->st->ops->resume ? f->st->ops->resume(f, &r->wake, &err) : SD_STEP_WAIT;
@@ -147,6 +156,9 @@ void sd_frame_ref(struct sd_frame *f) {
 static void frame_clear_state(struct sd_frame *f) {
   sd_frame_timers_clear(f);
   sd_task_cancel_call(f);
+  sd_resume_drop_rows(f);
+  f->submitted = false;
+  f->retry_armed = false;
   free(f->attempts);
   f->attempts = NULL;
   free(f->task_token);
@@ -166,6 +178,12 @@ void sd_frame_unref(struct sd_frame *f) {
   json_decref(f->input);
   json_decref(f->output);
   json_decref(f->item);
+  json_decref(f->resume_timers);
+  if (f->ended != NULL) {
+    sd_buf_free(f->ended);
+    free(f->ended);
+  }
+  free(f->key);
   free(f);
 }
 
@@ -189,8 +207,8 @@ json_t *sd_frame_context(struct sd_frame *f) {
   return ctx_get(f);
 }
 
-static struct sd_frame *frame_new(struct sd_exec *ex, struct sd_frame *parent, const struct sd_machine *m,
-                                  json_t *input) {
+struct sd_frame *sd_frame_new(struct sd_exec *ex, struct sd_frame *parent, const struct sd_machine *m,
+                              json_t *input) {
   struct sd_frame *f = sd_xcalloc(1, sizeof *f);
   f->exec = ex;
   f->parent = parent;
@@ -200,16 +218,18 @@ static struct sd_frame *frame_new(struct sd_exec *ex, struct sd_frame *parent, c
   f->next = -1;
   f->refs = 1;
   f->prev_id = parent ? parent->prev_id : 0;
+  f->gen = 1; /* not written yet */
   return f;
 }
 
 struct sd_frame *sd_frame_spawn(struct sd_frame *f, const struct sd_machine *m, json_t *input, json_t *item,
                                 int index) {
-  struct sd_frame *c = frame_new(f->exec, f, m, input);
+  struct sd_frame *c = sd_frame_new(f->exec, f, m, input);
   c->item = item;
   c->child_index = index;
   c->map_iteration = item != NULL;
   c->owner_state = f->st;
+  sd_resume_touch(c);
   sd_rq_push(f->exec->eng, sd_rec_new(c, REC_ENTER), false);
   return c;
 }
@@ -380,13 +400,17 @@ static void frame_run(struct sd_frame *f, int *budget) {
       frame_start(f);
     (*budget)--;
     f->epoch++;
-    if (!f->retrying)
+    f->gen++;
+    if (!f->retrying && !f->resuming)
       frame_enter_event(f);
+    f->entered = true;
+    f->retry_armed = false;
     if (f->st->nretriers > 0 && f->attempts == NULL)
       f->attempts = sd_xcalloc(f->st->nretriers, sizeof *f->attempts);
     struct sd_err err = { 0 };
     enum sd_step step = f->st->ops->enter(f, &err);
     f->retrying = false;
+    f->resuming = false;
     frame_act(f, step, &err, budget);
     sd_err_clear(&err);
   } while (f->cont && !f->done);
@@ -402,14 +426,14 @@ static void frame_transition(struct sd_frame *f, json_t *output, int next, int *
   json_decref(f->input);
   f->input = output;
   f->st = &f->machine->states[next];
-  if (*budget > 0 && f->exec->status == SD_EXEC_RUNNING) {
+  /* Until it is entered, the frame's row says "enter this state": a crash
+   * now must not run the state just exited again. */
+  f->entered = false;
+  f->gen++;
+  if (*budget > 0 && f->exec->status == SD_EXEC_RUNNING)
     f->cont = true;
-  } else {
-    /* The turn ends before the state is entered: a crash now must not
-     * run the state just exited again. */
-    exec_snapshot(f, "enter");
+  else
     sd_rq_push(f->exec->eng, sd_rec_new(f, REC_ENTER), false);
-  }
 }
 
 /* Records <Type>StateExited. A state whose output is larger than AWS's
@@ -481,8 +505,9 @@ static bool try_retry(struct sd_frame *f, struct sd_err *err) {
     json_decref(f->ctx); /* $$.State.RetryCount changed */
     f->ctx = NULL;
     f->epoch++;
+    f->gen++;
+    f->retry_armed = true;
     sd_frame_timer(f, delay, SD_TAG_RETRY);
-    exec_snapshot(f, "retry");
     return true;
   }
   return false;
@@ -540,21 +565,11 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
     sd_err_clear(&lim);
     return;
   }
-  if (f->exec->resume_timers != NULL && f->parent == NULL)
-    resume_timers(f, step);
+  if (f->resume_timers != NULL)
+    sd_resume_timers(f, step);
   switch (step) {
     case SD_STEP_WAIT:
-      /* A Map or Parallel waits on child frames, which are not recorded:
-       * its snapshot says so once per entry. Writing it at every child's
-       * end serialised the Map's whole input 10,000 times on map-10k
-       * (62 s instead of 0.13 s). */
-      if (!waits_children(f)) {
-        exec_snapshot(f, "resume");
-      } else if (f->snapped_epoch != f->epoch) {
-        f->snapped_epoch = f->epoch;
-        exec_snapshot(f, "children");
-      }
-      return;
+      return; /* its row is written at the end of the turn (resume.c) */
     case SD_STEP_NEXT:
     case SD_STEP_SUCCEED: {
       json_t *out = f->output ? f->output : json_object();
@@ -579,6 +594,8 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
       /* Retry keeps the attempt counts; everything else of the state goes. */
       sd_frame_timers_clear(f);
       sd_task_cancel_call(f);
+      sd_resume_drop_rows(f);
+      f->submitted = false;
       if (f->st->nretriers > 0 && f->attempts != NULL && try_retry(f, err))
         return;
       if (f->st->ops->failed_event != NULL)
@@ -618,6 +635,7 @@ static void frame_finish(struct sd_frame *f, json_t *output, struct sd_err *err)
                 err && err->name ? "mapIterationFailedEventDetails" : "mapIterationSucceededEventDetails", d);
   }
   p->prev_id = f->prev_id;
+  sd_resume_child_ended(p, f->child_index, output, f->io_of == output ? f->io_text : NULL, err);
   struct sd_rec *r = sd_rec_new(p, REC_WAKE);
   r->wake.kind = SD_WAKE_CHILD_DONE;
   r->wake.child = f;
@@ -642,7 +660,7 @@ void sd_frame_err_in_state(struct sd_frame *f, struct sd_err *err) {
 
 /* ---- executions ---- */
 
-static void exec_row(struct sd_exec *ex, const char *frame) {
+static void exec_row(struct sd_exec *ex) {
   if (ex->eng->writer == NULL)
     return;
   char *out = ex->output ? sd_jsonw_dumps(ex->output, NULL) : NULL;
@@ -657,7 +675,6 @@ static void exec_row(struct sd_exec *ex, const char *frame) {
     .cause = ex->err.cause,
     .start_ms = ex->start_ms,
     .stop_ms = ex->status == SD_EXEC_RUNNING ? 0 : sd_engine_now(ex->eng),
-    .frame = frame,
   };
   sd_writer_put_exec(ex->eng->writer, &row);
   free(out);
@@ -733,7 +750,7 @@ static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *o
       root->st->ops->cancel(root);
     frame_clear_state(root);
   }
-  exec_row(ex, NULL);
+  exec_row(ex);
   if (ex->eng->writer != NULL)
     sd_writer_barrier(ex->eng->writer, exec_done_cb, ex);
   else
@@ -758,9 +775,8 @@ static char *exec_arn(struct sd_engine *eng, const char *type, const char *machi
   return sd_asprintf("arn:aws:states:%s:%s:execution:%s:%s", eng->region, eng->account, machine, name);
 }
 
-/* The execution's fields and context objects; `input` and `text` are stolen. */
-static struct sd_exec *exec_new(struct sd_engine *eng, const struct sd_exec_opts *o, json_t *input,
-                                char *text, int64_t start_ms) {
+struct sd_exec *sd_exec_new(struct sd_engine *eng, const struct sd_exec_opts *o, json_t *input, char *text,
+                            int64_t start_ms) {
   struct sd_exec *ex = sd_xcalloc(1, sizeof *ex);
   ex->eng = eng;
   ex->machine = sd_asl_ref(o->machine);
@@ -804,179 +820,25 @@ struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *
                SD_PAYLOAD_LIMIT);
     return NULL;
   }
-  struct sd_exec *ex = exec_new(eng, o, input, text, sd_engine_now(eng));
+  struct sd_exec *ex = sd_exec_new(eng, o, input, text, sd_engine_now(eng));
 
-  exec_row(ex, NULL);
+  exec_row(ex);
   json_t *d = json_pack("{s:s, s:{s:b}, s:s}", "input", text, "inputDetails", "truncated", 0, "roleArn",
                         ex->role_arn);
   exec_event(ex, NULL, "ExecutionStarted", "executionStartedEventDetails", d);
 
-  ex->root = frame_new(ex, NULL, ex->machine, json_incref(input));
+  ex->root = sd_frame_new(ex, NULL, ex->machine, json_incref(input));
   ex->root->prev_id = ex->last_id;
-  if (ex->machine->timeout_seconds > 0) {
-    ex->timeout = sd_clock_add(eng, ex->start_ms + (int64_t)(ex->machine->timeout_seconds * 1000), ex->root,
-                               SD_TAG_EXEC_TIMEOUT);
-  }
+  sd_exec_arm_timeout(ex);
+  sd_resume_touch(ex->root);
   sd_rq_push(eng, sd_rec_new(ex->root, REC_ENTER), false);
   return ex;
 }
 
-/* ---- recovery (docs/server.md, "Restarts") ---- */
-
-/* A Map or Parallel in flight waits on child frames, which no snapshot
- * records: such executions cannot be resumed yet. */
-static bool waits_children(const struct sd_frame *f) {
-  return strcmp(f->st->ops->type, "Map") == 0 || strcmp(f->st->ops->type, "Parallel") == 0;
-}
-
-/* Records the root frame with the execution's row, in the same write as
- * the history events of this turn, so that a restart finds the frame as
- * its committed history left it. `mode` says what to redo: "enter" the
- * state, "retry" after the back-off, "resume" (enter again without an
- * Entered event, then re-arm the recorded timers) or "children" (none). */
-static void exec_snapshot(struct sd_frame *f, const char *mode) {
-  struct sd_exec *ex = f->exec;
-  if (f->parent != NULL || ex->eng->writer == NULL || ex->no_history || ex->status != SD_EXEC_RUNNING)
-    return;
-  json_t *attempts = json_array(); /* new */
-  for (size_t i = 0; f->attempts != NULL && i < f->st->nretriers; i++)
-    json_array_append_new(attempts, json_integer(f->attempts[i]));
-  json_t *timers = json_array(); /* new */
-  for (struct sd_timer *t = f->timers; t != NULL; t = t->fnext)
-    json_array_append_new(timers, json_pack("[i, I]", t->tag, (json_int_t)t->due));
-  char *input = sd_jsonw_dumps(f->input, NULL);
-  json_t *snap = json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:i, s:o, s:o}", "v", 1, "mode", mode, "state",
-                           f->st->name, "input", input, "entered_id", (json_int_t)f->entered_id, "entered_ms",
-                           (json_int_t)f->entered_ms, "retry_count", f->retry_count, "attempts", attempts,
-                           "timers", timers); /* new */
-  free(input);
-  if (ex->tag != NULL)
-    json_object_set_new(snap, "tag", json_string(ex->tag));
-  char *text = sd_jsonw_dumps(snap, NULL);
-  json_decref(snap);
-  exec_row(ex, text);
-  free(text);
-}
-
-/* After a "resume" re-entry: the state armed its timers anew from now;
- * the recorded due times are the ones that count (a Wait of 2 s waits 2 s
- * in all, not 2 s more). */
-static void resume_timers(struct sd_frame *f, enum sd_step step) {
-  json_t *timers = f->exec->resume_timers; /* owned by us now */
-  f->exec->resume_timers = NULL;
-  if (step == SD_STEP_WAIT) {
-    sd_frame_timers_clear(f);
-    size_t i;
-    json_t *t;
-    json_array_foreach(timers, i, t) {
-      int tag = (int)json_integer_value(json_array_get(t, 0));
-      if (tag >= 0)
-        sd_frame_timer_at(f, json_integer_value(json_array_get(t, 1)), tag);
-    }
-  }
-  json_decref(timers);
-}
-
-static int resume_fail(struct sd_err *err, const char *why) {
-  return sd_err_set(err, SD_E_RUNTIME, "The execution could not be resumed after a restart: %s", why);
-}
-
-/* The snapshot's fields, borrowed from its JSON. */
-struct snapshot {
-  const char *mode, *state, *input, *tag;
-  json_int_t entered_id, entered_ms;
-  int retry_count;
-  json_t *attempts, *timers;
-};
-
-static int snapshot_parse(json_t *snap, const struct sd_machine *m, struct snapshot *sn, int *st,
-                          struct sd_err *err) {
-  if (snap == NULL || json_unpack(snap, "{s:s, s:s, s:s, s:I, s:I, s:i, s:o, s:o, s?s}", "mode", &sn->mode,
-                                  "state", &sn->state, "input", &sn->input, "entered_id", &sn->entered_id,
-                                  "entered_ms", &sn->entered_ms, "retry_count", &sn->retry_count, "attempts",
-                                  &sn->attempts, "timers", &sn->timers, "tag", &sn->tag) != 0)
-    return resume_fail(err, "its recovery snapshot is damaged.");
-  if (strcmp(sn->mode, "children") == 0)
-    return resume_fail(err, "it was running a Map or Parallel state, whose branches and iterations are "
-                            "not recorded (a known limitation).");
-  json_t *idx = json_object_get(m->names, sn->state);
-  if (!json_is_integer(idx))
-    return resume_fail(err, "its state machine no longer has the state it was in.");
-  *st = (int)json_integer_value(idx);
-  if (json_array_size(sn->attempts) != m->states[*st].nretriers)
-    return resume_fail(err, "its state machine's Retry fields changed.");
-  return 0;
-}
-
-struct sd_exec *sd_exec_resume(struct sd_engine *eng, const struct sd_exec_opts *o, int64_t start_ms,
-                               int64_t last_id, const char *snapshot, struct sd_err *err) {
-  if (snapshot == NULL && last_id <= 1) {
-    /* Killed between ExecutionStarted's commit and the first state's turn
-     * (they are written apart): the execution starts from its start state. */
-    json_t *input = o->input ? json_incref(o->input) : json_object();
-    struct sd_exec *ex = exec_new(eng, o, input, sd_jsonw_dumps(input, NULL), start_ms);
-    ex->last_id = last_id;
-    ex->root = frame_new(ex, NULL, ex->machine, json_incref(input));
-    ex->root->prev_id = last_id;
-    if (ex->machine->timeout_seconds > 0)
-      ex->timeout = sd_clock_add(eng, start_ms + (int64_t)(ex->machine->timeout_seconds * 1000), ex->root,
-                                 SD_TAG_EXEC_TIMEOUT);
-    sd_rq_push(eng, sd_rec_new(ex->root, REC_ENTER), false);
-    return ex;
-  }
-  json_t *snap = snapshot ? json_loads(snapshot, 0, NULL) : NULL; /* new */
-  struct snapshot sn = { 0 };
-  int st = -1;
-  json_t *in = NULL; /* new */
-  if (snapshot_parse(snap, o->machine, &sn, &st, err) != 0 ||
-      (in = json_loads(sn.input, JSON_DECODE_ANY, NULL)) == NULL) {
-    if (err->name == NULL)
-      resume_fail(err, "its recovery snapshot is damaged.");
-    json_decref(snap);
-    return NULL;
-  }
-  json_t *input = o->input ? json_incref(o->input) : json_object();
-  struct sd_exec *ex = exec_new(eng, o, input, sd_jsonw_dumps(input, NULL), start_ms);
-  free(ex->tag);
-  ex->tag = sn.tag ? sd_xstrdup(sn.tag) : NULL;
-  ex->last_id = last_id;
-  struct sd_frame *f = frame_new(ex, NULL, ex->machine, in);
-  ex->root = f;
-  f->st = &ex->machine->states[st];
-  f->prev_id = last_id;
-  f->started = true;
-  f->entered_id = sn.entered_id;
-  f->entered_ms = sn.entered_ms;
-  f->retry_count = sn.retry_count;
-  if (f->st->nretriers > 0) {
-    f->attempts = sd_xcalloc(f->st->nretriers, sizeof *f->attempts);
-    for (size_t i = 0; i < f->st->nretriers; i++)
-      f->attempts[i] = (int)json_integer_value(json_array_get(sn.attempts, i));
-  }
+void sd_exec_arm_timeout(struct sd_exec *ex) {
   if (ex->machine->timeout_seconds > 0)
-    ex->timeout =
-        sd_clock_add(eng, start_ms + (int64_t)(ex->machine->timeout_seconds * 1000), f, SD_TAG_EXEC_TIMEOUT);
-  if (strcmp(sn.mode, "retry") == 0) {
-    size_t i;
-    json_t *t;
-    json_array_foreach(sn.timers, i, t) {
-      if (json_integer_value(json_array_get(t, 0)) == SD_TAG_RETRY)
-        sd_frame_timer_at(f, json_integer_value(json_array_get(t, 1)), SD_TAG_RETRY);
-    }
-    if (f->timers == NULL) { /* no back-off recorded: retry now */
-      f->retrying = true;
-      sd_rq_push(eng, sd_rec_new(f, REC_ENTER), false);
-    }
-  } else {
-    /* "resume": the state runs again from its (already recorded) entry. */
-    if (strcmp(sn.mode, "enter") != 0) {
-      f->retrying = true;
-      ex->resume_timers = json_incref(sn.timers);
-    }
-    sd_rq_push(eng, sd_rec_new(f, REC_ENTER), false);
-  }
-  json_decref(snap);
-  return ex;
+    ex->timeout = sd_clock_add(ex->eng, ex->start_ms + (int64_t)(ex->machine->timeout_seconds * 1000),
+                               ex->root, SD_TAG_EXEC_TIMEOUT);
 }
 
 const char *sd_exec_tag(const struct sd_exec *ex) {
@@ -988,7 +850,8 @@ void sd_exec_free(struct sd_exec *ex) {
     return;
   if (ex->timeout != NULL)
     sd_clock_remove(ex->eng, ex->timeout);
-  sd_frame_unref(ex->root);
+  if (ex->root != NULL)
+    sd_frame_unref(ex->root);
   sd_asl_unref(ex->machine);
   free(ex->arn);
   free(ex->name);
@@ -997,7 +860,6 @@ void sd_exec_free(struct sd_exec *ex) {
   free(ex->role_arn);
   free(ex->type);
   free(ex->tag);
-  json_decref(ex->resume_timers);
   free(ex->input_text);
   json_decref(ex->input);
   json_decref(ex->ctx_exec);
@@ -1048,8 +910,10 @@ struct sd_engine *sd_engine_new(const struct sd_engine_opts *o) {
   uv_idle_init(eng->loop, &eng->idle);
   eng->idle.data = eng;
   sd_clock_init(eng);
-  if (eng->store != NULL)
+  if (eng->store != NULL) {
     eng->writer = sd_writer_new(eng->loop, eng->store);
+    sd_writer_set_flush(eng->writer, sd_resume_flush, eng);
+  }
   return eng;
 }
 
@@ -1090,6 +954,10 @@ static void writer_closed(void *data, int status) {
  * closed and the writer has committed what it holds; run the loop after
  * this call. Executions must be freed before. */
 void sd_engine_free(struct sd_engine *eng) {
+  /* Frames still running keep their last rows: a server stopped with
+   * executions in flight resumes them at its next start. */
+  if (eng->writer != NULL)
+    sd_resume_flush(eng);
   while (eng->rq_head != NULL) {
     struct sd_rec *r = eng->rq_head;
     eng->rq_head = r->next;

@@ -18,6 +18,7 @@
 #include "engine/err.h"
 #include "engine/eval.h"
 
+struct sd_buf;
 struct sd_engine;
 struct sd_exec;
 struct sd_frame;
@@ -101,16 +102,18 @@ void sd_exec_stop(struct sd_exec *ex, const char *error, const char *cause); /* 
  * their last record is gone, and no record of a closed execution reads it). */
 void sd_exec_free(struct sd_exec *ex);
 
-/* Recovery after a crash (docs/server.md): rebuilds a RUNNING execution
- * from its stored row (`opts` as for sd_exec_start, with its name and
- * input; `start_ms` and `last_id`, its last committed event id, from the
- * row) and `snapshot`, the root frame's text the engine stored with the
- * row, and re-arms what the frame waited on: a timer at its recorded due
- * time, a task call (made again: at least once), or a Retry back-off.
- * Returns NULL with err (States.Runtime) for a snapshot it cannot resume
- * (child frames in flight, a state the machine lacks). */
+/* Recovery after a crash (engine/resume.c, docs/server.md): rebuilds a
+ * RUNNING execution from its stored row (`opts` as for sd_exec_start, with
+ * its name and input; `start_ms` and `last_id`, its last committed event
+ * id, from the row) and `frames` (borrowed: key -> snapshot text, the frame
+ * rows the engine stored with it), and re-arms what each frame waited on:
+ * timers at their recorded due times, task calls (made again unless a
+ * callback task was accepted: at least once), task tokens, Retry
+ * back-offs, Map iterations and Parallel branches with the outputs of
+ * those that ended. Returns NULL with err (States.Runtime) for frames it
+ * cannot resume (a state the machine lacks, a damaged snapshot). */
 struct sd_exec *sd_exec_resume(struct sd_engine *eng, const struct sd_exec_opts *opts, int64_t start_ms,
-                               int64_t last_id, const char *snapshot, struct sd_err *err);
+                               int64_t last_id, json_t *frames, struct sd_err *err);
 /* The tag of sd_exec_opts (or of the snapshot, after sd_exec_resume); borrowed or NULL. */
 const char *sd_exec_tag(const struct sd_exec *ex);
 
@@ -171,12 +174,34 @@ struct sd_frame {
   uint32_t epoch;         /* bumped on each entry and retry: stale wakes are dropped */
   int refs;               /* owner + run-queue records */
   bool started;           /* ran its first step (Map iterations log MapIterationStarted then) */
-  uint32_t snapped_epoch; /* epoch of the last "children" snapshot (engine/exec.c) */
   bool cont;              /* moved to a new state: frame_run goes on with it */
   bool done;
   bool map_iteration;                 /* a Map iteration: MapIteration* events */
   const struct sd_state *owner_state; /* the parent's Map / Parallel state */
+  /* Recovery (engine/resume.c): what the frame's row in the store needs. */
+  char *key;                 /* place in the tree ("" root, "/3", "/3/0"); owned; made on first use */
+  struct sd_frame *dnext;    /* the engine's list of frames to write at the end of the turn */
+  struct sd_buf *ended;      /* children ended since the last write, as row text; owned or NULL */
+  json_t *resume_timers;     /* restored: [[tag, due], ...] to re-arm once it waits; owned or NULL */
+  uint32_t gen, written_gen; /* the row's fields changed / were written at these counts */
+  uint32_t chunks;           /* rows of ended children written for the current state */
+  bool listed;               /* in that list, which holds a reference */
+  bool entered;              /* the current state's Entered event is recorded */
+  bool retry_armed;          /* waits for a Retry back-off */
+  bool submitted;            /* the task call was accepted (a callback task waits on its token) */
+  bool resuming;             /* re-entering a state recorded before a restart: nothing is recorded again */
+  bool rows_below;           /* rows of children or of their outputs exist under the key */
 };
+
+/* Whether the frame is re-entering, after a restart, a state whose entry
+ * (and Task call) is already recorded: handlers record nothing again. */
+bool sd_frame_resuming(const struct sd_frame *f);
+
+/* For a state's restore op: rebuilds the child `index` of `f` recorded in
+ * flight, running `m` (`item` stolen, as for sd_frame_spawn), and re-arms
+ * what it waited on. NULL with err when its row is missing or damaged. */
+struct sd_frame *sd_frame_restore_child(struct sd_frame *f, const struct sd_machine *m, json_t *item,
+                                        int index, struct sd_err *err);
 
 /* An env for expressions evaluated by this frame (context object built on
  * demand and cached for the current state). */

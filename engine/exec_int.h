@@ -1,5 +1,5 @@
-/* Internals shared by the scheduler's files (exec.c, clock.c, task.c,
- * context.c, dataflow.c). Not for: states/ or integrations/, which see only
+/* Internals shared by the scheduler's files (exec.c, resume.c, clock.c,
+ * task.c, context.c, dataflow.c). Not for: states/ or integrations/, which see only
  * exec.h. */
 #ifndef SD_ENGINE_EXEC_INT_H
 #define SD_ENGINE_EXEC_INT_H
@@ -25,14 +25,16 @@ struct sd_timer {
   struct sd_timer *fnext; /* the frame's list of armed timers */
 };
 
-/* A unit of work in the run queue: enter the frame's current state, or
- * deliver a wake. `epoch` drops wakes meant for a state the frame left. */
-enum rec_kind { REC_ENTER, REC_WAKE };
+/* A unit of work in the run queue: enter the frame's current state,
+ * deliver a wake, or act on a step a restored state decided (resume.c).
+ * `epoch` drops wakes meant for a state the frame left. */
+enum rec_kind { REC_ENTER, REC_WAKE, REC_STEP };
 struct sd_rec {
   struct sd_rec *next;
   struct sd_frame *frame; /* holds a reference */
   uint32_t epoch;
   enum rec_kind kind;
+  enum sd_step step; /* REC_STEP; its error in wake.err */
   struct sd_wake wake;
 };
 
@@ -59,6 +61,7 @@ struct sd_engine {
   int64_t offset;           /* virtual clock jumps, ms */
   size_t inflight;          /* task calls in flight */
   struct sd_tokens *tokens; /* calls waiting on a task token (tokens.h); owned, made on first use */
+  struct sd_frame *dirty;   /* frames to write at the end of the turn (resume.c); each holds a reference */
   uint64_t rng;
   int closing; /* handles still to close */
 };
@@ -79,12 +82,12 @@ struct sd_exec {
   int64_t start_ms;
   int64_t last_id; /* history ids */
   enum sd_exec_status status;
-  bool over_limit;       /* reached AWS's history event limit */
-  bool no_history;       /* sd_exec_opts.no_history: events are counted, not written */
-  char *tag;             /* sd_exec_opts.tag; owned or NULL */
-  json_t *resume_timers; /* sd_exec_resume: [[tag, due], ...] to re-arm once the root waits; owned or NULL */
-  json_t *output;        /* owned, SUCCEEDED */
-  struct sd_err err;     /* FAILED / TIMED_OUT / ABORTED */
+  bool over_limit;   /* reached AWS's history event limit */
+  bool no_history;   /* sd_exec_opts.no_history: events are counted, not written */
+  char *tag;         /* sd_exec_opts.tag; owned or NULL */
+  json_t *restoring; /* sd_exec_resume: the frame rows being restored; borrowed, during the call */
+  json_t *output;    /* owned, SUCCEEDED */
+  struct sd_err err; /* FAILED / TIMED_OUT / ABORTED */
   struct sd_frame *root;
   struct sd_timer *timeout; /* top-level TimeoutSeconds */
   sd_exec_done_fn done;
@@ -97,6 +100,31 @@ void sd_rq_push(struct sd_engine *eng, struct sd_rec *r, bool front);
 struct sd_rec *sd_rec_new(struct sd_frame *f, enum rec_kind kind);
 void sd_frame_ref(struct sd_frame *f);
 void sd_frame_unref(struct sd_frame *f);
+
+/* exec.c, for resume.c */
+struct sd_frame *sd_frame_new(struct sd_exec *ex, struct sd_frame *parent, const struct sd_machine *m,
+                              json_t *input); /* input stolen */
+/* The execution's fields and context objects; `input` and `text` are stolen. */
+struct sd_exec *sd_exec_new(struct sd_engine *eng, const struct sd_exec_opts *o, json_t *input, char *text,
+                            int64_t start_ms);
+/* Arms the execution's TimeoutSeconds, counted from its start. */
+void sd_exec_arm_timeout(struct sd_exec *ex);
+
+/* resume.c: the frame rows that let a restart resume executions. */
+/* Puts the frame on the list written at the end of the turn. */
+void sd_resume_touch(struct sd_frame *f);
+/* A child of `parent` ended with `output` (borrowed) or `err`: its outcome
+ * goes into the parent's next row of ended children. `text` (borrowed, may
+ * be NULL) is output's JSON when the caller has it. */
+void sd_resume_child_ended(struct sd_frame *parent, int index, json_t *output, const char *text,
+                           const struct sd_err *err);
+/* The frame left a state with children (or retries it): their rows go. */
+void sd_resume_drop_rows(struct sd_frame *f);
+/* After a restored frame re-entered its state: the recorded due times of
+ * its timers replace the ones the state armed anew. */
+void sd_resume_timers(struct sd_frame *f, enum sd_step step);
+/* The writer's hand-off hook (writer.h): writes the listed frames. */
+void sd_resume_flush(void *eng);
 
 /* clock.c */
 void sd_clock_init(struct sd_engine *eng);

@@ -32,9 +32,21 @@ struct sd_store_exec {
   int64_t start_ms;
   int64_t stop_ms; /* 0 while running */
   /* The recovery snapshot of a RUNNING execution's root frame (JSON text
-   * the engine alone reads), written in the same transaction as the row;
-   * NULL keeps the stored one. A closed row drops it. */
+   * the engine alone reads; the frame row of key ""), written in the same
+   * transaction as the row; NULL keeps the stored one. A closed row drops
+   * every frame row of the execution. */
   const char *frame;
+};
+
+/* One frame row of a RUNNING execution (engine/resume.c writes them; the
+ * store keeps them verbatim). `key` names the frame's place in the tree;
+ * `snapshot` NULL deletes the row, and `prefix` deletes every row whose
+ * key starts with `key` instead. Rows go with the execution's close. */
+struct sd_store_frame {
+  const char *exec_arn;
+  const char *key;
+  const char *snapshot; /* JSON text, or NULL */
+  bool prefix;
 };
 
 /* One history event as GetExecutionHistory returns it. `details` is the JSON
@@ -61,6 +73,9 @@ void sd_store_batch_free(struct sd_store_batch *b);
 size_t sd_store_batch_len(const struct sd_store_batch *b);
 void sd_store_batch_put_exec(struct sd_store_batch *b, const struct sd_store_exec *row);
 void sd_store_batch_add_event(struct sd_store_batch *b, const struct sd_store_event *ev);
+/* Frame rows are written in the order they were put, before the batch's
+ * execution rows and events. */
+void sd_store_batch_put_frame(struct sd_store_batch *b, const struct sd_store_frame *fr);
 
 /* Writes the whole batch in one transaction. */
 int sd_store_write(struct sd_store *s, struct sd_store_batch *b, struct sd_err *err);
@@ -149,10 +164,22 @@ int sd_store_purge(struct sd_store *s, int64_t before_ms, size_t limit, size_t *
 
 /* Recovery (`stepd serve` start): every RUNNING execution, as a new array
  * of {"arn", "name", "machine_arn", "input", "start_ms", "last_id",
- * "frame"}: last_id is its last committed event id (0 for none), "frame"
- * the snapshot text, left out when none was written; "version_arn" and
- * "alias_arn" when it was started through them. NULL with err. */
+ * "frames", "version_arn", "alias_arn"}: last_id is its last committed
+ * event id (0 for none), "frames" an object of its frame rows, key to
+ * snapshot text ({} when none was written); "version_arn" and "alias_arn"
+ * when it was started through them. NULL with err. */
 json_t *sd_store_exec_running(struct sd_store *s, struct sd_err *err);
+
+/* ---- activities (`stepd serve`) ---- */
+
+/* Inserts or replaces an activity row. */
+int sd_store_activity_put(struct sd_store *s, const char *arn, const char *name, int64_t creation_ms,
+                          struct sd_err *err);
+/* Removes an activity row; no row is no error. */
+int sd_store_activity_delete(struct sd_store *s, const char *arn, struct sd_err *err);
+/* Every activity as a new array of {"arn", "name", "creation_ms"}, in
+ * creation order; NULL with err. */
+json_t *sd_store_activity_list(struct sd_store *s, struct sd_err *err);
 
 /* ---- one owner per database file ---- */
 

@@ -89,6 +89,20 @@ static const char *const migrations[] = {
   "CREATE INDEX executions_by_version ON executions(version_arn, start_ms) WHERE version_arn IS NOT NULL;"
   "CREATE INDEX executions_by_alias ON executions(alias_arn, start_ms) WHERE alias_arn IS NOT NULL;"
   "CREATE INDEX executions_closed ON executions(stop_ms) WHERE stop_ms > 0;",
+  /* 5: every frame of a RUNNING execution, not only its root: one row per
+   * frame keyed by its place in the tree ("" the root, "/3" its child 3,
+   * "/3/0" ...), plus the results of ended children ("/3#0", one row per
+   * loop turn) while their Map or Parallel runs (docs/storage.md). A
+   * prefix is a key range, so dropping a state's children is one range
+   * delete. Version 3's root snapshots become the "" rows. */
+  "CREATE TABLE exec_frames (exec_id INTEGER NOT NULL, key TEXT NOT NULL, snapshot TEXT NOT NULL,"
+  "  PRIMARY KEY (exec_id, key)) WITHOUT ROWID;"
+  "INSERT INTO exec_frames SELECT exec_id, '', snapshot FROM frames;"
+  "DROP TABLE frames;"
+  /* Activities, so that a task a worker holds across a restart still has
+   * its activity. */
+  "CREATE TABLE activities (arn TEXT PRIMARY KEY, name TEXT NOT NULL, creation_ms INTEGER NOT NULL)"
+  "  WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -108,6 +122,8 @@ enum stmt_id {
   ST_HIST_REV,
   ST_FRAME_PUT,
   ST_FRAME_DEL,
+  ST_FRAME_DEL_ALL,
+  ST_FRAME_DEL_PREFIX,
   ST__COUNT
 };
 
@@ -144,8 +160,11 @@ static const char *const stmt_sql[ST__COUNT] = {
                   " WHERE k > ((?1 << 32) + ?2) AND k < ((?1 + 1) << 32) ORDER BY k LIMIT ?3",
   [ST_HIST_REV] = "SELECT k & 4294967295, prev_id, ts_ms, type, details_key, details FROM events"
                   " WHERE k < ((?1 << 32) + ?2) AND k > (?1 << 32) ORDER BY k DESC LIMIT ?3",
-  [ST_FRAME_PUT] = "INSERT OR REPLACE INTO frames(exec_id, snapshot) VALUES (?1, ?2)",
-  [ST_FRAME_DEL] = "DELETE FROM frames WHERE exec_id = ?1",
+  [ST_FRAME_PUT] = "INSERT OR REPLACE INTO exec_frames(exec_id, key, snapshot) VALUES (?1, ?2, ?3)",
+  [ST_FRAME_DEL] = "DELETE FROM exec_frames WHERE exec_id = ?1 AND key = ?2",
+  [ST_FRAME_DEL_ALL] = "DELETE FROM exec_frames WHERE exec_id = ?1",
+  /* Keys are made of "/", "#" and digits, all below "~". */
+  [ST_FRAME_DEL_PREFIX] = "DELETE FROM exec_frames WHERE exec_id = ?1 AND key >= ?2 AND key < ?2 || '~'",
 };
 
 struct sd_store {
@@ -176,6 +195,13 @@ struct ex_rec {
   uint32_t nulls;
 };
 
+struct fr_rec {
+  size_t off;    /* key, snapshot */
+  uint32_t slot; /* execution ARN */
+  uint32_t nulls;
+  bool prefix;
+};
+
 struct arn_slot {
   size_t off; /* the ARN in the arena */
   uint32_t hash;
@@ -188,6 +214,8 @@ struct sd_store_batch {
   size_t nev, ev_cap;
   struct ex_rec *ex; /* owned */
   size_t nex, ex_cap;
+  struct fr_rec *fr; /* owned; in append order, which matters (puts and deletes of one key) */
+  size_t nfr, fr_cap;
   struct arn_slot *slots; /* owned */
   size_t nslots, slots_cap;
   uint32_t *index;  /* open addressing: slot + 1, 0 = empty; owned */
@@ -205,13 +233,14 @@ void sd_store_batch_free(struct sd_store_batch *b) {
   sd_buf_free(&b->text);
   free(b->ev);
   free(b->ex);
+  free(b->fr);
   free(b->slots);
   free(b->index);
   free(b);
 }
 
 size_t sd_store_batch_len(const struct sd_store_batch *b) {
-  return b->nev + b->nex;
+  return b->nev + b->nex + b->nfr;
 }
 
 static uint32_t hash_str(const char *s) {
@@ -306,6 +335,18 @@ void sd_store_batch_add_event(struct sd_store_batch *b, const struct sd_store_ev
   r->ts_ms = ev->ts_ms;
   const char *strs[] = { ev->type, ev->details_key, ev->details };
   r->off = put_strs(b, strs, 3, &r->nulls);
+}
+
+void sd_store_batch_put_frame(struct sd_store_batch *b, const struct sd_store_frame *fr) {
+  if (b->nfr == b->fr_cap) {
+    b->fr_cap = b->fr_cap ? b->fr_cap * 2 : 16;
+    b->fr = sd_xrealloc(b->fr, b->fr_cap * sizeof *b->fr);
+  }
+  struct fr_rec *r = &b->fr[b->nfr++];
+  r->slot = intern_arn(b, fr->exec_arn);
+  r->prefix = fr->prefix;
+  const char *strs[] = { fr->key ? fr->key : "", fr->snapshot };
+  r->off = put_strs(b, strs, 2, &r->nulls);
 }
 
 /* ---- handle ---- */
@@ -500,16 +541,18 @@ static int put_exec(struct sd_store *s, struct sd_store_batch *b, const struct e
   sqlite3_bind_int64(st, 10, r->stop_ms);
   if (step_id(s, st, &sl->exec_id, "writing an execution", err) != 0)
     return -1;
-  /* The snapshot lives as long as the execution runs (recovery). */
+  /* Frames live as long as the execution runs (recovery). */
   bool running = status != NULL && strcmp(status, "RUNNING") == 0;
   if (running && frame == NULL)
     return 0;
-  st = stmt_get(s, running ? ST_FRAME_PUT : ST_FRAME_DEL, err);
+  st = stmt_get(s, running ? ST_FRAME_PUT : ST_FRAME_DEL_ALL, err);
   if (st == NULL)
     return -1;
   sqlite3_bind_int64(st, 1, sl->exec_id);
-  if (running)
-    bind_text(st, 2, frame);
+  if (running) {
+    bind_text(st, 2, "");
+    bind_text(st, 3, frame);
+  }
   int64_t none = 0;
   return step_id(s, st, &none, "writing an execution's frame", err);
 }
@@ -537,6 +580,26 @@ static int exec_id(struct sd_store *s, struct sd_store_batch *b, uint32_t slot, 
     return -1;
   bind_text(st, 1, arn);
   return step_id(s, st, &sl->exec_id, "adding an execution", err);
+}
+
+/* One frame row: put, delete, or delete a key range. */
+static int put_frame(struct sd_store *s, struct sd_store_batch *b, const struct fr_rec *r,
+                     struct sd_err *err) {
+  if (exec_id(s, b, r->slot, err) != 0)
+    return -1;
+  const char *p = b->text.data + r->off;
+  const char *key = next_str(&p, r->nulls, 0);
+  const char *snapshot = next_str(&p, r->nulls, 1);
+  enum stmt_id id = r->prefix ? ST_FRAME_DEL_PREFIX : snapshot != NULL ? ST_FRAME_PUT : ST_FRAME_DEL;
+  sqlite3_stmt *st = stmt_get(s, id, err);
+  if (st == NULL)
+    return -1;
+  sqlite3_bind_int64(st, 1, b->slots[r->slot].exec_id);
+  bind_text(st, 2, key);
+  if (id == ST_FRAME_PUT)
+    bind_text(st, 3, snapshot);
+  int64_t none = 0;
+  return step_id(s, st, &none, "writing an execution's frame", err);
 }
 
 /* Binds one event's 7 parameters from index `base` + 1. */
@@ -577,9 +640,12 @@ static int put_events(struct sd_store *s, struct sd_store_batch *b, const struct
                     r[0].id, r[n - 1].id, b->text.data + b->slots[r[0].slot].off, sqlite3_errmsg(s->db));
 }
 
-/* Execution rows go first: the final state is the same as in append order
- * (events never read execution rows), and events then find their
- * execution's id without a stub. */
+/* Frame rows go first, then execution rows: a batch may hold a frame
+ * written on one loop turn and the execution's close on a later one, and
+ * the close deletes every frame of the execution (the engine never writes
+ * frames of a closed execution after its close). A frame of an execution
+ * whose row is new gets a stub that put_exec fills in. Events come last and
+ * find their execution's id without a stub. */
 int sd_store_write(struct sd_store *s, struct sd_store_batch *b, struct sd_err *err) {
   if (sd_store_batch_len(b) == 0)
     return 0;
@@ -588,6 +654,8 @@ int sd_store_write(struct sd_store *s, struct sd_store_batch *b, struct sd_err *
   if (run(s, ST_BEGIN, "starting a transaction", err) != 0)
     return -1;
   int rc = 0;
+  for (size_t i = 0; rc == 0 && i < b->nfr; i++)
+    rc = put_frame(s, b, &b->fr[i], err);
   for (size_t i = 0; rc == 0 && i < b->nex; i++)
     rc = put_exec(s, b, &b->ex[i], err);
   size_t i = 0;

@@ -348,8 +348,8 @@ static json_t *running_json(struct sd_store *s, sqlite3_stmt *st, struct sd_err 
     ok = ok && sd_sqlite_set_col(row, cols[i], st, i);
   json_object_set_new(row, "start_ms", json_integer(sqlite3_column_int64(st, 4)));
   json_object_set_new(row, "last_id", json_integer(sqlite3_column_int64(st, 5)));
-  ok = ok && sd_sqlite_set_col(row, "frame", st, 6) && sd_sqlite_set_col(row, "version_arn", st, 7) &&
-       sd_sqlite_set_col(row, "alias_arn", st, 8);
+  json_object_set_new(row, "frames", json_object());
+  ok = ok && sd_sqlite_set_col(row, "version_arn", st, 7) && sd_sqlite_set_col(row, "alias_arn", st, 8);
   if (!ok) {
     sd_err_set(err, E_STORE, "store '%s': a running execution's row is damaged", sd_sqlite_path(s));
     json_decref(row);
@@ -358,20 +358,111 @@ static json_t *running_json(struct sd_store *s, sqlite3_stmt *st, struct sd_err 
   return row;
 }
 
+/* Adds every frame row of the RUNNING executions to their entries of
+ * `rows` (by row id, which `ids` maps to the entry). */
+static int running_frames(struct sd_store *s, json_t *rows, json_t *ids, struct sd_err *err) {
+  sqlite3_stmt *st = prepare(s,
+                             "SELECT e.id, f.key, f.snapshot FROM executions e JOIN exec_frames f"
+                             " ON f.exec_id = e.id WHERE e.status = 'RUNNING'",
+                             err);
+  if (st == NULL)
+    return -1;
+  int rc;
+  char idbuf[32];
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    snprintf(idbuf, sizeof idbuf, "%lld", (long long)sqlite3_column_int64(st, 0));
+    json_t *at = json_object_get(ids, idbuf);
+    const char *key = (const char *)sqlite3_column_text(st, 1);
+    json_t *row = at ? json_array_get(rows, (size_t)json_integer_value(at)) : NULL;
+    if (row == NULL || key == NULL)
+      continue; /* became RUNNING between the two reads: not ours */
+    if (!sd_sqlite_set_col(json_object_get(row, "frames"), key, st, 2)) {
+      sqlite3_finalize(st);
+      return sd_err_set(err, E_STORE, "store '%s': a frame row of '%s' is damaged", sd_sqlite_path(s),
+                        json_string_value(json_object_get(row, "arn")));
+    }
+  }
+  int ret = rc == SQLITE_DONE ? 0 : sd_sqlite_fail(s, err, "reading the running executions' frames");
+  sqlite3_finalize(st);
+  return ret;
+}
+
 json_t *sd_store_exec_running(struct sd_store *s, struct sd_err *err) {
   /* The last id is the top key of the execution's range (see the events
    * table in store_sqlite.c): one B-tree seek each. */
   sqlite3_stmt *st = prepare(s,
                              "SELECT e.arn, e.name, e.machine_arn, e.input, e.start_ms,"
                              " (SELECT MAX(k) & 4294967295 FROM events"
-                             "   WHERE k > (e.id << 32) AND k < ((e.id + 1) << 32)),"
-                             " f.snapshot, e.version_arn, e.alias_arn"
-                             " FROM executions e LEFT JOIN frames f ON f.exec_id = e.id"
-                             " WHERE e.status = 'RUNNING' ORDER BY e.start_ms, e.id",
+                             "   WHERE k > (e.id << 32) AND k < ((e.id + 1) << 32)), e.id,"
+                             " e.version_arn, e.alias_arn"
+                             " FROM executions e WHERE e.status = 'RUNNING' ORDER BY e.start_ms, e.id",
                              err);
   if (st == NULL)
     return NULL;
-  return collect(s, st, running_json, "reading the running executions", err);
+  json_t *ids = json_object(); /* new: row id -> index in rows */
+  json_t *rows = json_array(); /* new */
+  int rc;
+  char idbuf[32];
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    json_t *row = running_json(s, st, err); /* new */
+    if (row == NULL)
+      break;
+    snprintf(idbuf, sizeof idbuf, "%lld", (long long)sqlite3_column_int64(st, 6));
+    json_object_set_new(ids, idbuf, json_integer((json_int_t)json_array_size(rows)));
+    json_array_append_new(rows, row);
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    sd_sqlite_fail(s, err, "reading the running executions");
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE || running_frames(s, rows, ids, err) != 0) {
+    json_decref(ids);
+    json_decref(rows);
+    return NULL;
+  }
+  json_decref(ids);
+  return rows;
+}
+
+/* ---- activities ---- */
+
+int sd_store_activity_put(struct sd_store *s, const char *arn, const char *name, int64_t creation_ms,
+                          struct sd_err *err) {
+  sqlite3_stmt *st =
+      prepare(s, "INSERT OR REPLACE INTO activities(arn, name, creation_ms) VALUES (?1, ?2, ?3)", err);
+  if (st == NULL)
+    return -1;
+  sd_sqlite_bind_text(st, 1, arn);
+  sd_sqlite_bind_text(st, 2, name);
+  sqlite3_bind_int64(st, 3, creation_ms);
+  return step_done(s, st, "writing an activity", err);
+}
+
+int sd_store_activity_delete(struct sd_store *s, const char *arn, struct sd_err *err) {
+  sqlite3_stmt *st = prepare(s, "DELETE FROM activities WHERE arn = ?1", err);
+  if (st == NULL)
+    return -1;
+  sd_sqlite_bind_text(st, 1, arn);
+  return step_done(s, st, "deleting an activity", err);
+}
+
+static json_t *activity_json(struct sd_store *s, sqlite3_stmt *st, struct sd_err *err) {
+  json_t *row = json_object(); /* new */
+  bool ok = sd_sqlite_set_col(row, "arn", st, 0) && sd_sqlite_set_col(row, "name", st, 1);
+  json_object_set_new(row, "creation_ms", json_integer(sqlite3_column_int64(st, 2)));
+  if (!ok || !json_is_string(json_object_get(row, "arn")) || !json_is_string(json_object_get(row, "name"))) {
+    sd_err_set(err, E_STORE, "store '%s': an activity row is damaged", sd_sqlite_path(s));
+    json_decref(row);
+    return NULL;
+  }
+  return row;
+}
+
+json_t *sd_store_activity_list(struct sd_store *s, struct sd_err *err) {
+  sqlite3_stmt *st =
+      prepare(s, "SELECT arn, name, creation_ms FROM activities ORDER BY creation_ms, arn", err);
+  if (st == NULL)
+    return NULL;
+  return collect(s, st, activity_json, "reading the activities", err);
 }
 
 /* ---- the owner's lock ---- */

@@ -26,6 +26,7 @@ struct call {
   bool timed_out; /* ended by its TimeoutSeconds / HeartbeatSeconds */
   bool started;   /* the connector's start ran */
   bool detached;  /* the frame let go: cancelled before the barrier */
+  bool adopted;   /* resumed after a restart: waits on its token, no connector holds it */
   uint64_t t0;
 };
 
@@ -134,6 +135,16 @@ int sd_frame_task_start_as(struct sd_frame *f, const char *resource, json_t *par
   c->kind = kind;
   f->call = &c->pub;
   eng->inflight++;
+  if (f->resuming && f->submitted && c->pub.token != NULL &&
+      (c->pub.wait_for_token || kind == SD_TASK_ACTIVITY)) {
+    /* The request went through before the restart (TaskSubmitted, or a
+     * worker took the activity task): only the token's answer is awaited,
+     * so the same token keeps working and nothing is sent twice. */
+    c->started = true;
+    c->adopted = true;
+    token_register(c);
+    return 0;
+  }
   if (eng->writer != NULL)
     sd_writer_barrier(eng->writer, on_committed, c);
   else
@@ -189,7 +200,7 @@ void sd_task_cancel_call(struct sd_frame *f) {
     c->detached = true; /* freed when the barrier calls back */
     return;
   }
-  if (c->conn->ops->cancel)
+  if (c->conn->ops->cancel && !c->adopted)
     c->conn->ops->cancel(c->conn->self, &c->pub);
   call_free(c);
 }
@@ -246,7 +257,7 @@ static struct call *token_call(struct sd_engine *eng, const char *token, struct 
 /* Ends the call with an outcome from outside: the connector lets go of it
  * first (its cancel), so it never reports on its own afterwards. */
 static void token_finish(struct call *c, json_t *result, struct sd_err *failure) {
-  if (c->conn->ops->cancel)
+  if (c->conn->ops->cancel && !c->adopted)
     c->conn->ops->cancel(c->conn->self, &c->pub);
   sd_task_done(&c->pub, result, failure);
 }

@@ -53,6 +53,9 @@ struct sd_writer {
   int write_rc;             /* the worker's result */
   struct sd_err write_err;  /* the worker's error */
   bool failed;              /* a write failed: see the top of the file */
+  sd_writer_flush_fn flush; /* the hand-off hook, or NULL */
+  void *flush_data;
+  bool flush_due; /* sd_writer_want_flush since the hook last ran */
   bool closing;
   int open_handles; /* closing: handles whose close callback is due */
   sd_writer_cb close_cb;
@@ -81,7 +84,8 @@ static void on_idle(uv_idle_t *h) {
 }
 
 static bool has_work(const struct sd_writer *w) {
-  return w->inflight == NULL && (sd_store_batch_len(w->batch) > 0 || w->queued.n > 0 || w->closing);
+  return w->inflight == NULL &&
+         (sd_store_batch_len(w->batch) > 0 || w->queued.n > 0 || w->closing || w->flush_due);
 }
 
 /* Starts the idle handle when the next check has work, stops it otherwise. */
@@ -130,6 +134,27 @@ void sd_writer_add_event(struct sd_writer *w, const struct sd_store_event *ev) {
     return;
   sd_store_batch_add_event(w->batch, ev);
   if (w->inflight == NULL && sd_store_batch_len(w->batch) == 1)
+    kick(w);
+}
+
+void sd_writer_put_frame(struct sd_writer *w, const struct sd_store_frame *fr) {
+  if (drop_when_closing(w))
+    return;
+  sd_store_batch_put_frame(w->batch, fr);
+  if (w->inflight == NULL && sd_store_batch_len(w->batch) == 1)
+    kick(w);
+}
+
+void sd_writer_set_flush(struct sd_writer *w, sd_writer_flush_fn fn, void *data) {
+  w->flush = fn;
+  w->flush_data = data;
+}
+
+void sd_writer_want_flush(struct sd_writer *w) {
+  if (w->flush_due || w->flush == NULL)
+    return;
+  w->flush_due = true;
+  if (w->inflight == NULL)
     kick(w);
 }
 
@@ -221,6 +246,10 @@ static void check_cb(uv_check_t *h) {
   struct sd_writer *w = h->data;
   if (w->inflight != NULL)
     return; /* write_done kicks the next turn */
+  if (w->flush_due && w->flush != NULL && !w->closing) {
+    w->flush_due = false;
+    w->flush(w->flush_data);
+  }
   fire_empty_barriers(w);
   if (w->inflight == NULL && sd_store_batch_len(w->batch) > 0)
     hand_off(w);

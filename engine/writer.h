@@ -11,6 +11,7 @@ struct sd_err;
 struct sd_store;
 struct sd_store_event;
 struct sd_store_exec;
+struct sd_store_frame;
 struct sd_writer;
 
 typedef void (*sd_writer_cb)(void *data, int status);
@@ -21,6 +22,16 @@ struct sd_writer *sd_writer_new(uv_loop_t *loop, struct sd_store *store);
 
 void sd_writer_put_exec(struct sd_writer *w, const struct sd_store_exec *row);
 void sd_writer_add_event(struct sd_writer *w, const struct sd_store_event *ev);
+void sd_writer_put_frame(struct sd_writer *w, const struct sd_store_frame *fr);
+
+/* The hand-off hook: `fn(data)` runs at the end of a loop turn right before
+ * the batch goes to the worker, when sd_writer_want_flush asked for it
+ * since the last call; what it appends travels in that batch. The engine
+ * writes its frame snapshots there, once per batch rather than once per
+ * change, in the same transaction as the history they match. */
+typedef void (*sd_writer_flush_fn)(void *data);
+void sd_writer_set_flush(struct sd_writer *w, sd_writer_flush_fn fn, void *data);
+void sd_writer_want_flush(struct sd_writer *w);
 
 /* Calls cb(data, 0) once everything appended before this call is committed,
  * or cb(data, -1) if that write failed. Never calls cb from inside. */

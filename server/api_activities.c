@@ -22,6 +22,7 @@
 #include "engine/alloc.h"
 #include "engine/exec.h"
 #include "integrations/activity.h"
+#include "server/registry.h"
 
 #define POLL_SECONDS 60 /* AWS's hold time for GetActivityTask */
 
@@ -33,6 +34,23 @@ static const struct sd_activity_info *find_activity(struct sd_api_call *c, const
   if (info == NULL)
     sd_api_error(c, "ActivityDoesNotExist", "Activity Does Not Exist: '%s'", *arn);
   return info;
+}
+
+/* An answer waiting for its activity's write. */
+struct saved {
+  struct sd_api_call *c;
+  json_t *out; /* owned */
+};
+
+static void on_saved(void *data, int status) {
+  struct saved *sv = data;
+  if (status != 0) {
+    json_decref(sv->out);
+    sd_api_error(sv->c, "InternalFailure", "the activity could not be written to the database");
+  } else {
+    sd_api_reply(sv->c, sv->out);
+  }
+  free(sv);
 }
 
 void sd_api_create_activity(struct sd_api_call *c) {
@@ -54,8 +72,17 @@ void sd_api_create_activity(struct sd_api_call *c) {
       sd_activities_create(c->api->activities, name, sd_engine_now(c->api->eng), &existed);
   /* AWS: CreateActivity is idempotent; the same name returns the same ARN
    * and creation date. */
-  sd_api_reply(
-      c, json_pack("{s:s, s:o}", "activityArn", info->arn, "creationDate", sd_api_time(info->created_ms)));
+  json_t *out =
+      json_pack("{s:s, s:o}", "activityArn", info->arn, "creationDate", sd_api_time(info->created_ms));
+  if (existed) {
+    sd_api_reply(c, out);
+    return;
+  }
+  /* Write ahead, then answer: a task of it must outlive a restart. */
+  struct saved *sv = sd_xcalloc(1, sizeof *sv);
+  sv->c = c;
+  sv->out = out;
+  sd_registry_activity_save(c->api->reg, info->arn, info->name, info->created_ms, on_saved, sv);
 }
 
 void sd_api_describe_activity(struct sd_api_call *c) {
@@ -72,8 +99,16 @@ void sd_api_delete_activity(struct sd_api_call *c) {
   if (sd_api_get_str(c, "activityArn", true, &arn) != 0 || sd_api_check_arn(c, arn, "activity") != 0)
     return;
   /* An unknown ARN succeeds, as DeleteStateMachine does on AWS. */
+  bool known = sd_activities_get(c->api->activities, arn) != NULL;
   sd_activities_delete(c->api->activities, arn);
-  sd_api_reply(c, json_object());
+  if (!known) {
+    sd_api_reply(c, json_object());
+    return;
+  }
+  struct saved *sv = sd_xcalloc(1, sizeof *sv);
+  sv->c = c;
+  sv->out = json_object();
+  sd_registry_activity_save(c->api->reg, arn, NULL, 0, on_saved, sv);
 }
 
 void sd_api_list_activities(struct sd_api_call *c) {

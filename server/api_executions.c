@@ -501,7 +501,7 @@ static struct sd_exec *recover_one(struct sd_api *api, json_t *row, struct sd_re
   };
   struct sd_exec *ex = sd_exec_resume(api->eng, &xo, json_integer_value(json_object_get(row, "start_ms")),
                                       json_integer_value(json_object_get(row, "last_id")),
-                                      json_string_value(json_object_get(row, "frame")), why);
+                                      json_object_get(row, "frames"), why);
   json_decref(value);
   if (ex != NULL && strcmp(sd_exec_arn(ex), arn) != 0) { /* renamed machine: should not happen */
     sd_exec_free(ex);

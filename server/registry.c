@@ -22,10 +22,10 @@
  * when the change was made, so later changes cannot leak into it. */
 struct save {
   struct save *next;
-  enum { SAVE_PUT, SAVE_DEL, SAVE_EXEC, SAVE_QUAL } kind;
+  enum { SAVE_PUT, SAVE_DEL, SAVE_EXEC, SAVE_QUAL, SAVE_ACT_PUT, SAVE_ACT_DEL } kind;
   /* arn, name, type, definition, role_arn, tags, status, revision_id,
    * versions, aliases (SAVE_EXEC: arn, input; SAVE_QUAL: arn, version,
-   * alias); owned */
+   * alias; SAVE_ACT_*: arn, name); owned */
   char *s[10];
   int64_t creation_ms, updated_ms, next_version;
   sd_registry_cb cb;
@@ -357,6 +357,14 @@ static void save_work(uv_work_t *req) {
       sd_store_exec_qualify(p->store, sv->s[0], sv->s[1], sv->s[2], &sv->err);
       continue;
     }
+    if (sv->kind == SAVE_ACT_PUT) {
+      sd_store_activity_put(p->store, sv->s[0], sv->s[1], sv->creation_ms, &sv->err);
+      continue;
+    }
+    if (sv->kind == SAVE_ACT_DEL) {
+      sd_store_activity_delete(p->store, sv->s[0], &sv->err);
+      continue;
+    }
     struct sd_store_machine row = {
       .arn = sv->s[0],
       .name = sv->s[1],
@@ -550,6 +558,18 @@ void sd_registry_exec_save(struct sd_registry *r, const char *arn, const char *i
   sv->s[0] = sd_xstrdup(arn);
   sv->s[1] = input ? sd_xstrdup(input) : NULL;
   sv->updated_ms = machine_rev_ms;
+  sv->cb = cb;
+  sv->data = data;
+  save_queue(r, sv);
+}
+
+void sd_registry_activity_save(struct sd_registry *r, const char *arn, const char *name, int64_t creation_ms,
+                               sd_registry_cb cb, void *data) {
+  struct save *sv = sd_xcalloc(1, sizeof *sv);
+  sv->kind = name != NULL ? SAVE_ACT_PUT : SAVE_ACT_DEL;
+  sv->s[0] = sd_xstrdup(arn);
+  sv->s[1] = name != NULL ? sd_xstrdup(name) : NULL;
+  sv->creation_ms = creation_ms;
   sv->cb = cb;
   sv->data = data;
   save_queue(r, sv);

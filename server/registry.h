@@ -185,4 +185,9 @@ void sd_registry_exec_qualify_save(struct sd_registry *r, const char *arn, const
 /* Writes still queued or in flight (shutdown waits for none). */
 size_t sd_registry_saves_pending(const struct sd_registry *r);
 
+/* Writes an activity (`name` NULL: its removal), queued behind the
+ * machine writes; cb as for sd_registry_machine_save. */
+void sd_registry_activity_save(struct sd_registry *r, const char *arn, const char *name, int64_t creation_ms,
+                               sd_registry_cb cb, void *data);
+
 #endif

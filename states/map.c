@@ -195,16 +195,19 @@ static int launch(struct sd_frame *f, struct sd_err *err) {
   return 0;
 }
 
-static enum sd_step map_enter(struct sd_frame *f, struct sd_err *err) {
+/* The Map's runtime from the frame's input: effective input, items and
+ * settings. Records MapStateStarted unless the frame is being restored.
+ * Returns -1 with err (in-state cause set). */
+static int map_setup(struct sd_frame *f, struct sd_err *err) {
   const struct map *m = f->st->priv;
   json_t *in = sd_flow_input(f, err);
   if (in == NULL)
-    return SD_STEP_FAIL;
+    return -1;
   json_t *items = m->items_path ? sd_path_get(m->items_path, in, sd_frame_env(f), err) : json_incref(in);
   if (items == NULL) {
     json_decref(in);
     sd_frame_err_in_state(f, err);
-    return SD_STEP_FAIL;
+    return -1;
   }
   if (!json_is_array(items)) {
     char *text = json_dumps(items, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -213,7 +216,7 @@ static enum sd_step map_enter(struct sd_frame *f, struct sd_err *err) {
     json_decref(items);
     json_decref(in);
     sd_frame_err_in_state(f, err);
-    return SD_STEP_FAIL;
+    return -1;
   }
   struct map_rt *rt = sd_xcalloc(1, sizeof *rt);
   rt->items = items;
@@ -224,20 +227,33 @@ static enum sd_step map_enter(struct sd_frame *f, struct sd_err *err) {
     json_array_append_new(rt->results, json_null());
   rt->children = sd_xcalloc(rt->n ? rt->n : 1, sizeof *rt->children);
   f->rt = rt;
-  sd_frame_event(f, "MapStateStarted", "mapStateStartedEventDetails",
-                 json_pack("{s:I}", "length", (json_int_t)rt->n));
+  if (!sd_frame_resuming(f))
+    sd_frame_event(f, "MapStateStarted", "mapStateStartedEventDetails",
+                   json_pack("{s:I}", "length", (json_int_t)rt->n));
   if (read_settings(f, m, in, rt, err) != 0) {
     rt_free(f);
     sd_frame_err_in_state(f, err);
+    return -1;
+  }
+  return 0;
+}
+
+/* All iterations ended: the state's result. */
+static enum sd_step map_succeed(struct sd_frame *f, struct sd_err *err) {
+  struct map_rt *rt = f->rt;
+  json_t *results = json_incref(rt->results);
+  rt_free(f);
+  sd_frame_event(f, "MapStateSucceeded", NULL, NULL);
+  f->output = sd_flow_output(f, results, err);
+  return f->output ? SD_STEP_NEXT : SD_STEP_FAIL;
+}
+
+static enum sd_step map_enter(struct sd_frame *f, struct sd_err *err) {
+  if (map_setup(f, err) != 0)
     return SD_STEP_FAIL;
-  }
-  if (rt->n == 0) {
-    json_t *results = json_incref(rt->results);
-    rt_free(f);
-    sd_frame_event(f, "MapStateSucceeded", NULL, NULL);
-    f->output = sd_flow_output(f, results, err);
-    return f->output ? SD_STEP_NEXT : SD_STEP_FAIL;
-  }
+  struct map_rt *rt = f->rt;
+  if (rt->n == 0)
+    return map_succeed(f, err);
   if (launch(f, err) != 0) {
     rt_free(f);
     return SD_STEP_FAIL;
@@ -255,14 +271,13 @@ static bool over_tolerance(const struct map_rt *rt) {
   return true;
 }
 
-static enum sd_step map_resume(struct sd_frame *f, struct sd_wake *w, struct sd_err *err) {
+/* Records one iteration's end; FAIL (err set) when it breaks the
+ * tolerance. */
+static enum sd_step map_ended(struct sd_frame *f, size_t index, json_t *result, struct sd_err *ierr,
+                              struct sd_err *err) {
   struct map_rt *rt = f->rt;
-  if (w->kind != SD_WAKE_CHILD_DONE || rt == NULL)
-    return SD_STEP_WAIT;
-  rt->children[w->child_index] = NULL;
-  rt->running--;
   rt->finished++;
-  if (w->err.name != NULL) {
+  if (ierr->name != NULL) {
     rt->failed++;
     if (over_tolerance(rt)) {
       bool tolerance = rt->tol_count >= 0 || rt->tol_pct >= 0;
@@ -270,17 +285,23 @@ static enum sd_step map_resume(struct sd_frame *f, struct sd_wake *w, struct sd_
         sd_err_set(err, SD_E_EXCEED_TOLERATED_FAILURE_THRESHOLD,
                    "The specified tolerated failure threshold was exceeded");
       else
-        sd_err_move(err, &w->err);
+        sd_err_move(err, ierr);
       rt_free(f);
       return SD_STEP_FAIL;
     }
     json_t *eo = json_object();
-    json_object_set_new(eo, "Error", json_string(w->err.name));
-    json_object_set_new(eo, "Cause", w->err.cause ? json_string(w->err.cause) : json_null());
-    json_array_set_new(rt->results, (size_t)w->child_index, eo);
+    json_object_set_new(eo, "Error", json_string(ierr->name));
+    json_object_set_new(eo, "Cause", ierr->cause ? json_string(ierr->cause) : json_null());
+    json_array_set_new(rt->results, index, eo);
   } else {
-    json_array_set(rt->results, (size_t)w->child_index, w->result);
+    json_array_set(rt->results, index, result);
   }
+  return SD_STEP_WAIT;
+}
+
+/* Launches what the cap allows, or ends the state once all ended. */
+static enum sd_step map_go_on(struct sd_frame *f, struct sd_err *err) {
+  struct map_rt *rt = f->rt;
   if (rt->finished < rt->n) {
     if (launch(f, err) != 0) {
       rt_free(f);
@@ -288,11 +309,67 @@ static enum sd_step map_resume(struct sd_frame *f, struct sd_wake *w, struct sd_
     }
     return SD_STEP_WAIT;
   }
-  json_t *results = json_incref(rt->results);
-  rt_free(f);
-  sd_frame_event(f, "MapStateSucceeded", NULL, NULL);
-  f->output = sd_flow_output(f, results, err);
-  return f->output ? SD_STEP_NEXT : SD_STEP_FAIL;
+  return map_succeed(f, err);
+}
+
+static enum sd_step map_resume(struct sd_frame *f, struct sd_wake *w, struct sd_err *err) {
+  struct map_rt *rt = f->rt;
+  if (w->kind != SD_WAKE_CHILD_DONE || rt == NULL)
+    return SD_STEP_WAIT;
+  rt->children[w->child_index] = NULL;
+  rt->running--;
+  if (map_ended(f, (size_t)w->child_index, w->result, &w->err, err) != SD_STEP_WAIT)
+    return SD_STEP_FAIL;
+  return map_go_on(f, err);
+}
+
+/* After a restart: the items again from the recorded input, the recorded
+ * ends in the order they came, the iterations in flight taken back; the
+ * iterations launched are those below the highest index seen (launch goes
+ * in index order). */
+static enum sd_step map_restore(struct sd_frame *f, json_t *ended, const int *live, size_t nlive,
+                                struct sd_err *err) {
+  if (map_setup(f, err) != 0)
+    return SD_STEP_FAIL;
+  const struct map *m = f->st->priv;
+  struct map_rt *rt = f->rt;
+  size_t i;
+  json_t *e;
+  json_array_foreach(ended, i, e) {
+    json_int_t idx = json_integer_value(json_array_get(e, 0));
+    if (idx < 0 || (size_t)idx >= rt->n) {
+      rt_free(f);
+      sd_err_set(err, SD_E_RUNTIME,
+                 "The execution could not be resumed after a restart: its Map iterations do not match its "
+                 "items.");
+      return SD_STEP_FAIL;
+    }
+    struct sd_err ierr = { 0 };
+    const char *name = json_string_value(json_array_get(e, 2));
+    if (json_array_size(e) >= 4 && name != NULL)
+      sd_err_set_raw(&ierr, name, json_string_value(json_array_get(e, 3)));
+    if (rt->next <= (size_t)idx)
+      rt->next = (size_t)idx + 1;
+    enum sd_step step = map_ended(f, (size_t)idx, json_array_get(e, 1), &ierr, err);
+    sd_err_clear(&ierr);
+    if (step != SD_STEP_WAIT)
+      return step;
+  }
+  for (i = 0; i < nlive; i++) {
+    size_t idx = (size_t)live[i];
+    if (idx >= rt->n)
+      continue;
+    json_t *item = json_pack("{s:I, s:O}", "Index", (json_int_t)idx, "Value", json_array_get(rt->items, idx));
+    rt->children[idx] = sd_frame_restore_child(f, m->proc, item, (int)idx, err);
+    if (rt->children[idx] == NULL) {
+      rt_free(f);
+      return SD_STEP_FAIL;
+    }
+    rt->running++;
+    if (rt->next <= idx)
+      rt->next = idx + 1;
+  }
+  return map_go_on(f, err);
 }
 
 static void map_cancel(struct sd_frame *f) {
@@ -310,4 +387,5 @@ const struct sd_state_ops sd_state_map = {
   .resume = map_resume,
   .cancel = map_cancel,
   .free = map_free,
+  .restore = map_restore,
 };

@@ -62,12 +62,8 @@ static void rt_free(struct sd_frame *f) {
   f->rt = NULL;
 }
 
-static enum sd_step parallel_enter(struct sd_frame *f, struct sd_err *err) {
+static struct par_rt *rt_new(struct sd_frame *f) {
   const struct parallel *p = f->st->priv;
-  json_t *in = sd_flow_input(f, err);
-  if (in == NULL)
-    return SD_STEP_FAIL;
-  sd_frame_event(f, "ParallelStateStarted", NULL, NULL);
   struct par_rt *rt = sd_xcalloc(1, sizeof *rt);
   rt->results = json_array();
   for (size_t i = 0; i < p->n; i++)
@@ -75,10 +71,30 @@ static enum sd_step parallel_enter(struct sd_frame *f, struct sd_err *err) {
   rt->remaining = p->n;
   rt->children = sd_xcalloc(p->n, sizeof *rt->children);
   f->rt = rt;
+  return rt;
+}
+
+static enum sd_step parallel_enter(struct sd_frame *f, struct sd_err *err) {
+  const struct parallel *p = f->st->priv;
+  json_t *in = sd_flow_input(f, err);
+  if (in == NULL)
+    return SD_STEP_FAIL;
+  sd_frame_event(f, "ParallelStateStarted", NULL, NULL);
+  struct par_rt *rt = rt_new(f);
   for (size_t i = 0; i < p->n; i++)
     rt->children[i] = sd_frame_spawn(f, p->branches[i], json_incref(in), NULL, (int)i);
   json_decref(in);
   return SD_STEP_WAIT;
+}
+
+/* All branches ended: the state's result. */
+static enum sd_step parallel_succeed(struct sd_frame *f, struct sd_err *err) {
+  struct par_rt *rt = f->rt;
+  json_t *results = json_incref(rt->results);
+  rt_free(f);
+  sd_frame_event(f, "ParallelStateSucceeded", NULL, NULL);
+  f->output = sd_flow_output(f, results, err);
+  return f->output ? SD_STEP_NEXT : SD_STEP_FAIL;
 }
 
 static enum sd_step parallel_resume(struct sd_frame *f, struct sd_wake *w, struct sd_err *err) {
@@ -94,11 +110,46 @@ static enum sd_step parallel_resume(struct sd_frame *f, struct sd_wake *w, struc
   json_array_set(rt->results, (size_t)w->child_index, w->result);
   if (--rt->remaining > 0)
     return SD_STEP_WAIT;
-  json_t *results = json_incref(rt->results);
-  rt_free(f);
-  sd_frame_event(f, "ParallelStateSucceeded", NULL, NULL);
-  f->output = sd_flow_output(f, results, err);
-  return f->output ? SD_STEP_NEXT : SD_STEP_FAIL;
+  return parallel_succeed(f, err);
+}
+
+/* After a restart: the branches' recorded ends, then the branches in
+ * flight taken back. A recorded failure fails the state as it would have
+ * when its end was delivered. */
+static enum sd_step parallel_restore(struct sd_frame *f, json_t *ended, const int *live, size_t nlive,
+                                     struct sd_err *err) {
+  const struct parallel *p = f->st->priv;
+  struct par_rt *rt = rt_new(f);
+  size_t i;
+  json_t *e;
+  json_array_foreach(ended, i, e) {
+    json_int_t idx = json_integer_value(json_array_get(e, 0));
+    const char *name = json_string_value(json_array_get(e, 2));
+    if (idx < 0 || (size_t)idx >= p->n) {
+      rt_free(f);
+      sd_err_set(err, SD_E_RUNTIME,
+                 "The execution could not be resumed after a restart: its Parallel branches changed.");
+      return SD_STEP_FAIL;
+    }
+    if (json_array_size(e) >= 4 && name != NULL) {
+      sd_err_set_raw(err, name, json_string_value(json_array_get(e, 3)));
+      rt_free(f);
+      return SD_STEP_FAIL;
+    }
+    json_array_set(rt->results, (size_t)idx, json_array_get(e, 1));
+    rt->remaining--;
+  }
+  for (i = 0; i < nlive; i++) {
+    size_t idx = (size_t)live[i];
+    if (idx >= p->n)
+      continue;
+    rt->children[idx] = sd_frame_restore_child(f, p->branches[idx], NULL, (int)idx, err);
+    if (rt->children[idx] == NULL) {
+      rt_free(f);
+      return SD_STEP_FAIL;
+    }
+  }
+  return rt->remaining > 0 ? SD_STEP_WAIT : parallel_succeed(f, err);
 }
 
 static void parallel_cancel(struct sd_frame *f) {
@@ -116,4 +167,5 @@ const struct sd_state_ops sd_state_parallel = {
   .resume = parallel_resume,
   .cancel = parallel_cancel,
   .free = parallel_free,
+  .restore = parallel_restore,
 };

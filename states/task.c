@@ -199,7 +199,10 @@ static enum sd_step task_enter(struct sd_frame *f, struct sd_err *err) {
     sd_frame_err_in_state(f, err);
     return SD_STEP_FAIL;
   }
-  event_scheduled(f, t, params, timeout, heartbeat);
+  /* Resumed after a restart: the call is recorded already (and made again,
+   * unless a callback task's request went through). */
+  if (!sd_frame_resuming(f))
+    event_scheduled(f, t, params, timeout, heartbeat);
   int rc = sd_frame_task_start_as(f, t->resource, params, timeout, heartbeat, t->kind,
                                   json_string_value(json_object_get(cred, "RoleArn")), err);
   json_decref(cred);

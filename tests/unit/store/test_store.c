@@ -137,7 +137,7 @@ TEST(store_frame_snapshot_running) {
   json_t *rows = sd_store_exec_running(s, &err); /* new */
   ASSERT_JSON_EQ(rows, "[{\"arn\": \"" ARN "\", \"name\": \"e1\", \"machine_arn\": \"" MARN "\","
                        " \"input\": \"{\\\"a\\\": 1}\", \"start_ms\": 1700000000000, \"last_id\": 4,"
-                       " \"frame\": \"{\\\"state\\\": \\\"W\\\"}\"}]");
+                       " \"frames\": {\"\": \"{\\\"state\\\": \\\"W\\\"}\"}}]");
   json_decref(rows);
   struct sd_store_exec done = running;
   done.status = "SUCCEEDED";
@@ -155,7 +155,64 @@ TEST(store_frame_snapshot_running) {
   sd_store_batch_free(b);
   rows = sd_store_exec_running(s, &err);
   ASSERT_INT_EQ(json_array_size(rows), 1);
-  ASSERT(json_object_get(json_array_get(rows, 0), "frame") == NULL);
+  ASSERT_JSON_EQ(json_object_get(json_array_get(rows, 0), "frames"), "{}");
+  json_decref(rows);
+  sd_store_close(s);
+  return 0;
+}
+
+/* Frame rows of a running execution: put and replaced by key, deleted one
+ * by one or by key prefix (a state's children and their outputs), written
+ * before the batch's execution rows (a frame of a new execution gets its
+ * row all the same), and all gone with the close, even when the batch
+ * holds frames put before the close. */
+TEST(store_frame_rows) {
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(NULL, &err);
+  ASSERT(s != NULL);
+  struct sd_store_batch *b = sd_store_batch_new();
+  const char *keys[] = { "", "/0", "/1", "/1/0", "/1#0", "#0", "/10" };
+  for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+    struct sd_store_frame fr = { ARN, keys[i], "{}", false };
+    sd_store_batch_put_frame(b, &fr);
+  }
+  struct sd_store_frame again = { ARN, "/0", "{\"x\": 1}", false };
+  sd_store_batch_put_frame(b, &again);
+  sd_store_batch_put_exec(b, &running);
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+  sd_store_batch_free(b);
+  json_t *rows = sd_store_exec_running(s, &err); /* new */
+  ASSERT_JSON_EQ(json_object_get(json_array_get(rows, 0), "frames"),
+                 "{\"\": \"{}\", \"/0\": \"{\\\"x\\\": 1}\", \"/1\": \"{}\", \"/1/0\": \"{}\","
+                 " \"/1#0\": \"{}\", \"#0\": \"{}\", \"/10\": \"{}\"}");
+  json_decref(rows);
+  b = sd_store_batch_new();
+  struct sd_store_frame del1 = { ARN, "/1/", NULL, true }, del2 = { ARN, "/1#", NULL, true };
+  struct sd_store_frame del3 = { ARN, "/10", NULL, false };
+  sd_store_batch_put_frame(b, &del1);
+  sd_store_batch_put_frame(b, &del2);
+  sd_store_batch_put_frame(b, &del3);
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+  sd_store_batch_free(b);
+  rows = sd_store_exec_running(s, &err);
+  ASSERT_JSON_EQ(json_object_get(json_array_get(rows, 0), "frames"),
+                 "{\"\": \"{}\", \"/0\": \"{\\\"x\\\": 1}\", \"/1\": \"{}\", \"#0\": \"{}\"}");
+  json_decref(rows);
+  b = sd_store_batch_new();
+  struct sd_store_frame late = { ARN, "/2", "{}", false };
+  sd_store_batch_put_frame(b, &late);
+  struct sd_store_exec done = running;
+  done.status = "SUCCEEDED";
+  done.stop_ms = 1700000005000;
+  sd_store_batch_put_exec(b, &done);
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+  sd_store_batch_free(b);
+  b = sd_store_batch_new();
+  sd_store_batch_put_exec(b, &running);
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+  sd_store_batch_free(b);
+  rows = sd_store_exec_running(s, &err);
+  ASSERT_JSON_EQ(json_object_get(json_array_get(rows, 0), "frames"), "{}");
   json_decref(rows);
   sd_store_close(s);
   return 0;

@@ -1,0 +1,452 @@
+/* Recovery: the rows that let `stepd serve` resume its executions after a
+ * crash, and the restart that reads them back (docs/server.md, "Restarts";
+ * docs/storage.md, table exec_frames).
+ *
+ * Every frame of a RUNNING execution has a row keyed by its place in the
+ * tree ("" the root, "/3" its child 3, "/3/0" that child's child 0): its
+ * state, the state's raw input, whether it was entered, retry counters,
+ * armed timers with absolute due times, its task token. A frame that waits
+ * on children (Map, Parallel) also has rows of the outputs of the children
+ * that ended ("K#0", "K#1", ...). The frames a loop turn touched are
+ * written once, at the end of the turn, in the same transaction as that
+ * turn's history (the writer's hand-off hook), and only when a field of
+ * the row changed: a Map waiting on 10,000 iterations writes its row once,
+ * and its children's outputs one row per turn. So whatever the history
+ * holds, the rows match it; whatever they lack, the history lacks too.
+ *
+ * Not for: when work runs (exec.c) or what a state does (states/). */
+#include "engine/exec_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/alloc.h"
+#include "engine/jsonw.h"
+#include "engine/store.h"
+#include "engine/writer.h"
+
+/* Snapshot versions: 1 had the root frame only (schema 3). */
+#define SNAPSHOT_VERSION 2
+
+static bool recorded(const struct sd_exec *ex) {
+  return ex->eng->writer != NULL && !ex->no_history && ex->status == SD_EXEC_RUNNING;
+}
+
+static const char *frame_key(struct sd_frame *f) {
+  if (f->key == NULL)
+    f->key = f->parent == NULL ? sd_xstrdup("") : sd_asprintf("%s/%d", frame_key(f->parent), f->child_index);
+  return f->key;
+}
+
+void sd_resume_touch(struct sd_frame *f) {
+  if (f->listed || !recorded(f->exec))
+    return;
+  struct sd_engine *eng = f->exec->eng;
+  f->listed = true;
+  sd_frame_ref(f);
+  f->dnext = eng->dirty;
+  eng->dirty = f;
+  sd_writer_want_flush(eng->writer);
+}
+
+bool sd_frame_resuming(const struct sd_frame *f) {
+  return f->resuming;
+}
+
+/* ---- writing ---- */
+
+static void put_row(struct sd_exec *ex, const char *key, const char *text, bool prefix) {
+  struct sd_store_frame fr = { .exec_arn = ex->arn, .key = key, .snapshot = text, .prefix = prefix };
+  sd_writer_put_frame(ex->eng->writer, &fr);
+}
+
+void sd_resume_child_ended(struct sd_frame *p, int index, json_t *output, const char *text,
+                           const struct sd_err *err) {
+  if (!recorded(p->exec))
+    return;
+  if (p->ended == NULL)
+    p->ended = sd_xcalloc(1, sizeof *p->ended);
+  struct sd_buf *b = p->ended;
+  sd_buf_printf(b, "%s[%d,", b->len > 0 ? "," : "", index);
+  if (err != NULL && err->name != NULL) {
+    sd_buf_puts(b, "null,");
+    sd_jsonw_string(b, err->name, strlen(err->name));
+    sd_buf_putc(b, ',');
+    if (err->cause != NULL)
+      sd_jsonw_string(b, err->cause, strlen(err->cause));
+    else
+      sd_buf_puts(b, "null");
+  } else if (text != NULL) {
+    sd_buf_puts(b, text);
+  } else {
+    sd_jsonw_value(b, output ? output : json_null(), false);
+  }
+  sd_buf_putc(b, ']');
+  sd_resume_touch(p);
+}
+
+void sd_resume_drop_rows(struct sd_frame *f) {
+  if (f->ended != NULL)
+    f->ended->len = 0;
+  f->chunks = 0;
+  if (!f->rows_below)
+    return;
+  f->rows_below = false;
+  if (!recorded(f->exec))
+    return; /* the close drops every row */
+  char *k = sd_xstrcat3(frame_key(f), "/", NULL);
+  put_row(f->exec, k, NULL, true);
+  k[strlen(k) - 1] = '#';
+  put_row(f->exec, k, NULL, true);
+  free(k);
+}
+
+/* What a restart redoes with the frame (see restore_frame). */
+static const char *frame_mode(const struct sd_frame *f) {
+  if (f->retry_armed)
+    return "retry";
+  if (!f->entered)
+    return "enter";
+  return f->st->ops->restore != NULL ? "children" : "resume";
+}
+
+static char *snapshot_text(struct sd_frame *f) {
+  json_t *attempts = json_array(); /* new */
+  for (size_t i = 0; f->attempts != NULL && i < f->st->nretriers; i++)
+    json_array_append_new(attempts, json_integer(f->attempts[i]));
+  json_t *timers = json_array(); /* new */
+  for (struct sd_timer *t = f->timers; t != NULL; t = t->fnext)
+    json_array_append_new(timers, json_pack("[i, I]", t->tag, (json_int_t)t->due));
+  char *input = sd_jsonw_dumps(f->input, NULL);
+  json_t *snap =
+      json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:o, s:o, s:b}", "v", SNAPSHOT_VERSION, "mode",
+                frame_mode(f), "state", f->st->name, "input", input, "entered_id", (json_int_t)f->entered_id,
+                "entered_ms", (json_int_t)f->entered_ms, "prev_id", (json_int_t)f->prev_id, "retry_count",
+                f->retry_count, "attempts", attempts, "timers", timers, "started", f->started); /* new */
+  free(input);
+  if (f->task_token != NULL)
+    json_object_set_new(snap, "token", json_string(f->task_token));
+  if (f->submitted)
+    json_object_set_new(snap, "submitted", json_true());
+  if (f->parent == NULL && f->exec->tag != NULL)
+    json_object_set_new(snap, "tag", json_string(f->exec->tag));
+  char *text = sd_jsonw_dumps(snap, NULL);
+  json_decref(snap);
+  return text;
+}
+
+static void frame_write(struct sd_frame *f) {
+  struct sd_exec *ex = f->exec;
+  if (f->gen != f->written_gen) {
+    f->written_gen = f->gen;
+    char *text = snapshot_text(f);
+    put_row(ex, frame_key(f), text, false);
+    free(text);
+    if (f->parent != NULL)
+      f->parent->rows_below = true;
+  }
+  if (f->ended != NULL && f->ended->len > 0) {
+    char *key = sd_asprintf("%s#%u", frame_key(f), f->chunks++);
+    sd_buf_putc(f->ended, '\0'); /* terminates the text; len stays */
+    f->ended->len--;
+    put_row(ex, key, f->ended->data, false);
+    free(key);
+    f->ended->len = 0;
+    f->rows_below = true;
+  }
+}
+
+void sd_resume_flush(void *data) {
+  struct sd_engine *eng = data;
+  struct sd_frame *f = eng->dirty;
+  eng->dirty = NULL;
+  while (f != NULL) {
+    struct sd_frame *next = f->dnext;
+    f->listed = false;
+    f->dnext = NULL;
+    /* A done frame's execution may be freed already: test it first. */
+    if (!f->done && recorded(f->exec))
+      frame_write(f);
+    sd_frame_unref(f);
+    f = next;
+  }
+}
+
+/* ---- restoring ---- */
+
+static int resume_fail(struct sd_err *err, const char *why, const char *key) {
+  return sd_err_set(err, SD_E_RUNTIME, "The execution could not be resumed after a restart: %s%s%s%s", why,
+                    key && key[0] ? " (frame " : "", key && key[0] ? key : "", key && key[0] ? ")" : "");
+}
+
+/* The fields of a frame row, borrowed from its JSON. */
+struct snapshot {
+  const char *mode, *state, *input, *tag, *token;
+  json_int_t entered_id, entered_ms, prev_id;
+  int retry_count, version, started, submitted;
+  json_t *attempts, *timers;
+};
+
+static int snapshot_parse(json_t *snap, const struct sd_machine *m, const char *key, struct snapshot *sn,
+                          int *st, struct sd_err *err) {
+  sn->version = 1;
+  sn->started = 1;
+  sn->prev_id = -1;
+  if (snap == NULL ||
+      json_unpack(snap, "{s?i, s:s, s:s, s:s, s:I, s:I, s?I, s:i, s:o, s:o, s?s, s?s, s?b, s?b}", "v",
+                  &sn->version, "mode", &sn->mode, "state", &sn->state, "input", &sn->input, "entered_id",
+                  &sn->entered_id, "entered_ms", &sn->entered_ms, "prev_id", &sn->prev_id, "retry_count",
+                  &sn->retry_count, "attempts", &sn->attempts, "timers", &sn->timers, "tag", &sn->tag,
+                  "token", &sn->token, "started", &sn->started, "submitted", &sn->submitted) != 0 ||
+      !json_is_array(sn->attempts) || !json_is_array(sn->timers))
+    return resume_fail(err, "its recovery snapshot is damaged.", key);
+  if (sn->version == 1 && strcmp(sn->mode, "children") == 0)
+    return resume_fail(err,
+                       "it was running a Map or Parallel state, whose branches and iterations the "
+                       "stepd that wrote it did not record.",
+                       key);
+  json_t *idx = json_object_get(m->names, sn->state);
+  if (!json_is_integer(idx))
+    return resume_fail(err, "its state machine no longer has the state it was in.", key);
+  *st = (int)json_integer_value(idx);
+  if (json_array_size(sn->attempts) != m->states[*st].nretriers)
+    return resume_fail(err, "its state machine's Retry fields changed.", key);
+  return 0;
+}
+
+/* The ended children of the frame at `key` (its "key#n" rows, joined in
+ * the order written) into `ended`; returns the number of rows. */
+static uint32_t ended_rows(json_t *frames, const char *key, json_t *ended, struct sd_err *err) {
+  uint32_t n = 0;
+  for (;; n++) {
+    char *k = sd_asprintf("%s#%u", key, n);
+    const char *text = json_string_value(json_object_get(frames, k));
+    free(k);
+    if (text == NULL)
+      return n;
+    char *wrapped = sd_xstrcat3("[", text, "]");
+    json_t *rows = json_loads(wrapped, 0, NULL); /* new */
+    free(wrapped);
+    if (rows == NULL) {
+      resume_fail(err, "the outputs of its branches or iterations are damaged.", key);
+      return n;
+    }
+    json_array_extend(ended, rows);
+    json_decref(rows);
+  }
+}
+
+/* Indices of the children of `key` with a row and no recorded end. */
+static int *live_children(json_t *frames, const char *key, json_t *ended, size_t *n) {
+  size_t klen = strlen(key), cap = 0;
+  int *live = NULL;
+  *n = 0;
+  const char *k;
+  json_t *v;
+  json_object_foreach(frames, k, v) {
+    if (strncmp(k, key, klen) != 0 || k[klen] != '/')
+      continue;
+    char *end = NULL;
+    long i = strtol(k + klen + 1, &end, 10);
+    if (end == k + klen + 1 || *end != '\0' || i < 0 || i > 0x7fffffff)
+      continue; /* a grandchild, or not ours */
+    bool over = false;
+    size_t j;
+    json_t *e;
+    json_array_foreach(ended, j, e) {
+      if (json_integer_value(json_array_get(e, 0)) == i)
+        over = true;
+    }
+    if (over)
+      continue;
+    if (*n == cap) {
+      cap = cap ? cap * 2 : 8;
+      live = sd_xrealloc(live, cap * sizeof *live);
+    }
+    live[(*n)++] = (int)i;
+  }
+  /* Insertion sort: handlers take children back in index order. */
+  for (size_t a = 1; a < *n; a++)
+    for (size_t b = a; b > 0 && live[b - 1] > live[b]; b--) {
+      int t = live[b];
+      live[b] = live[b - 1];
+      live[b - 1] = t;
+    }
+  return live;
+}
+
+/* Queues a step a restored state decided, before anything else runs. */
+static void push_step(struct sd_frame *f, enum sd_step step, struct sd_err *err) {
+  struct sd_rec *r = sd_rec_new(f, REC_STEP);
+  r->step = step;
+  if (err->name != NULL)
+    sd_err_move(&r->wake.err, err);
+  sd_rq_push(f->exec->eng, r, true);
+}
+
+/* Re-arms the frame as its row says: "enter" its state; "retry" it after
+ * the recorded back-off; "resume" it (enter again without recording
+ * anything, then put back the recorded timers); or, for "children", let
+ * the state's restore op take its children back. */
+static void frame_rearm(struct sd_frame *f, const struct snapshot *sn) {
+  struct sd_engine *eng = f->exec->eng;
+  if (strcmp(sn->mode, "retry") == 0) {
+    f->entered = true;
+    f->retry_armed = true;
+    size_t i;
+    json_t *t;
+    json_array_foreach(sn->timers, i, t) {
+      if (json_integer_value(json_array_get(t, 0)) == SD_TAG_RETRY)
+        sd_frame_timer_at(f, json_integer_value(json_array_get(t, 1)), SD_TAG_RETRY);
+    }
+    if (f->timers == NULL) { /* the back-off had fired: retry now */
+      f->retrying = true;
+      sd_rq_push(eng, sd_rec_new(f, REC_ENTER), false);
+    }
+    return;
+  }
+  if (strcmp(sn->mode, "enter") == 0) {
+    sd_rq_push(eng, sd_rec_new(f, REC_ENTER), false);
+    return;
+  }
+  f->entered = true;
+  if (strcmp(sn->mode, "children") != 0 || f->st->ops->restore == NULL) {
+    f->resuming = true;
+    f->resume_timers = json_incref(sn->timers);
+    sd_rq_push(eng, sd_rec_new(f, REC_ENTER), false);
+    return;
+  }
+  json_t *frames = f->exec->restoring;
+  json_t *ended = json_array(); /* new */
+  struct sd_err err = { 0 };
+  f->chunks = ended_rows(frames, frame_key(f), ended, &err);
+  f->rows_below = true;
+  enum sd_step step = SD_STEP_FAIL;
+  if (err.name == NULL) {
+    size_t nlive;
+    int *live = live_children(frames, frame_key(f), ended, &nlive);
+    f->resuming = true;
+    step = f->st->ops->restore(f, ended, live, nlive, &err);
+    f->resuming = false;
+    free(live);
+  }
+  json_decref(ended);
+  if (step != SD_STEP_WAIT)
+    push_step(f, step, &err);
+  sd_err_clear(&err);
+}
+
+/* Builds the frame of row `key` (a child of `parent` when not NULL) and
+ * re-arms it; NULL with err. `item` is stolen. */
+static struct sd_frame *restore_frame(struct sd_exec *ex, struct sd_frame *parent, const struct sd_machine *m,
+                                      const char *key, json_t *item, int index, struct sd_err *err) {
+  const char *text = json_string_value(json_object_get(ex->restoring, key));
+  json_t *snap = text ? json_loads(text, 0, NULL) : NULL; /* new */
+  struct snapshot sn = { 0 };
+  int st = -1;
+  json_t *in = NULL; /* new */
+  if (snapshot_parse(snap, m, key, &sn, &st, err) != 0 ||
+      (in = json_loads(sn.input, JSON_DECODE_ANY, NULL)) == NULL) {
+    if (err->name == NULL)
+      resume_fail(err, "its recovery snapshot is damaged.", key);
+    json_decref(snap);
+    json_decref(item);
+    return NULL;
+  }
+  struct sd_frame *f = sd_frame_new(ex, parent, m, in);
+  f->key = sd_xstrdup(key);
+  f->st = &m->states[st];
+  f->prev_id = sn.prev_id >= 0 ? sn.prev_id : ex->last_id;
+  f->started = sn.started;
+  f->entered_id = sn.entered_id;
+  f->entered_ms = sn.entered_ms;
+  f->retry_count = sn.retry_count;
+  f->submitted = sn.submitted;
+  f->task_token = sn.token ? sd_xstrdup(sn.token) : NULL;
+  f->written_gen = f->gen; /* the row holds all this already */
+  if (parent != NULL) {
+    f->item = item;
+    f->child_index = index;
+    f->map_iteration = item != NULL;
+    f->owner_state = parent->st;
+  } else {
+    ex->root = f;
+    free(ex->tag);
+    ex->tag = sn.tag ? sd_xstrdup(sn.tag) : NULL;
+  }
+  if (f->st->nretriers > 0) {
+    f->attempts = sd_xcalloc(f->st->nretriers, sizeof *f->attempts);
+    for (size_t i = 0; i < f->st->nretriers; i++)
+      f->attempts[i] = (int)json_integer_value(json_array_get(sn.attempts, i));
+  }
+  frame_rearm(f, &sn);
+  json_decref(snap);
+  return f;
+}
+
+struct sd_frame *sd_frame_restore_child(struct sd_frame *f, const struct sd_machine *m, json_t *item,
+                                        int index, struct sd_err *err) {
+  char *key = sd_asprintf("%s/%d", frame_key(f), index);
+  struct sd_frame *c = restore_frame(f->exec, f, m, key, item, index, err);
+  free(key);
+  return c;
+}
+
+void sd_resume_timers(struct sd_frame *f, enum sd_step step) {
+  json_t *timers = f->resume_timers; /* owned by us now */
+  f->resume_timers = NULL;
+  if (step == SD_STEP_WAIT) {
+    /* The state armed its timers anew from now; the recorded due times are
+     * the ones that count (a Wait of 2 s waits 2 s in all, not 2 s more).
+     * A heartbeat is the exception: the worker could not reach a dead
+     * server, so it gets a full period from the restart. */
+    struct sd_timer **pp = &f->timers;
+    while (*pp != NULL) {
+      struct sd_timer *t = *pp;
+      if (t->tag == SD_TASK_TAG_HEARTBEAT) {
+        pp = &t->fnext;
+        continue;
+      }
+      *pp = t->fnext;
+      sd_clock_remove(f->exec->eng, t);
+    }
+    size_t i;
+    json_t *t;
+    json_array_foreach(timers, i, t) {
+      int tag = (int)json_integer_value(json_array_get(t, 0));
+      if (tag >= 0 && tag != SD_TASK_TAG_HEARTBEAT)
+        sd_frame_timer_at(f, json_integer_value(json_array_get(t, 1)), tag);
+    }
+  }
+  json_decref(timers);
+}
+
+struct sd_exec *sd_exec_resume(struct sd_engine *eng, const struct sd_exec_opts *o, int64_t start_ms,
+                               int64_t last_id, json_t *frames, struct sd_err *err) {
+  const char *root_text = json_string_value(json_object_get(frames, ""));
+  json_t *input = o->input ? json_incref(o->input) : json_object();
+  if (root_text == NULL && last_id <= 1) {
+    /* Killed between ExecutionStarted's commit and the first state's turn
+     * (they are written apart): the execution starts from its start state. */
+    struct sd_exec *ex = sd_exec_new(eng, o, input, sd_jsonw_dumps(input, NULL), start_ms);
+    ex->last_id = last_id;
+    ex->root = sd_frame_new(ex, NULL, ex->machine, json_incref(input));
+    ex->root->prev_id = last_id;
+    sd_exec_arm_timeout(ex);
+    sd_rq_push(eng, sd_rec_new(ex->root, REC_ENTER), false);
+    return ex;
+  }
+  struct sd_exec *ex = sd_exec_new(eng, o, input, sd_jsonw_dumps(input, NULL), start_ms);
+  ex->last_id = last_id;
+  ex->restoring = frames;
+  /* Only the root can fail here: a child that cannot be restored fails
+   * its parent's state instead (States.Runtime), which Catch may take. */
+  struct sd_frame *root = restore_frame(ex, NULL, ex->machine, "", NULL, 0, err);
+  ex->restoring = NULL;
+  if (root == NULL) {
+    sd_exec_free(ex);
+    return NULL;
+  }
+  sd_exec_arm_timeout(ex);
+  return ex;
+}
