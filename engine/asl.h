@@ -62,7 +62,9 @@ struct sd_state_ops {
    * f->input and `ended` (borrowed: [[index, output] or [index, null,
    * error, cause], ...], the children that ended, in the order they did).
    * `live` (nlive, ascending) are the indices of children recorded in
-   * flight, which the handler takes back with sd_frame_restore_child.
+   * flight, which the handler takes back with sd_frame_restore_child;
+   * children neither ended nor live had not started (they have no row:
+   * the handler starts them again, as sd_frame_spawn does).
    * Returns what resume would have answered to the last of those ends:
    * WAIT, NEXT (output set) or FAIL (err set). */
   enum sd_step (*restore)(struct sd_frame *f, json_t *ended, const int *live, size_t nlive,

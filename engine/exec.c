@@ -830,7 +830,8 @@ struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *
   ex->root = sd_frame_new(ex, NULL, ex->machine, json_incref(input));
   ex->root->prev_id = ex->last_id;
   sd_exec_arm_timeout(ex);
-  sd_resume_touch(ex->root);
+  /* No row until the root runs: a restart before that finds ExecutionStarted
+   * alone and starts the execution afresh (resume.c). */
   sd_rq_push(eng, sd_rec_new(ex->root, REC_ENTER), false);
   return ex;
 }

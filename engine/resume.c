@@ -67,7 +67,16 @@ void sd_resume_child_ended(struct sd_frame *p, int index, json_t *output, const 
   if (p->ended == NULL)
     p->ended = sd_xcalloc(1, sizeof *p->ended);
   struct sd_buf *b = p->ended;
-  sd_buf_printf(b, "%s[%d,", b->len > 0 ? "," : "", index);
+  /* One entry per iteration of a 10,000-item Map: no printf. */
+  char num[16], *d = num + sizeof num;
+  unsigned u = (unsigned)index;
+  *--d = '\0';
+  do
+    *--d = (char)('0' + u % 10);
+  while ((u /= 10) > 0);
+  sd_buf_puts(b, b->len > 0 ? ",[" : "[");
+  sd_buf_puts(b, d);
+  sd_buf_putc(b, ',');
   if (err != NULL && err->name != NULL) {
     sd_buf_puts(b, "null,");
     sd_jsonw_string(b, err->name, strlen(err->name));
@@ -110,34 +119,48 @@ static const char *frame_mode(const struct sd_frame *f) {
   return f->st->ops->restore != NULL ? "children" : "resume";
 }
 
+static void put_str(struct sd_buf *b, const char *key, const char *v) {
+  sd_buf_printf(b, ",\"%s\":", key);
+  sd_jsonw_string(b, v, strlen(v));
+}
+
+/* The frame's row, written straight as text: the input goes in as JSON,
+ * not as a string holding JSON, so a Map's large input is serialised once
+ * (building it with json_pack copied and escaped it twice more). */
 static char *snapshot_text(struct sd_frame *f) {
-  json_t *attempts = json_array(); /* new */
+  struct sd_buf b = { 0 };
+  sd_buf_printf(&b, "{\"v\":%d", SNAPSHOT_VERSION);
+  put_str(&b, "mode", frame_mode(f));
+  put_str(&b, "state", f->st->name);
+  sd_buf_puts(&b, ",\"input\":");
+  sd_jsonw_value(&b, f->input, false);
+  sd_buf_printf(&b, ",\"entered_id\":%lld,\"entered_ms\":%lld,\"prev_id\":%lld,\"retry_count\":%d",
+                (long long)f->entered_id, (long long)f->entered_ms, (long long)f->prev_id, f->retry_count);
+  sd_buf_puts(&b, ",\"attempts\":[");
   for (size_t i = 0; f->attempts != NULL && i < f->st->nretriers; i++)
-    json_array_append_new(attempts, json_integer(f->attempts[i]));
-  json_t *timers = json_array(); /* new */
+    sd_buf_printf(&b, "%s%d", i ? "," : "", f->attempts[i]);
+  sd_buf_puts(&b, "],\"timers\":[");
   for (struct sd_timer *t = f->timers; t != NULL; t = t->fnext)
-    json_array_append_new(timers, json_pack("[i, I]", t->tag, (json_int_t)t->due));
-  char *input = sd_jsonw_dumps(f->input, NULL);
-  json_t *snap =
-      json_pack("{s:i, s:s, s:s, s:s, s:I, s:I, s:I, s:i, s:o, s:o, s:b}", "v", SNAPSHOT_VERSION, "mode",
-                frame_mode(f), "state", f->st->name, "input", input, "entered_id", (json_int_t)f->entered_id,
-                "entered_ms", (json_int_t)f->entered_ms, "prev_id", (json_int_t)f->prev_id, "retry_count",
-                f->retry_count, "attempts", attempts, "timers", timers, "started", f->started); /* new */
-  free(input);
+    sd_buf_printf(&b, "%s[%d,%lld]", t == f->timers ? "" : ",", t->tag, (long long)t->due);
+  sd_buf_printf(&b, "],\"started\":%s", f->started ? "true" : "false");
   if (f->task_token != NULL)
-    json_object_set_new(snap, "token", json_string(f->task_token));
+    put_str(&b, "token", f->task_token);
   if (f->submitted)
-    json_object_set_new(snap, "submitted", json_true());
+    sd_buf_puts(&b, ",\"submitted\":true");
   if (f->parent == NULL && f->exec->tag != NULL)
-    json_object_set_new(snap, "tag", json_string(f->exec->tag));
-  char *text = sd_jsonw_dumps(snap, NULL);
-  json_decref(snap);
-  return text;
+    put_str(&b, "tag", f->exec->tag);
+  sd_buf_putc(&b, '}');
+  return sd_buf_steal(&b);
 }
 
 static void frame_write(struct sd_frame *f) {
   struct sd_exec *ex = f->exec;
-  if (f->gen != f->written_gen) {
+  /* A child that has not started needs no row: its parent's restore
+   * starts it again from the parent's input, as it would have been (Map
+   * and Parallel start their children in index order, so those not
+   * started are the highest indices). map-10k spawns 10,000 iterations at
+   * once: writing each one's row doubled its time. */
+  if (f->gen != f->written_gen && (f->started || f->parent == NULL)) {
     f->written_gen = f->gen;
     char *text = snapshot_text(f);
     put_row(ex, frame_key(f), text, false);
@@ -181,7 +204,8 @@ static int resume_fail(struct sd_err *err, const char *why, const char *key) {
 
 /* The fields of a frame row, borrowed from its JSON. */
 struct snapshot {
-  const char *mode, *state, *input, *tag, *token;
+  const char *mode, *state, *tag, *token;
+  json_t *input; /* the value (v2), or a string of its JSON (v1) */
   json_int_t entered_id, entered_ms, prev_id;
   int retry_count, version, started, submitted;
   json_t *attempts, *timers;
@@ -193,7 +217,7 @@ static int snapshot_parse(json_t *snap, const struct sd_machine *m, const char *
   sn->started = 1;
   sn->prev_id = -1;
   if (snap == NULL ||
-      json_unpack(snap, "{s?i, s:s, s:s, s:s, s:I, s:I, s?I, s:i, s:o, s:o, s?s, s?s, s?b, s?b}", "v",
+      json_unpack(snap, "{s?i, s:s, s:s, s:o, s:I, s:I, s?I, s:i, s:o, s:o, s?s, s?s, s?b, s?b}", "v",
                   &sn->version, "mode", &sn->mode, "state", &sn->state, "input", &sn->input, "entered_id",
                   &sn->entered_id, "entered_ms", &sn->entered_ms, "prev_id", &sn->prev_id, "retry_count",
                   &sn->retry_count, "attempts", &sn->attempts, "timers", &sn->timers, "tag", &sn->tag,
@@ -346,7 +370,9 @@ static struct sd_frame *restore_frame(struct sd_exec *ex, struct sd_frame *paren
   int st = -1;
   json_t *in = NULL; /* new */
   if (snapshot_parse(snap, m, key, &sn, &st, err) != 0 ||
-      (in = json_loads(sn.input, JSON_DECODE_ANY, NULL)) == NULL) {
+      (in = sn.version != 1            ? json_incref(sn.input)
+            : json_is_string(sn.input) ? json_loads(json_string_value(sn.input), JSON_DECODE_ANY, NULL)
+                                       : NULL) == NULL) {
     if (err->name == NULL)
       resume_fail(err, "its recovery snapshot is damaged.", key);
     json_decref(snap);

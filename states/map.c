@@ -324,9 +324,10 @@ static enum sd_step map_resume(struct sd_frame *f, struct sd_wake *w, struct sd_
 }
 
 /* After a restart: the items again from the recorded input, the recorded
- * ends in the order they came, the iterations in flight taken back; the
- * iterations launched are those below the highest index seen (launch goes
- * in index order). */
+ * ends in the order they came, the iterations in flight taken back. The
+ * iterations started are those up to the highest index seen (launch goes
+ * in index order, and so do their first turns); the rest are launched
+ * again as the concurrency cap allows. */
 static enum sd_step map_restore(struct sd_frame *f, json_t *ended, const int *live, size_t nlive,
                                 struct sd_err *err) {
   if (map_setup(f, err) != 0)

@@ -114,8 +114,9 @@ static enum sd_step parallel_resume(struct sd_frame *f, struct sd_wake *w, struc
 }
 
 /* After a restart: the branches' recorded ends, then the branches in
- * flight taken back. A recorded failure fails the state as it would have
- * when its end was delivered. */
+ * flight taken back, and those that had not started started again on the
+ * state's effective input. A recorded failure fails the state as it
+ * would have when its end was delivered. */
 static enum sd_step parallel_restore(struct sd_frame *f, json_t *ended, const int *live, size_t nlive,
                                      struct sd_err *err) {
   const struct parallel *p = f->st->priv;
@@ -139,16 +140,33 @@ static enum sd_step parallel_restore(struct sd_frame *f, json_t *ended, const in
     json_array_set(rt->results, (size_t)idx, json_array_get(e, 1));
     rt->remaining--;
   }
+  bool *ended_or_live = sd_xcalloc(p->n, sizeof *ended_or_live);
+  json_array_foreach(ended, i, e) ended_or_live[json_integer_value(json_array_get(e, 0))] = true;
   for (i = 0; i < nlive; i++) {
     size_t idx = (size_t)live[i];
     if (idx >= p->n)
       continue;
+    ended_or_live[idx] = true;
     rt->children[idx] = sd_frame_restore_child(f, p->branches[idx], NULL, (int)idx, err);
     if (rt->children[idx] == NULL) {
+      free(ended_or_live);
       rt_free(f);
       return SD_STEP_FAIL;
     }
   }
+  json_t *in = NULL; /* new; the branches' input, made once if needed */
+  for (i = 0; i < p->n && rt->remaining > 0; i++) {
+    if (ended_or_live[i])
+      continue;
+    if (in == NULL && (in = sd_flow_input(f, err)) == NULL) {
+      free(ended_or_live);
+      rt_free(f);
+      return SD_STEP_FAIL;
+    }
+    rt->children[i] = sd_frame_spawn(f, p->branches[i], json_incref(in), NULL, (int)i);
+  }
+  json_decref(in);
+  free(ended_or_live);
   return rt->remaining > 0 ? SD_STEP_WAIT : parallel_succeed(f, err);
 }
 
