@@ -305,7 +305,7 @@ int sd_store_purge(struct sd_store *s, int64_t before_ms, size_t limit, size_t *
                               err);
   sqlite3_stmt *evs =
       sel ? prepare(s, "DELETE FROM events WHERE k > (?1 << 32) AND k < ((?1 + 1) << 32)", err) : NULL;
-  sqlite3_stmt *fr = evs ? prepare(s, "DELETE FROM frames WHERE exec_id = ?1", err) : NULL;
+  sqlite3_stmt *fr = evs ? prepare(s, "DELETE FROM exec_frames WHERE exec_id = ?1", err) : NULL;
   sqlite3_stmt *ex = fr ? prepare(s, "DELETE FROM executions WHERE id = ?1", err) : NULL;
   int rc = ex ? 0 : -1;
   if (rc == 0) {
