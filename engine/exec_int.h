@@ -115,7 +115,8 @@ void sd_exec_arm_timeout(struct sd_exec *ex);
 void sd_resume_touch(struct sd_frame *f);
 /* A child of `parent` ended with `output` (borrowed) or `err`: its outcome
  * goes into the parent's next row of ended children. `text` (borrowed, may
- * be NULL) is output's JSON when the caller has it. */
+ * be NULL) is output's JSON as a JSON string literal when the caller has
+ * it (the frame's io_text). */
 void sd_resume_child_ended(struct sd_frame *parent, int index, json_t *output, const char *text,
                            const struct sd_err *err);
 /* The frame left a state with children (or retries it): their rows go. */

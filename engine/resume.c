@@ -86,9 +86,11 @@ void sd_resume_child_ended(struct sd_frame *p, int index, json_t *output, const 
     else
       sd_buf_puts(b, "null");
   } else if (text != NULL) {
-    sd_buf_puts(b, text);
+    sd_buf_puts(b, text); /* already a string literal of the output's JSON */
   } else {
-    sd_jsonw_value(b, output ? output : json_null(), false);
+    sd_buf_putc(b, '"');
+    sd_jsonw_value(b, output ? output : json_null(), true);
+    sd_buf_putc(b, '"');
   }
   sd_buf_putc(b, ']');
   sd_resume_touch(p);
@@ -254,6 +256,22 @@ static uint32_t ended_rows(json_t *frames, const char *key, json_t *ended, struc
     if (rows == NULL) {
       resume_fail(err, "the outputs of its branches or iterations are damaged.", key);
       return n;
+    }
+    /* An output is kept as a string of its JSON (the text its Exited
+     * event already made); the handlers get the value. */
+    size_t i;
+    json_t *e;
+    json_array_foreach(rows, i, e) {
+      json_t *out = json_array_get(e, 1);
+      if (json_is_string(out)) {
+        json_t *v = json_loads(json_string_value(out), JSON_DECODE_ANY, NULL); /* new */
+        if (v == NULL) {
+          json_decref(rows);
+          resume_fail(err, "the outputs of its branches or iterations are damaged.", key);
+          return n;
+        }
+        json_array_set_new(e, 1, v);
+      }
     }
     json_array_extend(ended, rows);
     json_decref(rows);

@@ -135,7 +135,7 @@ TEST(parallel_keeps_ended_takes_back_live_starts_the_rest) {
   struct run r;
   ASSERT(run_init(&r, par_def, NULL) == 0);
   struct sd_err err = { 0 };
-  const char *const kv[] = { "",   ROW("children", "P", "{\"x\": 1}"), "#0", "[0,\"recorded\"]",
+  const char *const kv[] = { "",   ROW("children", "P", "{\"x\": 1}"), "#0", "[0,\"\\\"recorded\\\"\"]",
                              "/1", ROW("enter", "B", "{\"x\": 1}"),    NULL };
   ASSERT(run_resume(&r, kv, "{\"x\": 1}", &err) != NULL);
   run_finish(&r);
@@ -157,10 +157,11 @@ TEST(map_keeps_ended_takes_back_live_launches_the_rest) {
   struct run r;
   ASSERT(run_init(&r, map_def, NULL) == 0);
   struct sd_err err = { 0 };
-  const char *const kv[] = {
-    "",   ROW("children", "M", "[10, 20, 30, 40, 50]"), "#0", "[1,\"one\"]", "#1", "[0,\"zero\"]",
-    "/2", ROW("enter", "Q", "{\"v\": 30, \"i\": 2}"),   NULL
-  };
+  const char *const kv[] = { "",   ROW("children", "M", "[10, 20, 30, 40, 50]"),
+                             "#0", "[1,\"\\\"one\\\"\"]",
+                             "#1", "[0,\"\\\"zero\\\"\"]",
+                             "/2", ROW("enter", "Q", "{\"v\": 30, \"i\": 2}"),
+                             NULL };
   ASSERT(run_resume(&r, kv, "[10, 20, 30, 40, 50]", &err) != NULL);
   run_finish(&r);
   ASSERT(sd_exec_status(r.ex) == SD_EXEC_SUCCEEDED);
