@@ -25,6 +25,8 @@ struct sd_client {
   char *region;              /* owned */
   struct sd_aws_config *cfg; /* credentials; owned */
   bool no_sign;
+  long timeout_ms;         /* for an answer, once connected */
+  const char *host_prefix; /* "sync-" for StartSyncExecution on AWS; static or NULL */
 };
 
 int sd_client_opt_parse(int argc, char **argv, int *i, struct sd_client_opts *o) {
@@ -88,6 +90,8 @@ struct sd_client *sd_client_new(const struct sd_client_opts *o, struct sd_err *e
   c->region = sd_xstrdup(o->region ? o->region : sd_aws_config_region(cfg));
   c->cfg = cfg;
   c->no_sign = o->no_sign;
+  /* AWS's SDKs wait about a minute for an answer; so do we. */
+  c->timeout_ms = 70000;
   curl_global_init(CURL_GLOBAL_DEFAULT);
   c->h = curl_easy_init();
   return c;
@@ -107,6 +111,35 @@ void sd_client_free(struct sd_client *c) {
 
 const char *sd_client_endpoint(const struct sd_client *c) {
   return c->endpoint;
+}
+
+void sd_client_set_timeout(struct sd_client *c, double seconds) {
+  c->timeout_ms = seconds < 0.001 ? 1 : (long)(seconds * 1000);
+}
+
+void sd_client_set_host_prefix(struct sd_client *c, const char *prefix) {
+  c->host_prefix = prefix;
+}
+
+/* Whether the host of `url` ends with `suffix`. */
+static bool host_ends_with(const char *url, const char *suffix) {
+  const char *host = strstr(url, "://");
+  host = host ? host + 3 : url;
+  size_t hlen = strcspn(host, ":/"), slen = strlen(suffix);
+  return hlen > slen && strncmp(host + hlen - slen, suffix, slen) == 0;
+}
+
+/* The URL a call goes to: the endpoint, with the action's host prefix on
+ * an AWS host name (the model's "endpoint": {"hostPrefix": "sync-"}).
+ * Other hosts (127.0.0.1, a proxy) get none: "sync-127.0.0.1" resolves to
+ * nothing, which is why AWS's SDKs let users turn the prefix off. */
+static char *call_url(const struct sd_client *c) {
+  if (c->host_prefix == NULL ||
+      !(host_ends_with(c->endpoint, ".amazonaws.com") || host_ends_with(c->endpoint, ".amazonaws.com.cn")))
+    return sd_xstrdup(c->endpoint);
+  const char *host = strstr(c->endpoint, "://");
+  host = host ? host + 3 : c->endpoint;
+  return sd_asprintf("%.*s%s%s", (int)(host - c->endpoint), c->endpoint, c->host_prefix, host);
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *userp) {
@@ -194,7 +227,8 @@ static enum sd_client_rc call_once(struct sd_client *c, const char *action, json
   char curl_msg[CURL_ERROR_SIZE] = { 0 };
   CURL *h = c->h;
   curl_easy_reset(h);
-  curl_easy_setopt(h, CURLOPT_URL, c->endpoint);
+  char *url = call_url(c);
+  curl_easy_setopt(h, CURLOPT_URL, url);
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
   curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
   curl_easy_setopt(h, CURLOPT_USERAGENT, "stepd/" SD_VERSION);
@@ -204,18 +238,20 @@ static enum sd_client_rc call_once(struct sd_client *c, const char *action, json
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &hd);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_msg);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  /* AWS's SDKs wait about a minute for an answer; so do we, and much less
-   * for a connection, so that a server that is down is reported at once. */
+  /* Much less for a connection than for an answer, so that a server that
+   * is down is reported at once. */
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT, 70L);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
   sign(c, &headers);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   CURLcode cc = curl_easy_perform(h);
   curl_slist_free_all(headers);
   free(body);
+  free(url);
   enum sd_client_rc rc = SD_CLIENT_OK;
   if (cc != CURLE_OK) {
-    sd_err_set(err, "Unreachable", "%s", curl_msg[0] ? curl_msg : curl_easy_strerror(cc));
+    sd_err_set(err, cc == CURLE_OPERATION_TIMEDOUT ? "Timeout" : "Unreachable", "%s",
+               curl_msg[0] ? curl_msg : curl_easy_strerror(cc));
     rc = SD_CLIENT_UNREACHABLE;
     goto out;
   }

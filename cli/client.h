@@ -18,7 +18,7 @@ struct sd_client;
 enum sd_client_rc {
   SD_CLIENT_OK = 0,
   SD_CLIENT_API = 1,         /* the server answered an error: err names it as AWS does */
-  SD_CLIENT_UNREACHABLE = 2, /* no answer: connection refused, DNS, timeout, not HTTP */
+  SD_CLIENT_UNREACHABLE = 2, /* no answer: refused, DNS, not HTTP; err name "Unreachable" or "Timeout" */
 };
 
 struct sd_client_opts {
@@ -41,6 +41,11 @@ int sd_client_opt_parse(int argc, char **argv, int *i, struct sd_client_opts *o)
 struct sd_client *sd_client_new(const struct sd_client_opts *o, struct sd_err *err);
 void sd_client_free(struct sd_client *c);
 const char *sd_client_endpoint(const struct sd_client *c);
+/* How long the next calls wait for an answer (default 70 s). */
+void sd_client_set_timeout(struct sd_client *c, double seconds);
+/* A host prefix for the next calls (`prefix` static, or NULL), put in front
+ * of AWS host names only. */
+void sd_client_set_host_prefix(struct sd_client *c, const char *prefix);
 
 /* Calls `action` ("StartExecution") with `req` (borrowed). On SD_CLIENT_OK,
  * *resp is a new reference to the answer; otherwise `err` holds the error's

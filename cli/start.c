@@ -279,6 +279,62 @@ static int start(struct sd_client *c, const struct start_opts *o, const char *ma
   return code;
 }
 
+/* Whether the machine is EXPRESS, asked only for --wait: an EXPRESS
+ * execution cannot be followed (DescribeExecution refuses its ARN), but
+ * StartSyncExecution runs it to its end. When DescribeStateMachine cannot
+ * say (a Step Functions Local "#TestCase" ARN, a denied permission), the
+ * machine is taken as STANDARD and StartExecution will tell. */
+static bool is_express(struct sd_client *c, const char *machine_arn) {
+  json_t *req = json_pack("{s:s}", "stateMachineArn", machine_arn); /* new */
+  json_t *desc = NULL;                                              /* new */
+  struct sd_err err = { 0 };
+  enum sd_client_rc rc = sd_client_call(c, "DescribeStateMachine", req, &desc, &err);
+  const char *type = json_string_value(json_object_get(desc, "type"));
+  bool express = rc == SD_CLIENT_OK && type != NULL && strcmp(type, "EXPRESS") == 0;
+  json_decref(req);
+  json_decref(desc);
+  sd_err_clear(&err);
+  return express;
+}
+
+/* AWS ends a synchronous Express execution after five minutes: wait for
+ * its answer a little longer than that, unless --timeout says less. */
+#define SYNC_WAIT_S 330.0
+
+/* --wait on an EXPRESS machine: one StartSyncExecution, whose answer has
+ * DescribeExecution's fields. Returns the exit status. */
+static int run_sync(struct sd_client *c, const struct start_opts *o, const char *machine_arn,
+                    const char *input) {
+  json_t *req = json_pack("{s:s, s:s}", "stateMachineArn", machine_arn, "input", input); /* new */
+  if (o->name != NULL)
+    json_object_set_new(req, "name", json_string(o->name));
+  sd_client_set_timeout(c, o->timeout >= 0 && o->timeout < SYNC_WAIT_S ? o->timeout : SYNC_WAIT_S);
+  sd_client_set_host_prefix(c, "sync-");
+  json_t *resp = NULL; /* new */
+  struct sd_err err = { 0 };
+  enum sd_client_rc rc = sd_client_call(c, "StartSyncExecution", req, &resp, &err);
+  int code;
+  if (rc == SD_CLIENT_OK) {
+    const char *arn = json_string_value(json_object_get(resp, "executionArn"));
+    sd_cli_errorf("ran %s (EXPRESS: StartSyncExecution)", arn ? arn : "an execution");
+    code = report_end(resp);
+    if (code < 0) {
+      const char *status = json_string_value(json_object_get(resp, "status"));
+      sd_cli_errorf("StartSyncExecution answered the status '%s'", status ? status : "");
+      code = SD_EXIT_API;
+    }
+  } else if (rc == SD_CLIENT_UNREACHABLE && strcmp(err.name, "Timeout") == 0 && o->timeout >= 0) {
+    sd_cli_errorf("EXPRESS execution still running after %g s (--timeout)", o->timeout);
+    code = SD_EXIT_WAITED;
+  } else {
+    code = sd_cli_call_failed(rc, &err, sd_client_endpoint(c));
+  }
+  sd_err_clear(&err);
+  json_decref(resp);
+  json_decref(req);
+  return code;
+}
+
 int sd_cli_start(int argc, char **argv) {
   struct start_opts o = { 0 };
   if (parse_args(argc, argv, &o) != 0) {
@@ -300,6 +356,10 @@ int sd_cli_start(int argc, char **argv) {
   enum sd_client_rc rc = sd_client_machine_arn(c, o.machine, &machine_arn, &err);
   if (rc != SD_CLIENT_OK) {
     code = sd_cli_call_failed(rc, &err, sd_client_endpoint(c));
+    goto out;
+  }
+  if (o.wait && is_express(c, machine_arn)) {
+    code = run_sync(c, &o, machine_arn, input);
     goto out;
   }
   code = start(c, &o, machine_arn, input, &arn);

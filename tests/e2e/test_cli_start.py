@@ -198,6 +198,43 @@ class TestExitStatus(StartTestCase):
         self.assertIn("Exit status: 0 started", r.stdout)
 
 
+class TestExpress(StartTestCase):
+    """EXPRESS executions cannot be followed; --wait runs them with
+    StartSyncExecution instead."""
+
+    def create_express(self, name, definition):
+        r = self.cli("state-machines", "create", "--name", name, "--role-arn", ROLE, "--type", "EXPRESS",
+                     "--definition", json.dumps(definition))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_exit_statuses(self):
+        self.create_express("x-ok", PASS)
+        r = self.cli("start", "--state-machine", "x-ok", "--input", '{"e": 1}', "--wait")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"e": 1, "r": {"x": 1}})
+        self.assertIn("ran arn:aws:states:us-east-1:123456789012:express:x-ok:", r.stderr)
+        self.create_express("x-fail", FAIL)
+        r = self.cli("start", "--state-machine", "x-fail", "--wait")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertEqual(last_json_line(r.stderr), {"error": "Custom.Bad", "cause": "it went wrong"})
+        self.create_express("x-timeout", TIMES_OUT)
+        r = self.cli("start", "--state-machine", "x-timeout", "--wait")
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertEqual(last_json_line(r.stderr)["error"], "States.Timeout")
+
+    def test_wait_timeout(self):
+        self.create_express("x-long", WAIT_LONG)
+        r = self.cli("start", "--state-machine", "x-long", "--wait", "--timeout", "0.5")
+        self.assertEqual(r.returncode, 7, r.stderr)
+        self.assertIn("EXPRESS execution still running after 0.5 s (--timeout)", r.stderr)
+
+    def test_without_wait_prints_the_express_arn(self):
+        self.create_express("x-nowait", PASS)
+        r = self.cli("start", "--state-machine", "x-nowait")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout.strip(), r"^arn:aws:states:us-east-1:123456789012:express:x-nowait:")
+
+
 class TestIdempotence(StartTestCase):
     def test_name_twice_while_running_starts_nothing(self):
         self.create("i-run", WAIT_LONG)
@@ -317,6 +354,11 @@ class Capture(http.server.BaseHTTPRequestHandler):
             return self.answer(status, {"__type": name, "message": "scripted"})
         if target.endswith("ListStateMachines"):  # a broken server: the same page forever
             reply = {"stateMachines": [{"name": "m"}], "nextToken": "t1"}
+        elif target.endswith("DescribeStateMachine"):
+            reply = {"type": "EXPRESS"}
+        elif target.endswith("StartSyncExecution"):
+            reply = {"executionArn": "arn:aws:states:eu-west-1:111122223333:express:m:x:y", "status": "SUCCEEDED",
+                     "output": '{"ok": true}'}
         else:
             reply = {"executionArn": "arn:aws:states:eu-west-1:111122223333:execution:m:x", "startDate": 1.0}
         self.answer(200, reply)
@@ -481,6 +523,19 @@ class TestSigning(unittest.TestCase):
         self.assertEqual(r.returncode, 5)
         self.assertIn("stepd: InvalidResponse: ListStateMachines returned the nextToken it was given", r.stderr)
         self.assertEqual(len(Capture.seen), 2)
+
+    def test_start_sync_execution_goes_to_the_sync_host_on_aws(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and "proxy" not in k.lower()}
+        env.update(AWS_ACCESS_KEY_ID="AKID", AWS_SECRET_ACCESS_KEY="k", http_proxy=self.url,
+                   AWS_CONFIG_FILE="/nonexistent/config")
+        r = stepd("start", "--endpoint", "http://states.eu-west-1.amazonaws.com", "--state-machine",
+                  "arn:aws:states:eu-west-1:111122223333:stateMachine:m", "--wait", env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), {"ok": True})
+        hosts = [(h["X-Amz-Target"].split(".")[1], h["Host"]) for _, _, h, _ in Capture.seen]
+        self.assertEqual(hosts, [("DescribeStateMachine", "states.eu-west-1.amazonaws.com"),
+                                 ("StartSyncExecution", "sync-states.eu-west-1.amazonaws.com")])
+        self.assertTrue(sigv4_check(Capture.seen[-1][0], "/", *Capture.seen[-1][2:], "k")[4])
 
     def test_region_option_sets_the_scope(self):
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
