@@ -184,16 +184,54 @@ static int cmp_keys(const void *a, const void *b) {
 }
 
 struct job_run {
-  char *job_name; /* owned */
-  char *run_id;   /* owned */
-  double wait;    /* seconds before the next GetJobRun */
+  struct sd_aws *aws; /* borrowed from the connector */
+  char *job_name;     /* owned */
+  char *run_id;       /* owned */
+  char *role_arn;     /* the Task's Credentials.RoleArn; owned or NULL */
+  double wait;        /* seconds before the next GetJobRun */
   int polls;
+  bool ended; /* the Task ended on its own: nothing to stop */
 };
+
+static void on_stopped(void *data, struct sd_aws_reply *reply) {
+  char *label = data;
+  if (reply->err->name != NULL)
+    sd_log(SD_LOG_WARN, "glue: BatchStopJobRun for %s: %s", label, reply->err->name);
+  free(label);
+}
+
+/* A .sync task let go of its run (TimeoutSeconds, StopExecution): stop
+ * the run, as AWS does on a best-effort basis; the IAM policy Step
+ * Functions generates for glue:startJobRun.sync grants glue:BatchStopJobRun
+ * for this (connect-glue.html, "IAM policies"). Nobody waits for the
+ * answer. */
+static void stop_run(struct job_run *jr) {
+  json_t *params = json_pack("{s:s, s:[s]}", "JobName", jr->job_name, "JobRunIds", jr->run_id); /* new */
+  char *label = sd_asprintf("job run %s of %s", jr->run_id, jr->job_name);
+  struct sd_aws_request req = {
+    .svc = &glue_svc,
+    .action = "BatchStopJobRun",
+    .params = params,
+    .role_arn = jr->role_arn,
+    .label = label,
+  };
+  struct sd_err err = { 0 };
+  sd_log(SD_LOG_INFO, "glue: stopping %s: its Task ended first", label);
+  if (sd_aws_call_start(jr->aws, &req, on_stopped, label, &err) == NULL) {
+    sd_log(SD_LOG_WARN, "glue: BatchStopJobRun for %s: %s", label, err.cause ? err.cause : err.name);
+    free(label);
+  }
+  sd_err_clear(&err);
+  json_decref(params);
+}
 
 static void job_run_free(void *p) {
   struct job_run *jr = p;
+  if (!jr->ended)
+    stop_run(jr);
   free(jr->job_name);
   free(jr->run_id);
+  free(jr->role_arn);
   free(jr);
 }
 
@@ -242,12 +280,14 @@ static void poll(struct sd_aws_task *t);
 static void on_polled(struct sd_aws_task *t, struct sd_aws_reply *reply) {
   struct job_run *jr = sd_aws_task_data(t);
   if (reply->err->name != NULL) {
+    jr->ended = true; /* Glue refused the poll: the run is not ours to stop */
     sd_aws_task_done(t, NULL, reply->err);
     return;
   }
   json_t *run = json_object_get(reply->body, "JobRun"); /* borrowed */
   const char *state = json_string_value(json_object_get(run, "JobRunState"));
   if (state == NULL) {
+    jr->ended = true;
     struct sd_err err = { 0 };
     sd_err_set(&err, "Glue.AWSGlueException", "GetJobRun answered no JobRunState for %s %s", jr->job_name,
                jr->run_id);
@@ -263,6 +303,7 @@ static void on_polled(struct sd_aws_task *t, struct sd_aws_reply *reply) {
     sd_aws_task_after(t, jr->wait, poll);
     return;
   }
+  jr->ended = true;
   json_t *out = sorted_copy(run); /* new */
   if (json_object_get(out, "JobName") == NULL)
     json_object_set_new(out, "JobName", json_string(jr->job_name));
@@ -289,6 +330,7 @@ static void poll(struct sd_aws_task *t) {
   int rc = sd_aws_task_send(t, &req, on_polled, &err);
   json_decref(params);
   if (rc != 0) {
+    jr->ended = true;
     sd_aws_task_done(t, NULL, &err);
     sd_err_clear(&err);
   }
@@ -320,8 +362,10 @@ static void on_started(struct sd_aws_task *t, struct sd_aws_reply *reply) {
     return;
   }
   struct job_run *jr = sd_xcalloc(1, sizeof *jr);
+  jr->aws = sd_aws_task_aws(t);
   jr->job_name = sd_xstrdup(job);
   jr->run_id = sd_xstrdup(id);
+  jr->role_arn = call->role_arn ? sd_xstrdup(call->role_arn) : NULL;
   double most;
   poll_bounds(&jr->wait, &most);
   sd_aws_task_set_data(t, jr, job_run_free);

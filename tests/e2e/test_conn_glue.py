@@ -32,7 +32,7 @@ class GlueCase(unittest.TestCase):
         cls.emu = Emulator()
         cls.glue = cls.emu.client("glue")
         for name, final in (("job-ok", None), ("job-failed", "FAILED"), ("job-timeout", "TIMEOUT"),
-                            ("job-error", "ERROR"), ("job-stopped", "STOPPED")):
+                            ("job-error", "ERROR"), ("job-stopped", "STOPPED"), ("job-forever", "RUNNING")):
             args = {"--fake-final-state": final} if final else {}
             cls.glue.create_job(Name=name, Role=ROLE, Command={"Name": "glueetl", "ScriptLocation": "s3://b/s.py"},
                                 DefaultArguments=args, ExecutionProperty={"MaxConcurrentRuns": 100})
@@ -104,6 +104,16 @@ class TestStartJobRun(GlueCase):
         r = self.run_def(d)
         self.assertEqual(r.code, 0, r.stderr)
         self.assertEqual(r.output, {"alerted": "States.TaskFailed"})
+
+    def test_task_timeout_stops_the_run(self):
+        # The Task lets go of a run that is still RUNNING: stepd stops it
+        # (BatchStopJobRun, which Step Functions' IAM policy for .sync grants).
+        r = self.run_def(task("arn:aws:states:::glue:startJobRun.sync", {"JobName": "job-forever"}, TimeoutSeconds=1))
+        self.assertEqual(r.code, 1, r.stderr)
+        self.assertEqual(r.error["error"], "States.Timeout")
+        self.assertIn("glue BatchStopJobRun", r.stderr)
+        runs = self.glue.get_job_runs(JobName="job-forever")["JobRuns"]
+        self.assertEqual([jr["JobRunState"] for jr in runs], ["STOPPED"])
 
     def test_unknown_job(self):
         r = self.run_def(task("arn:aws:states:::glue:startJobRun.sync", {"JobName": "nope"}))
