@@ -29,6 +29,7 @@ int sd_cli_serve(int argc, char **argv);
 int sd_cli_start(int argc, char **argv);
 int sd_cli_executions(int argc, char **argv);
 int sd_cli_machines(int argc, char **argv);
+int sd_cli_schedule(int argc, char **argv);
 
 /* The AWS connectors' context for --config FILE (NULL = none), or NULL
  * after a message (cli/aws.c). Free with sd_aws_free after the engine. */

@@ -8,18 +8,20 @@
 
 #include "engine/alloc.h"
 
-static const char usage[] = "usage: stepd <command> [options]\n"
-                            "\n"
-                            "commands:\n"
-                            "  run DEFINITION        run one execution and print its output\n"
-                            "  serve                 serve the Step Functions API over HTTP\n"
-                            "  validate DEFINITION   check a definition, print diagnostics\n"
-                            "  eval                  evaluate a JSONPath or intrinsic function\n"
-                            "  start                 start an execution on a server (--wait: follow it)\n"
-                            "  executions            list|describe|history|stop executions on a server\n"
-                            "  state-machines        list|describe|create|update|delete state machines\n"
-                            "\n"
-                            "stepd COMMAND --help for a command's options; stepd --version.\n";
+static const char usage[] =
+    "usage: stepd <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run DEFINITION        run one execution and print its output\n"
+    "  schedule              preview schedule expressions; manage a server's schedules\n"
+    "  serve                 serve the Step Functions API over HTTP\n"
+    "  validate DEFINITION   check a definition, print diagnostics\n"
+    "  eval                  evaluate a JSONPath or intrinsic function\n"
+    "  start                 start an execution on a server (--wait: follow it)\n"
+    "  executions            list|describe|history|stop executions on a server\n"
+    "  state-machines        list|describe|create|update|delete state machines\n"
+    "\n"
+    "stepd COMMAND --help for a command's options; stepd --version.\n";
 
 struct cmd {
   const char *name;
@@ -29,7 +31,7 @@ struct cmd {
 static const struct cmd cmds[] = {
   { "eval", sd_cli_eval },         { "executions", sd_cli_executions }, { "run", sd_cli_run },
   { "serve", sd_cli_serve },       { "start", sd_cli_start },           { "state-machines", sd_cli_machines },
-  { "validate", sd_cli_validate },
+  { "schedule", sd_cli_schedule }, { "validate", sd_cli_validate },
 };
 
 int main(int argc, char **argv) {

@@ -13,7 +13,7 @@
  * 400-year era has a fixed length (146097 days) and the day of the year
  * follows from the month by one linear formula (Hinnant, "chrono-Compatible
  * Low-Level Date Algorithms"). */
-static int64_t days_from_civil(int64_t y, int m, int d) {
+int64_t sd_time_days_from_civil(int64_t y, int m, int d) {
   y -= m <= 2;
   int64_t era = (y >= 0 ? y : y - 399) / 400;
   int64_t yoe = y - era * 400;                                   /* [0, 399] */
@@ -23,7 +23,7 @@ static int64_t days_from_civil(int64_t y, int m, int d) {
 }
 
 /* The inverse of days_from_civil. */
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
+void sd_time_civil_from_days(int64_t z, int64_t *y, int *m, int *d) {
   z += 719468;
   int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   int64_t doe = z - era * 146097;
@@ -39,7 +39,7 @@ static bool is_leap(int64_t y) {
   return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static int days_in_month(int64_t y, int m) {
+int sd_time_month_days(int64_t y, int m) {
   static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
   return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
@@ -96,7 +96,7 @@ bool sd_time_parse_ns(const char *s, int64_t *sec, int32_t *nsec) {
       !digits(&p, 2, &d) || !expect(&p, 'T') || !digits(&p, 2, &h) || !expect(&p, ':') ||
       !digits(&p, 2, &mi) || !expect(&p, ':') || !digits(&p, 2, &se))
     return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || se > 59)
+  if (mo < 1 || mo > 12 || d < 1 || d > sd_time_month_days(y, mo) || h > 23 || mi > 59 || se > 59)
     return false;
   /* Any number of fraction digits (at least one after the dot); only the
    * first nine are significant at nanosecond precision. */
@@ -118,7 +118,7 @@ bool sd_time_parse_ns(const char *s, int64_t *sec, int32_t *nsec) {
   int offset_s;
   if (!parse_offset(&p, &offset_s) || *p != '\0')
     return false;
-  *sec = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset_s;
+  *sec = sd_time_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset_s;
   *nsec = ns;
   return true;
 }
@@ -147,7 +147,7 @@ void sd_time_format(int64_t ms, char *buf) {
   }
   int64_t y;
   int m, d;
-  civil_from_days(days, &y, &m, &d);
+  sd_time_civil_from_days(days, &y, &m, &d);
   snprintf(buf, 32, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, m, d, (int)(rem / 3600),
            (int)(rem / 60 % 60), (int)(rem % 60), (int)msec);
 }

@@ -4,7 +4,7 @@
 # something is missing.
 set -eu
 PKGS="build-essential cmake pkg-config libjansson-dev libuv1-dev libsqlite3-dev \
-libcurl4-openssl-dev libmicrohttpd-dev libssl-dev python3 ca-certificates"
+libcurl4-openssl-dev libmicrohttpd-dev libssl-dev python3 ca-certificates tzdata"
 if [ "${1:-}" = "--test" ]; then
   PKGS="$PKGS python3-boto3 awscli"
 fi
