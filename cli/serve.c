@@ -17,6 +17,7 @@
 #include "engine/exec.h"
 #include "engine/log.h"
 #include "engine/store.h"
+#include "engine/timefmt.h"
 #include "integrations/activity.h"
 #include "integrations/aws_task.h"
 #include "integrations/integrations.h"
@@ -27,6 +28,7 @@
 #include "server/http.h"
 #include "server/registry.h"
 #include "server/retention.h"
+#include "server/schedules.h"
 #include "states/states.h"
 
 static const char serve_usage[] =
@@ -50,7 +52,13 @@ static const char serve_usage[] =
     "  --retention DAYS     closed executions are purged DAYS after they stop\n"
     "                       (default 90, as on AWS; fractions allowed)\n"
     "  --wait-scale X       multiplies every wait (Wait, Retry, timeouts); 0 = instant\n"
-    "                       (default: $WAIT_TIME_SCALE, as in Step Functions Local, else 1)\n";
+    "                       (default: $WAIT_TIME_SCALE, as in Step Functions Local, else 1)\n"
+    "  --clock ISO8601      start the server's clock at this instant (default: the wall\n"
+    "                       clock; also $STEPD_CLOCK); it runs at normal speed from there.\n"
+    "                       For trying schedules: executions and schedules share it\n"
+    "\n"
+    "EventBridge Scheduler's API (CreateSchedule ... under /schedules) is served on the\n"
+    "same address; see docs/schedules.md.\n";
 
 struct serve_opts {
   const char *listen;
@@ -64,6 +72,7 @@ struct serve_opts {
   double retention_days;
   const char *auth;        /* "none" or "sigv4" */
   const char *credentials; /* --credentials FILE */
+  int64_t clock_offset_ms; /* --clock minus the wall clock */
 };
 
 struct server {
@@ -76,6 +85,7 @@ struct server {
   struct sd_activities *activities; /* owned */
   struct sd_retention *retention;   /* frees itself once closed */
   struct sd_aws *aws;               /* owned; freed after the engine */
+  struct sd_schedules *schedules;   /* owned */
   bool stopping;
 };
 
@@ -102,6 +112,20 @@ static int parse_scale(const char *what, const char *v, double *out) {
   return 0;
 }
 
+/* --clock: the offset from the wall clock to the instant given. */
+static int parse_clock(const char *what, const char *v, int64_t *offset) {
+  int64_t ms;
+  if (!sd_time_parse(v, &ms)) {
+    sd_cli_errorf("serve: %s must be an ISO 8601 date-time with an offset (2026-11-26T01:59:50Z), not '%s'",
+                  what, v);
+    return -1;
+  }
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  *offset = ms - ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+  return 0;
+}
+
 static int parse_args(int argc, char **argv, struct serve_opts *o) {
   static const char *const levels[] = { "error", "warn", "info", "debug" };
   o->listen = "127.0.0.1:8083";
@@ -114,6 +138,9 @@ static int parse_args(int argc, char **argv, struct serve_opts *o) {
   /* Step Functions Local's setting; --wait-scale wins over it. */
   const char *env = getenv("WAIT_TIME_SCALE");
   if (env != NULL && env[0] != '\0' && parse_scale("WAIT_TIME_SCALE", env, &o->wait_scale) != 0)
+    return -1;
+  env = getenv("STEPD_CLOCK");
+  if (env != NULL && env[0] != '\0' && parse_clock("STEPD_CLOCK", env, &o->clock_offset_ms) != 0)
     return -1;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -153,6 +180,9 @@ static int parse_args(int argc, char **argv, struct serve_opts *o) {
         sd_cli_errorf("serve: --retention must be a number of days > 0, not '%s'", v);
         return -1;
       }
+    } else if (strcmp(a, "--clock") == 0) {
+      if (parse_clock("--clock", v, &o->clock_offset_ms) != 0)
+        return -1;
     } else if (strcmp(a, "--wait-scale") == 0) {
       if (parse_scale("--wait-scale", v, &o->wait_scale) != 0)
         return -1;
@@ -220,6 +250,8 @@ static void on_signal(uv_signal_t *h, int signum) {
   sd_retention_close(s->retention);
   /* Parked StartSyncExecution requests would hold it until they end. */
   sd_api_sync_close(&s->api);
+  /* No new fires; one in flight ends in the barriers below. */
+  sd_schedules_stop(s->schedules);
   sd_engine_flush(s->eng, on_flushed, s);
 }
 
@@ -311,9 +343,12 @@ int sd_cli_serve(int argc, char **argv) {
    * one handle, and its machines are not written. */
   struct sd_store *reader = store && file ? sd_store_open(o.db, &err) : NULL;
   struct sd_store *mstore = reader ? sd_store_open(o.db, &err) : NULL;
-  if (store == NULL || (file && (reader == NULL || mstore == NULL))) {
+  /* Schedules write through a fourth handle, in their own order. */
+  struct sd_store *sstore = mstore ? sd_store_open(o.db, &err) : NULL;
+  if (store == NULL || (file && (reader == NULL || mstore == NULL || sstore == NULL))) {
     sd_cli_errorf("cannot open the database %s: %s", o.db, err.cause ? err.cause : err.name);
     sd_err_clear(&err);
+    sd_store_close(mstore);
     sd_store_close(reader);
     sd_store_close(store);
     sd_store_unlock(lock);
@@ -364,6 +399,7 @@ int sd_cli_serve(int argc, char **argv) {
     .limits = true,
     .region = o.region,
     .account = o.account,
+    .clock_offset_ms = o.clock_offset_ms,
   };
   s.eng = sd_engine_new(&eo);
   struct sd_registry *reg = sd_registry_new();
@@ -382,6 +418,7 @@ int sd_cli_serve(int argc, char **argv) {
     uv_loop_close(&s.loop);
     conns[nconns - 1].ops->free(nested);
     awsc->ops->free(awsc->self);
+    sd_store_close(sstore);
     sd_store_close(mstore);
     sd_store_close(reader);
     sd_store_close(store);
@@ -401,6 +438,14 @@ int sd_cli_serve(int argc, char **argv) {
                            .activities = s.activities,
                            .mock = mock,
                            .auth = auth };
+  s.schedules = sd_schedules_new(&s.api, &s.loop, sstore, o.clock_offset_ms);
+  s.api.schedules = s.schedules;
+  if (sd_schedules_load(s.schedules, store, &err) != 0) {
+    /* Serving without them would let nights pass unnoticed: say so, and
+     * serve the rest. */
+    sd_log(SD_LOG_ERROR, "cannot read the schedules in %s: %s", o.db, err.cause ? err.cause : err.name);
+    sd_err_clear(&err);
+  }
   /* Before listening: a resumed execution is in the registry before any
    * request can name it. A store that cannot be read leaves them RUNNING
    * for the next start. */
@@ -424,11 +469,14 @@ int sd_cli_serve(int argc, char **argv) {
     sd_cli_errorf("%s", err.cause ? err.cause : "cannot listen");
     sd_err_clear(&err);
     sd_retention_close(s.retention);
+    sd_schedules_stop(s.schedules);
     sd_engine_free(s.eng);
     sd_aws_free(s.aws);
     s.aws = NULL;
     status = SD_EXIT_USAGE;
   } else {
+    /* After recovery: a fire's name check then sees resumed executions. */
+    sd_schedules_start(s.schedules);
     uv_signal_init(&s.loop, &s.sigint);
     uv_signal_init(&s.loop, &s.sigterm);
     s.sigint.data = s.sigterm.data = &s;
@@ -446,6 +494,7 @@ int sd_cli_serve(int argc, char **argv) {
     fflush(stderr);
   }
   uv_run(&s.loop, UV_RUN_DEFAULT);
+  sd_schedules_free(s.schedules);
   sd_registry_free(reg);
   sd_activities_free(s.activities);
   conns[nconns - 1].ops->free(nested);
@@ -455,6 +504,7 @@ int sd_cli_serve(int argc, char **argv) {
     sd_log(SD_LOG_WARN, "the loop still had handles open at exit");
   }
   sd_store_close(pstore);
+  sd_store_close(sstore);
   sd_store_close(mstore);
   sd_store_close(reader);
   sd_store_close(store);

@@ -911,6 +911,7 @@ struct sd_engine *sd_engine_new(const struct sd_engine_opts *o) {
   uv_idle_init(eng->loop, &eng->idle);
   eng->idle.data = eng;
   sd_clock_init(eng);
+  eng->epoch_base += o->clock_offset_ms;
   if (eng->store != NULL) {
     eng->writer = sd_writer_new(eng->loop, eng->store);
     sd_writer_set_flush(eng->writer, sd_resume_flush, eng);

@@ -61,6 +61,10 @@ struct sd_engine_opts {
   bool limits;            /* enforce AWS's limits */
   const char *region;     /* for ARNs; default us-east-1 */
   const char *account;    /* default 123456789012 */
+  /* Shifts the engine's clock from the wall clock, in ms (`stepd serve
+   * --clock`, for tests of schedules: execution dates then agree with the
+   * schedules' shifted clock). */
+  int64_t clock_offset_ms;
 };
 
 struct sd_engine *sd_engine_new(const struct sd_engine_opts *opts);

@@ -181,6 +181,29 @@ int sd_store_activity_delete(struct sd_store *s, const char *arn, struct sd_err 
  * creation order; NULL with err. */
 json_t *sd_store_activity_list(struct sd_store *s, struct sd_err *err);
 
+/* ---- schedules (`stepd serve`, docs/schedules.md) ---- */
+
+/* One schedule row. Strings are borrowed. */
+struct sd_store_schedule {
+  const char *group; /* schedule group ("default") */
+  const char *name;
+  const char *doc; /* the schedule as GetSchedule answers it, JSON text */
+};
+
+/* Inserts a schedule, or replaces the doc of an existing one; its fire
+ * marks (sd_store_schedule_fired) are kept. */
+int sd_store_schedule_put(struct sd_store *s, const struct sd_store_schedule *row, struct sd_err *err);
+/* Records a schedule's fire marks, in ms: `claimed_ms` is written before
+ * the fire's execution starts, `done_ms` once its start is committed. No
+ * row is no error (the schedule was deleted meanwhile). */
+int sd_store_schedule_fired(struct sd_store *s, const char *group, const char *name, int64_t claimed_ms,
+                            int64_t done_ms, struct sd_err *err);
+/* Removes a schedule's row; no row is no error. */
+int sd_store_schedule_delete(struct sd_store *s, const char *group, const char *name, struct sd_err *err);
+/* Every schedule, ordered by group and name, as a new array of {"group",
+ * "name", "doc" (text), "claimed_ms", "done_ms"}; NULL with err. */
+json_t *sd_store_schedule_list(struct sd_store *s, struct sd_err *err);
+
 /* ---- one owner per database file ---- */
 
 /* Takes the owner's lock of the database at `path`: flock(LOCK_EX) on

@@ -103,6 +103,17 @@ static const char *const migrations[] = {
    * its activity. */
   "CREATE TABLE activities (arn TEXT PRIMARY KEY, name TEXT NOT NULL, creation_ms INTEGER NOT NULL)"
   "  WITHOUT ROWID;",
+  /* 6: `stepd serve`'s schedules (EventBridge Scheduler's API). `doc` is
+   * the schedule as GetSchedule answers it, JSON text kept whole (its
+   * Target has many optional shapes); claimed_ms is the last fire time
+   * whose execution is about to start (written before starting it),
+   * done_ms the last one whose ExecutionStarted is committed: a restart
+   * finds claimed_ms > done_ms for a fire the crash interrupted
+   * (docs/schedules.md). */
+  "CREATE TABLE schedules ("
+  "  group_name TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,"
+  "  claimed_ms INTEGER NOT NULL DEFAULT 0, done_ms INTEGER NOT NULL DEFAULT 0,"
+  "  PRIMARY KEY (group_name, name)) WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -817,4 +828,45 @@ void sd_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v) {
 
 bool sd_sqlite_set_col(json_t *obj, const char *key, sqlite3_stmt *st, int col) {
   return set_col(obj, key, st, col);
+}
+
+/* Prepares a statement run once (store_sqlite_serve.c and
+ * store_sqlite_sched.c prepare per call: their calls are rare). */
+sqlite3_stmt *sd_sqlite_prepare(struct sd_store *s, const char *sql, struct sd_err *err) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2(sd_sqlite_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
+    sd_sqlite_fail(s, err, "preparing a statement");
+    sqlite3_finalize(st);
+    return NULL;
+  }
+  return st;
+}
+
+/* Steps a statement that returns no rows, then finalizes it. */
+int sd_sqlite_step_done(struct sd_store *s, sqlite3_stmt *st, const char *what, struct sd_err *err) {
+  int rc = sqlite3_step(st);
+  int ret = rc == SQLITE_DONE ? 0 : sd_sqlite_fail(s, err, what);
+  sqlite3_finalize(st);
+  return ret;
+}
+
+json_t *sd_sqlite_collect(struct sd_store *s, sqlite3_stmt *st,
+                          json_t *(*fn)(struct sd_store *, sqlite3_stmt *, struct sd_err *), const char *what,
+                          struct sd_err *err) {
+  json_t *list = json_array(); /* new */
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    json_t *row = fn(s, st, err); /* new */
+    if (row == NULL)
+      break;
+    json_array_append_new(list, row);
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    sd_sqlite_fail(s, err, what);
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) {
+    json_decref(list);
+    return NULL;
+  }
+  return list;
 }

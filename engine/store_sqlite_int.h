@@ -23,4 +23,14 @@ void sd_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v);
 /* Sets obj[key] to a text column unless NULL; false when not UTF-8. */
 bool sd_sqlite_set_col(json_t *obj, const char *key, sqlite3_stmt *st, int col);
 
+/* Prepares `sql`; NULL with err. */
+sqlite3_stmt *sd_sqlite_prepare(struct sd_store *s, const char *sql, struct sd_err *err);
+/* Steps a statement that returns no rows, then finalizes it. */
+int sd_sqlite_step_done(struct sd_store *s, sqlite3_stmt *st, const char *what, struct sd_err *err);
+/* Steps a query to its end, `fn` making each row's object (new, or NULL
+ * with err); finalizes it. A new array, or NULL with err. */
+json_t *sd_sqlite_collect(struct sd_store *s, sqlite3_stmt *st,
+                          json_t *(*fn)(struct sd_store *, sqlite3_stmt *, struct sd_err *), const char *what,
+                          struct sd_err *err);
+
 #endif

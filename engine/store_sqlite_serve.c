@@ -26,32 +26,14 @@ static const char E_STORE[] = "InternalFailure";
 
 /* ---- state machines and execution lists ---- */
 
-static sqlite3_stmt *prepare(struct sd_store *s, const char *sql, struct sd_err *err) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v2(sd_sqlite_db(s), sql, -1, &st, NULL) != SQLITE_OK) {
-    sd_sqlite_fail(s, err, "preparing a statement");
-    sqlite3_finalize(st);
-    return NULL;
-  }
-  return st;
-}
-
-/* Steps a statement that returns no rows, then finalizes it. */
-static int step_done(struct sd_store *s, sqlite3_stmt *st, const char *what, struct sd_err *err) {
-  int rc = sqlite3_step(st);
-  int ret = rc == SQLITE_DONE ? 0 : sd_sqlite_fail(s, err, what);
-  sqlite3_finalize(st);
-  return ret;
-}
-
 static int machine_row_put(struct sd_store *s, const struct sd_store_machine *m, struct sd_err *err) {
   sqlite3_stmt *st =
-      prepare(s,
-              "INSERT OR REPLACE INTO state_machines(arn, name, type, definition, role_arn,"
-              " creation_ms, updated_ms, logging, tracing, tags, status, revision_id, versions,"
-              " aliases, next_version)"
-              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-              err);
+      sd_sqlite_prepare(s,
+                        "INSERT OR REPLACE INTO state_machines(arn, name, type, definition, role_arn,"
+                        " creation_ms, updated_ms, logging, tracing, tags, status, revision_id, versions,"
+                        " aliases, next_version)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                        err);
   if (st == NULL)
     return -1;
   const char *strs[] = { m->arn, m->name, m->type, m->definition, m->role_arn };
@@ -67,15 +49,15 @@ static int machine_row_put(struct sd_store *s, const struct sd_store_machine *m,
   sd_sqlite_bind_text(st, 13, m->versions);
   sd_sqlite_bind_text(st, 14, m->aliases);
   sqlite3_bind_int64(st, 15, m->next_version > 0 ? m->next_version : 1);
-  return step_done(s, st, "writing a state machine", err);
+  return sd_sqlite_step_done(s, st, "writing a state machine", err);
 }
 
 static int revision_put(struct sd_store *s, const struct sd_store_machine *m, struct sd_err *err) {
   sqlite3_stmt *st =
-      prepare(s,
-              "INSERT OR IGNORE INTO machine_revisions(arn, updated_ms, name, definition, role_arn,"
-              " revision_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-              err);
+      sd_sqlite_prepare(s,
+                        "INSERT OR IGNORE INTO machine_revisions(arn, updated_ms, name, definition, role_arn,"
+                        " revision_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        err);
   if (st == NULL)
     return -1;
   sd_sqlite_bind_text(st, 1, m->arn ? m->arn : "");
@@ -84,7 +66,7 @@ static int revision_put(struct sd_store *s, const struct sd_store_machine *m, st
   sd_sqlite_bind_text(st, 4, m->definition ? m->definition : "");
   sd_sqlite_bind_text(st, 5, m->role_arn ? m->role_arn : "");
   sd_sqlite_bind_text(st, 6, m->revision_id);
-  return step_done(s, st, "writing a state machine revision", err);
+  return sd_sqlite_step_done(s, st, "writing a state machine revision", err);
 }
 
 int sd_store_machine_put(struct sd_store *s, const struct sd_store_machine *m, struct sd_err *err) {
@@ -100,10 +82,10 @@ int sd_store_machine_put(struct sd_store *s, const struct sd_store_machine *m, s
 
 json_t *sd_store_machine_revision(struct sd_store *s, const char *arn, int64_t updated_ms,
                                   struct sd_err *err) {
-  sqlite3_stmt *st = prepare(s,
-                             "SELECT name, definition, role_arn, revision_id FROM machine_revisions"
-                             " WHERE arn = ?1 AND updated_ms = ?2",
-                             err);
+  sqlite3_stmt *st = sd_sqlite_prepare(s,
+                                       "SELECT name, definition, role_arn, revision_id FROM machine_revisions"
+                                       " WHERE arn = ?1 AND updated_ms = ?2",
+                                       err);
   if (st == NULL)
     return NULL;
   sd_sqlite_bind_text(st, 1, arn);
@@ -129,24 +111,25 @@ json_t *sd_store_machine_revision(struct sd_store *s, const char *arn, int64_t u
 
 int sd_store_exec_closed(struct sd_store *s, const char *arn, const char *input, int64_t machine_rev_ms,
                          struct sd_err *err) {
-  sqlite3_stmt *st = prepare(s,
-                             "UPDATE executions SET input = coalesce(?2, input), machine_rev_ms = ?3"
-                             " WHERE arn = ?1",
-                             err);
+  sqlite3_stmt *st =
+      sd_sqlite_prepare(s,
+                        "UPDATE executions SET input = coalesce(?2, input), machine_rev_ms = ?3"
+                        " WHERE arn = ?1",
+                        err);
   if (st == NULL)
     return -1;
   sd_sqlite_bind_text(st, 1, arn);
   sd_sqlite_bind_text(st, 2, input);
   sqlite3_bind_int64(st, 3, machine_rev_ms);
-  return step_done(s, st, "completing an execution row", err);
+  return sd_sqlite_step_done(s, st, "completing an execution row", err);
 }
 
 int sd_store_machine_delete(struct sd_store *s, const char *arn, struct sd_err *err) {
-  sqlite3_stmt *st = prepare(s, "DELETE FROM state_machines WHERE arn = ?1", err);
+  sqlite3_stmt *st = sd_sqlite_prepare(s, "DELETE FROM state_machines WHERE arn = ?1", err);
   if (st == NULL)
     return -1;
   sd_sqlite_bind_text(st, 1, arn);
-  return step_done(s, st, "deleting a state machine", err);
+  return sd_sqlite_step_done(s, st, "deleting a state machine", err);
 }
 
 #define MACHINE_COLS                                                                                         \
@@ -177,33 +160,12 @@ static json_t *machine_json(struct sd_store *s, sqlite3_stmt *st, struct sd_err 
 
 /* Steps `st` to the end, collecting rows made by `fn` into a new array;
  * finalizes it. NULL with err. */
-static json_t *collect(struct sd_store *s, sqlite3_stmt *st,
-                       json_t *(*fn)(struct sd_store *, sqlite3_stmt *, struct sd_err *), const char *what,
-                       struct sd_err *err) {
-  json_t *list = json_array(); /* new */
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    json_t *row = fn(s, st, err); /* new */
-    if (row == NULL)
-      break;
-    json_array_append_new(list, row);
-  }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    sd_sqlite_fail(s, err, what);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) {
-    json_decref(list);
-    return NULL;
-  }
-  return list;
-}
-
 json_t *sd_store_machine_get(struct sd_store *s, const char *arn, struct sd_err *err) {
-  sqlite3_stmt *st = prepare(s, MACHINE_COLS " WHERE arn = ?1", err);
+  sqlite3_stmt *st = sd_sqlite_prepare(s, MACHINE_COLS " WHERE arn = ?1", err);
   if (st == NULL)
     return NULL;
   sd_sqlite_bind_text(st, 1, arn);
-  json_t *rows = collect(s, st, machine_json, "reading a state machine", err); /* new */
+  json_t *rows = sd_sqlite_collect(s, st, machine_json, "reading a state machine", err); /* new */
   if (rows == NULL)
     return NULL;
   json_t *row = json_incref(json_array_get(rows, 0)); /* new or NULL */
@@ -214,12 +176,12 @@ json_t *sd_store_machine_get(struct sd_store *s, const char *arn, struct sd_err 
 }
 
 json_t *sd_store_machine_list(struct sd_store *s, const char *after_arn, size_t limit, struct sd_err *err) {
-  sqlite3_stmt *st = prepare(s, MACHINE_COLS " WHERE arn > ?1 ORDER BY arn LIMIT ?2", err);
+  sqlite3_stmt *st = sd_sqlite_prepare(s, MACHINE_COLS " WHERE arn > ?1 ORDER BY arn LIMIT ?2", err);
   if (st == NULL)
     return NULL;
   sd_sqlite_bind_text(st, 1, after_arn ? after_arn : "");
   sqlite3_bind_int64(st, 2, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
-  return collect(s, st, machine_json, "listing state machines", err);
+  return sd_sqlite_collect(s, st, machine_json, "listing state machines", err);
 }
 
 static json_t *exec_item_json(struct sd_store *s, sqlite3_stmt *st, struct sd_err *err) {
@@ -254,7 +216,7 @@ static json_t *exec_list(struct sd_store *s, const char *col, const char *key, c
            " FROM executions WHERE %s%s = ?1 AND (start_ms, id) < (?2, ?3)"
            " ORDER BY start_ms DESC, id DESC LIMIT ?5",
            status ? "status = ?4 AND " : "", col);
-  sqlite3_stmt *st = prepare(s, sql, err);
+  sqlite3_stmt *st = sd_sqlite_prepare(s, sql, err);
   if (st == NULL)
     return NULL;
   sd_sqlite_bind_text(st, 1, key);
@@ -263,7 +225,7 @@ static json_t *exec_list(struct sd_store *s, const char *col, const char *key, c
   if (status)
     sd_sqlite_bind_text(st, 4, status);
   sqlite3_bind_int64(st, 5, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
-  return collect(s, st, exec_item_json, "listing executions", err);
+  return sd_sqlite_collect(s, st, exec_item_json, "listing executions", err);
 }
 
 json_t *sd_store_exec_list(struct sd_store *s, const char *machine_arn, const char *status,
@@ -280,13 +242,14 @@ json_t *sd_store_exec_list_qualified(struct sd_store *s, const char *version_arn
 
 int sd_store_exec_qualify(struct sd_store *s, const char *arn, const char *version_arn, const char *alias_arn,
                           struct sd_err *err) {
-  sqlite3_stmt *st = prepare(s, "UPDATE executions SET version_arn = ?2, alias_arn = ?3 WHERE arn = ?1", err);
+  sqlite3_stmt *st =
+      sd_sqlite_prepare(s, "UPDATE executions SET version_arn = ?2, alias_arn = ?3 WHERE arn = ?1", err);
   if (st == NULL)
     return -1;
   sd_sqlite_bind_text(st, 1, arn);
   sd_sqlite_bind_text(st, 2, version_arn);
   sd_sqlite_bind_text(st, 3, alias_arn);
-  return step_done(s, st, "recording an execution's version", err);
+  return sd_sqlite_step_done(s, st, "recording an execution's version", err);
 }
 
 /* ---- retention ---- */
@@ -299,14 +262,15 @@ int sd_store_purge(struct sd_store *s, int64_t before_ms, size_t limit, size_t *
   *purged = 0;
   if (sd_sqlite_exec(s, "BEGIN IMMEDIATE", "starting a transaction", err) != 0)
     return -1;
-  sqlite3_stmt *sel = prepare(s,
-                              "SELECT id FROM executions WHERE stop_ms > 0 AND stop_ms < ?1"
-                              " ORDER BY stop_ms LIMIT ?2",
-                              err);
+  sqlite3_stmt *sel = sd_sqlite_prepare(s,
+                                        "SELECT id FROM executions WHERE stop_ms > 0 AND stop_ms < ?1"
+                                        " ORDER BY stop_ms LIMIT ?2",
+                                        err);
   sqlite3_stmt *evs =
-      sel ? prepare(s, "DELETE FROM events WHERE k > (?1 << 32) AND k < ((?1 + 1) << 32)", err) : NULL;
-  sqlite3_stmt *fr = evs ? prepare(s, "DELETE FROM exec_frames WHERE exec_id = ?1", err) : NULL;
-  sqlite3_stmt *ex = fr ? prepare(s, "DELETE FROM executions WHERE id = ?1", err) : NULL;
+      sel ? sd_sqlite_prepare(s, "DELETE FROM events WHERE k > (?1 << 32) AND k < ((?1 + 1) << 32)", err)
+          : NULL;
+  sqlite3_stmt *fr = evs ? sd_sqlite_prepare(s, "DELETE FROM exec_frames WHERE exec_id = ?1", err) : NULL;
+  sqlite3_stmt *ex = fr ? sd_sqlite_prepare(s, "DELETE FROM executions WHERE id = ?1", err) : NULL;
   int rc = ex ? 0 : -1;
   if (rc == 0) {
     sqlite3_bind_int64(sel, 1, before_ms);
@@ -361,10 +325,10 @@ static json_t *running_json(struct sd_store *s, sqlite3_stmt *st, struct sd_err 
 /* Adds every frame row of the RUNNING executions to their entries of
  * `rows` (by row id, which `ids` maps to the entry). */
 static int running_frames(struct sd_store *s, json_t *rows, json_t *ids, struct sd_err *err) {
-  sqlite3_stmt *st = prepare(s,
-                             "SELECT e.id, f.key, f.snapshot FROM executions e JOIN exec_frames f"
-                             " ON f.exec_id = e.id WHERE e.status = 'RUNNING'",
-                             err);
+  sqlite3_stmt *st = sd_sqlite_prepare(s,
+                                       "SELECT e.id, f.key, f.snapshot FROM executions e JOIN exec_frames f"
+                                       " ON f.exec_id = e.id WHERE e.status = 'RUNNING'",
+                                       err);
   if (st == NULL)
     return -1;
   int rc;
@@ -390,13 +354,14 @@ static int running_frames(struct sd_store *s, json_t *rows, json_t *ids, struct 
 json_t *sd_store_exec_running(struct sd_store *s, struct sd_err *err) {
   /* The last id is the top key of the execution's range (see the events
    * table in store_sqlite.c): one B-tree seek each. */
-  sqlite3_stmt *st = prepare(s,
-                             "SELECT e.arn, e.name, e.machine_arn, e.input, e.start_ms,"
-                             " (SELECT MAX(k) & 4294967295 FROM events"
-                             "   WHERE k > (e.id << 32) AND k < ((e.id + 1) << 32)), e.id,"
-                             " e.version_arn, e.alias_arn"
-                             " FROM executions e WHERE e.status = 'RUNNING' ORDER BY e.start_ms, e.id",
-                             err);
+  sqlite3_stmt *st =
+      sd_sqlite_prepare(s,
+                        "SELECT e.arn, e.name, e.machine_arn, e.input, e.start_ms,"
+                        " (SELECT MAX(k) & 4294967295 FROM events"
+                        "   WHERE k > (e.id << 32) AND k < ((e.id + 1) << 32)), e.id,"
+                        " e.version_arn, e.alias_arn"
+                        " FROM executions e WHERE e.status = 'RUNNING' ORDER BY e.start_ms, e.id",
+                        err);
   if (st == NULL)
     return NULL;
   json_t *ids = json_object(); /* new: row id -> index in rows */
@@ -427,22 +392,22 @@ json_t *sd_store_exec_running(struct sd_store *s, struct sd_err *err) {
 
 int sd_store_activity_put(struct sd_store *s, const char *arn, const char *name, int64_t creation_ms,
                           struct sd_err *err) {
-  sqlite3_stmt *st =
-      prepare(s, "INSERT OR REPLACE INTO activities(arn, name, creation_ms) VALUES (?1, ?2, ?3)", err);
+  sqlite3_stmt *st = sd_sqlite_prepare(
+      s, "INSERT OR REPLACE INTO activities(arn, name, creation_ms) VALUES (?1, ?2, ?3)", err);
   if (st == NULL)
     return -1;
   sd_sqlite_bind_text(st, 1, arn);
   sd_sqlite_bind_text(st, 2, name);
   sqlite3_bind_int64(st, 3, creation_ms);
-  return step_done(s, st, "writing an activity", err);
+  return sd_sqlite_step_done(s, st, "writing an activity", err);
 }
 
 int sd_store_activity_delete(struct sd_store *s, const char *arn, struct sd_err *err) {
-  sqlite3_stmt *st = prepare(s, "DELETE FROM activities WHERE arn = ?1", err);
+  sqlite3_stmt *st = sd_sqlite_prepare(s, "DELETE FROM activities WHERE arn = ?1", err);
   if (st == NULL)
     return -1;
   sd_sqlite_bind_text(st, 1, arn);
-  return step_done(s, st, "deleting an activity", err);
+  return sd_sqlite_step_done(s, st, "deleting an activity", err);
 }
 
 static json_t *activity_json(struct sd_store *s, sqlite3_stmt *st, struct sd_err *err) {
@@ -459,10 +424,10 @@ static json_t *activity_json(struct sd_store *s, sqlite3_stmt *st, struct sd_err
 
 json_t *sd_store_activity_list(struct sd_store *s, struct sd_err *err) {
   sqlite3_stmt *st =
-      prepare(s, "SELECT arn, name, creation_ms FROM activities ORDER BY creation_ms, arn", err);
+      sd_sqlite_prepare(s, "SELECT arn, name, creation_ms FROM activities ORDER BY creation_ms, arn", err);
   if (st == NULL)
     return NULL;
-  return collect(s, st, activity_json, "reading the activities", err);
+  return sd_sqlite_collect(s, st, activity_json, "reading the activities", err);
 }
 
 /* ---- the owner's lock ---- */

@@ -89,6 +89,8 @@ int sd_api_error(struct sd_api_call *c, const char *type, const char *fmt, ...) 
   va_end(ap);
   sd_log(SD_LOG_DEBUG, "%s: %s: %s", c->action ? c->action : "-", type, msg);
   json_t *out = json_pack("{s:s, s:s}", "__type", type, "message", msg);
+  if (c->rest) /* Scheduler's error shapes name the member Message */
+    json_object_set_new(out, "Message", json_string(msg));
   free(msg);
   /* AWS answers the modelled Step Functions errors with 400, save the two
    * whose model documents another code; only its own failures are 500. */
@@ -99,6 +101,12 @@ int sd_api_error(struct sd_api_call *c, const char *type, const char *fmt, ...) 
     status = 409;
   else if (strcmp(type, "ServiceQuotaExceededException") == 0)
     status = 402;
+  /* Scheduler's REST-JSON errors carry their own status too (scheduler
+   * service-2.json). */
+  if (c->rest && strcmp(type, "ResourceNotFoundException") == 0)
+    status = 404;
+  else if (c->rest && strcmp(type, "InternalServerException") == 0)
+    status = 500;
   reply_json(c, status, out);
   return -1;
 }
@@ -144,6 +152,12 @@ void sd_api_handle(struct sd_http_req *req, void *data) {
   }
   if (c->api->auth != NULL && authenticate(c) != 0)
     return;
+  const char *path = sd_http_req_path(req);
+  if (strncmp(path, "/schedules", 10) == 0 && (path[10] == '\0' || path[10] == '/')) {
+    c->rest = true;
+    sd_api_schedules_handle(c);
+    return;
+  }
   if (strcmp(sd_http_req_method(req), "POST") != 0) {
     sd_api_error(c, "UnknownOperationException", "only POST is supported");
     return;

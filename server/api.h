@@ -22,8 +22,10 @@ struct sd_http_req;
 struct sd_reg_exec;
 struct sd_reg_machine;
 struct sd_registry;
+struct sd_schedules;
 struct sd_states_host;
 struct sd_store;
+struct sd_err;
 
 struct sd_api {
   struct sd_engine *eng;  /* borrowed */
@@ -43,6 +45,9 @@ struct sd_api {
   /* --auth sigv4: the keys requests must be signed with; borrowed; NULL
    * accepts any request (server/auth.h). */
   const struct sd_auth *auth;
+  /* EventBridge Scheduler's schedules (schedules.h), served under
+   * /schedules on the same listener; borrowed; NULL serves none. */
+  struct sd_schedules *schedules;
 };
 
 /* One request being answered. An action finishes it exactly once with
@@ -52,10 +57,14 @@ struct sd_api_call {
   struct sd_http_req *req; /* borrowed until the answer */
   const char *action;      /* static, from the table */
   json_t *in;              /* the request object; owned */
+  bool rest;               /* a REST-JSON call (/schedules): errors get their own HTTP status */
 };
 
 /* The sd_http handler: `data` is the struct sd_api. */
 void sd_api_handle(struct sd_http_req *req, void *data);
+/* EventBridge Scheduler's REST-JSON API under /schedules
+ * (api_schedules.c): `c` has no body parsed yet. */
+void sd_api_schedules_handle(struct sd_api_call *c);
 
 /* Answers 200 with `out` (stolen). */
 void sd_api_reply(struct sd_api_call *c, json_t *out);
@@ -139,7 +148,7 @@ void sd_api_start_execution(struct sd_api_call *c);
  * the name check reads the store. Returns the record of a new execution,
  * or of the RUNNING one with this name and input (*existed: StartExecution
  * is idempotent then), or NULL with err (ExecutionAlreadyExists,
- * InvalidExecutionInput). Shared by StartExecution and nested executions. */
+ * InvalidExecutionInput). Shared by StartExecution, nested executions and schedules. */
 struct sd_reg_exec *sd_api_exec_begin(struct sd_api *api, struct sd_reg_machine *m, const char *name,
                                       const char *input, json_t *value, const char *test_case, bool *existed,
                                       struct sd_err *err);

@@ -310,6 +310,12 @@ bool sd_http_req_too_big(const struct sd_http_req *req) {
   return req->too_big;
 }
 
+const char *sd_http_req_arg(const struct sd_http_req *req, const char *name) {
+  if (req->conn == NULL)
+    return NULL;
+  return sd_mhd.lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
 const char *sd_http_req_body(const struct sd_http_req *req, size_t *len) {
   *len = req->body.len;
   return req->body.data;

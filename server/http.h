@@ -38,6 +38,9 @@ const char *sd_http_req_header(const struct sd_http_req *req, const char *name);
 /* Whether the body was over the limit (1 MiB) and dropped: the body is
  * then what arrived before the limit, and the handler should refuse. */
 bool sd_http_req_too_big(const struct sd_http_req *req);
+/* A query-string argument ("?groupName=x"), decoded; borrowed, NULL when
+ * absent. */
+const char *sd_http_req_arg(const struct sd_http_req *req, const char *name);
 /* The request body (NUL-terminated); borrowed. */
 const char *sd_http_req_body(const struct sd_http_req *req, size_t *len);
 /* A short label for the request log line ("StartExecution"); copied. */
