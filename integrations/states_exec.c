@@ -84,7 +84,11 @@ void sd_states_api_error(struct sd_err *err) {
   char rid[37];
   request_id(rid);
   const char *code = err->name ? err->name : "InternalFailure";
-  char *name = sd_asprintf("StepFunctions.%sException", code);
+  /* The SDK's exception class: the model's shape name, which gets an
+   * "Exception" suffix unless it has one (ValidationException). */
+  size_t n = strlen(code);
+  bool suffixed = n >= 9 && strcmp(code + n - 9, "Exception") == 0;
+  char *name = sd_asprintf("StepFunctions.%s%s", code, suffixed ? "" : "Exception");
   char *cause = sd_asprintf("%s (Service: AWSStepFunctions; Status Code: 400; Error Code: %s; Request ID: "
                             "%s; Proxy: null)",
                             err->cause ? err->cause : "", code, rid);

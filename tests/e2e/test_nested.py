@@ -313,6 +313,13 @@ class TestNestedRun(StepdTestCase):
         self.assertEqual(r.code, 1)
         self.assertEqual(r.error["error"], "StepFunctions.ExecutionAlreadyExistsException")
 
+    def test_missing_state_machine_arn(self):
+        task = {"Type": "Task", "Resource": RES, "Parameters": {"Name": "x"}, "End": True}
+        r = self.run_def({"StartAt": "A", "States": {"A": task}})
+        self.assertEqual(r.code, 1)
+        self.assertEqual(r.error["error"], "StepFunctions.ValidationException")
+        self.assertIn("Error Code: ValidationException;", r.error["cause"])
+
     def test_bad_option(self):
         r = self.stepd("run", self.write("p.json", parent()), "--state-machine", "bad name=" + self.write("c.json", CHILD_OK))
         self.assertEqual(r.code, 2)
