@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "engine/alloc.h"
+#include "engine/json_arena.h"
 
 static const char usage[] =
     "usage: stepd <command> [options]\n"
@@ -35,7 +36,12 @@ static const struct cmd cmds[] = {
 };
 
 int main(int argc, char **argv) {
-  json_set_alloc_funcs(sd_xmalloc, free);
+#ifdef SD_FREE_AT_EXIT
+  json_set_alloc_funcs(sd_xmalloc, free); /* every value a leak checker can see */
+#else
+  /* `stepd run` reads its definition into an arena (engine/json_arena.h). */
+  json_set_alloc_funcs(sd_json_arena_malloc, sd_json_arena_free);
+#endif
   if (argc < 2) {
     fputs(usage, stderr);
     return SD_EXIT_USAGE;

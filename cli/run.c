@@ -14,6 +14,7 @@
 #include "engine/alloc.h"
 #include "engine/err.h"
 #include "engine/exec.h"
+#include "engine/json_arena.h"
 #include "engine/jsonr.h"
 #include "engine/jsonw.h"
 #include "engine/log.h"
@@ -259,7 +260,11 @@ static struct sd_machine *load_machine(const char *path, const char *type) {
   if (text == NULL)
     return NULL;
   struct sd_err err = { 0 };
+  /* The definition's values live as long as the machine, i.e. the
+   * process: read them into the arena. */
+  sd_json_arena_use(true);
   json_t *def = sd_validate_parse(text, len, &err);
+  sd_json_arena_use(false);
   free(text);
   if (def == NULL) {
     sd_cli_errorf("%s:%s: %s", path, err.where ? err.where : "?", err.cause ? err.cause : "invalid JSON");
