@@ -30,6 +30,9 @@ int sd_cli_start(int argc, char **argv);
 int sd_cli_executions(int argc, char **argv);
 int sd_cli_machines(int argc, char **argv);
 int sd_cli_schedule(int argc, char **argv);
+/* schedule create|update|describe|list|pause|resume|delete (argv[0]), a
+ * client of the server's schedules (cli/schedule_client.c). */
+int sd_cli_schedule_remote(int argc, char **argv);
 
 /* The AWS connectors' context for --config FILE (NULL = none), or NULL
  * after a message (cli/aws.c). Free with sd_aws_free after the engine. */

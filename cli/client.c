@@ -150,11 +150,11 @@ static size_t on_body(char *data, size_t size, size_t n, void *userp) {
 /* SigV4 by libcurl (CURLOPT_AWS_SIGV4, libcurl >= 7.75) with the
  * credentials the chain found. Without any the request goes unsigned,
  * which `stepd serve` accepts. */
-static void sign(struct sd_client *c, struct curl_slist **headers) {
+static void sign(struct sd_client *c, const char *service, struct curl_slist **headers) {
   const struct sd_aws_creds *cr = sd_aws_config_creds(c->cfg);
   if (c->no_sign || cr == NULL)
     return;
-  char *sigv4 = sd_asprintf("aws:amz:%s:states", c->region);
+  char *sigv4 = sd_asprintf("aws:amz:%s:%s", c->region, service);
   curl_easy_setopt(c->h, CURLOPT_AWS_SIGV4, sigv4);
   free(sigv4);
   curl_easy_setopt(c->h, CURLOPT_USERNAME, cr->key_id);
@@ -213,24 +213,47 @@ static size_t on_header(char *data, size_t size, size_t n, void *userp) {
   return len;
 }
 
+/* A REST-JSON call (EventBridge Scheduler's API): method and path
+ * ("/schedules/NAME?groupName=default"); NULL for an AWS JSON 1.0 call. */
+struct rest {
+  const char *method;
+  const char *path;
+};
+
 static enum sd_client_rc call_once(struct sd_client *c, const char *action, json_t *req, json_t **resp,
-                                   struct sd_err *err) {
+                                   const struct rest *rest, struct sd_err *err) {
   *resp = NULL;
-  char *body = sd_jsonw_dumps(req, NULL);
+  char *body = req ? sd_jsonw_dumps(req, NULL) : sd_xstrdup("");
   struct curl_slist *headers = NULL;
-  char *target = sd_asprintf("X-Amz-Target: AWSStepFunctions.%s", action);
-  headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.0");
-  headers = curl_slist_append(headers, target);
-  free(target);
+  if (rest == NULL) {
+    char *target = sd_asprintf("X-Amz-Target: AWSStepFunctions.%s", action);
+    headers = curl_slist_append(headers, "Content-Type: application/x-amz-json-1.0");
+    headers = curl_slist_append(headers, target);
+    free(target);
+  } else {
+    headers = curl_slist_append(headers, "Content-Type: application/json");
+  }
   struct sd_buf got = { 0 };
   struct hdrs hd = { { 0 } };
   char curl_msg[CURL_ERROR_SIZE] = { 0 };
   CURL *h = c->h;
   curl_easy_reset(h);
   char *url = call_url(c);
+  if (rest != NULL) {
+    size_t n = strlen(url);
+    char *full = sd_asprintf("%.*s%s", (int)(n > 0 && url[n - 1] == '/' ? n - 1 : n), url, rest->path);
+    free(url);
+    url = full;
+  }
   curl_easy_setopt(h, CURLOPT_URL, url);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+  if (rest != NULL && strcmp(rest->method, "GET") == 0) {
+    curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    if (rest != NULL && strcmp(rest->method, "POST") != 0)
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rest->method);
+  }
   curl_easy_setopt(h, CURLOPT_USERAGENT, "stepd/" SD_VERSION);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &got);
@@ -242,7 +265,7 @@ static enum sd_client_rc call_once(struct sd_client *c, const char *action, json
    * is down is reported at once. */
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-  sign(c, &headers);
+  sign(c, rest ? "scheduler" : "states", &headers);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   CURLcode cc = curl_easy_perform(h);
   curl_slist_free_all(headers);
@@ -296,7 +319,7 @@ enum sd_client_rc sd_client_call(struct sd_client *c, const char *action, json_t
                                  struct sd_err *err) {
   enum sd_client_rc rc = SD_CLIENT_OK;
   for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    rc = call_once(c, action, req, resp, err);
+    rc = call_once(c, action, req, resp, NULL, err);
     if (rc != SD_CLIENT_API || attempt == ATTEMPTS || !sd_client_retryable(rc, err) ||
         !safe_again(action, req, err))
       break;
@@ -388,4 +411,10 @@ bool sd_client_retryable(enum sd_client_rc rc, const struct sd_err *err) {
     if (strcmp(err->name, names[i]) == 0)
       return true;
   return false;
+}
+
+enum sd_client_rc sd_client_rest(struct sd_client *c, const char *method, const char *path, json_t *req,
+                                 json_t **resp, struct sd_err *err) {
+  struct rest r = { .method = method, .path = path };
+  return call_once(c, path, req, resp, &r, err);
 }

@@ -54,6 +54,13 @@ void sd_client_set_host_prefix(struct sd_client *c, const char *prefix);
 enum sd_client_rc sd_client_call(struct sd_client *c, const char *action, json_t *req, json_t **resp,
                                  struct sd_err *err);
 
+/* A REST-JSON call (EventBridge Scheduler's API, signed for the service
+ * "scheduler"): `method` on `path` ("/schedules/NAME"), with `req`
+ * (borrowed; NULL sends no body) as the JSON body. As sd_client_call
+ * otherwise. */
+enum sd_client_rc sd_client_rest(struct sd_client *c, const char *method, const char *path, json_t *req,
+                                 json_t **resp, struct sd_err *err);
+
 /* Calls a List/Get action page after page (`nextToken`), appending the
  * items under `key` to one array until `max_items` (0: all) are there.
  * `req` is borrowed; *items is a new array. */

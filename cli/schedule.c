@@ -1,6 +1,7 @@
 /* `stepd schedule`: the sub-command table, and `preview`, which lists an
  * expression's next fire times without a server (the same code as the
- * server's schedules, sched/sched.h). */
+ * server's schedules, sched/sched.h). The sub-commands that talk to a
+ * server are in schedule_client.c. */
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -20,8 +21,14 @@ static const char schedule_usage[] =
     "  preview EXPRESSION [--timezone TZ] [--from ISO8601] [--count N]\n"
     "      the next N (default 10) fire times at or after --from (default now),\n"
     "      one ISO 8601 UTC time a line; exit 2 for an invalid expression\n"
+    "  create NAME --expression EXPR --state-machine NAME|ARN [options]\n"
+    "  update NAME [options]   (what is not given is kept)\n"
+    "  describe NAME | pause NAME | resume NAME | delete NAME\n"
+    "  list [--prefix P] [--state ENABLED|DISABLED]\n"
+    "      manage the schedules of a `stepd serve` (--endpoint URL) through its\n"
+    "      EventBridge Scheduler API; `stepd schedule create --help` for the options\n"
     "\n"
-    "docs/schedules.md for expressions, time zones and daylight saving.\n";
+    "docs/schedules.md for expressions, time zones, daylight saving and missed fires.\n";
 
 /* "2026-11-26T02:00:00Z": fire times are whole seconds. */
 static void print_utc(int64_t secs) {
@@ -126,7 +133,10 @@ struct sub {
 };
 
 static const struct sub subs[] = {
-  { "preview", preview },
+  { "create", sd_cli_schedule_remote },   { "delete", sd_cli_schedule_remote },
+  { "describe", sd_cli_schedule_remote }, { "list", sd_cli_schedule_remote },
+  { "pause", sd_cli_schedule_remote },    { "preview", preview },
+  { "resume", sd_cli_schedule_remote },   { "update", sd_cli_schedule_remote },
 };
 
 int sd_cli_schedule(int argc, char **argv) {
