@@ -84,6 +84,23 @@ class ScheduleCli(unittest.TestCase):
         self.assertEqual(code, 6)
         self.assertIn("cannot reach", err)
 
+    def test_the_nightly_example_creates_its_schedule(self):
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+        with open(os.path.join(root, "examples", "etl-pipeline", "etl-pipeline.asl.json")) as f:
+            definition = f.read()
+        code, _, err = self.stepd("state-machines", "create", "--name", "nightly-etl", "--role-arn",
+                                  "arn:aws:iam::123456789012:role/etl", "--definition", definition)
+        self.assertEqual(code, 0, err)
+        env = dict(os.environ, STEPD=STEPD, STEPD_ENDPOINT=self.server.url)
+        p = subprocess.run(["sh", os.path.join(root, "examples", "nightly", "schedule.sh")], capture_output=True,
+                           text=True, timeout=60, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(len(p.stdout.split("{")[0].split()), 3)  # the preview's three nights
+        got = json.loads(self.stepd("schedule", "describe", "nightly-etl")[1])
+        self.assertEqual((got["ScheduleExpression"], got["ScheduleExpressionTimezone"], got["MissedFirePolicy"]),
+                         ("cron(0 2 * * ? *)", "Europe/Paris", "LATEST"))
+        self.assertEqual(json.loads(got["Target"]["Input"])["scheduledTime"], "<aws.scheduler.scheduled-time>")
+
     def test_a_schedule_made_by_the_cli_fires(self):
         self.machine()
         code, _, err = self.stepd("schedule", "create", "nightly", "--expression", "cron(0 2 * * ? *)",
