@@ -193,6 +193,9 @@ static int follow(struct sd_client *c, const char *arn, double timeout) {
   for (;;) {
     json_t *desc; /* new */
     struct sd_err err = { 0 };
+    /* A server that hangs must not hold us past --timeout. */
+    if (timeout >= 0)
+      sd_client_set_timeout(c, t0 + timeout - now_s() < 70 ? t0 + timeout - now_s() : 70);
     enum sd_client_rc rc = sd_client_call(c, "DescribeExecution", req, &desc, &err);
     if (rc != SD_CLIENT_OK) {
       bool retry = sd_client_retryable(rc, &err) && (failing_since < 0 || now_s() - failing_since < OUTAGE_S);

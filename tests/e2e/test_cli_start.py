@@ -343,7 +343,8 @@ class Capture(http.server.BaseHTTPRequestHandler):
     """Records one request and answers as StartExecution would."""
 
     seen = []
-    script = []  # (action, HTTP status, error name): answers to give first, in order
+    script = []  # (action, HTTP status, error name) or (action, "hang", seconds): answers to give first
+    machine_type = "STANDARD"
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -351,11 +352,14 @@ class Capture(http.server.BaseHTTPRequestHandler):
         target = self.headers.get("X-Amz-Target", "")
         if Capture.script and target.endswith("." + Capture.script[0][0]):
             _, status, name = Capture.script.pop(0)
+            if status == "hang":
+                time.sleep(name)
+                return
             return self.answer(status, {"__type": name, "message": "scripted"})
         if target.endswith("ListStateMachines"):  # a broken server: the same page forever
             reply = {"stateMachines": [{"name": "m"}], "nextToken": "t1"}
         elif target.endswith("DescribeStateMachine"):
-            reply = {"type": "EXPRESS"}
+            reply = {"type": Capture.machine_type}
         elif target.endswith("StartSyncExecution"):
             reply = {"executionArn": "arn:aws:states:eu-west-1:111122223333:express:m:x:y", "status": "SUCCEEDED",
                      "output": '{"ok": true}'}
@@ -403,7 +407,10 @@ class TestSigning(unittest.TestCase):
     def setUp(self):
         Capture.seen = []
         Capture.script = []
-        self.httpd = http.server.HTTPServer(("127.0.0.1", 0), Capture)
+        Capture.machine_type = "STANDARD"
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Capture)
+        self.httpd.daemon_threads = True
+        self.httpd.block_on_close = False
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
 
@@ -518,6 +525,14 @@ class TestSigning(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(self.targets(), ["DescribeExecution", "StartExecution", "StartExecution"])
 
+    def test_a_hanging_server_does_not_outlast_the_timeout(self):
+        Capture.script = [("DescribeExecution", "hang", 20)]
+        t0 = time.time()
+        r = self.run_start("--wait", "--timeout", "1")
+        self.assertEqual(r.returncode, 7, r.stderr)
+        self.assertLess(time.time() - t0, 10)
+        self.assertIn("Timeout: ", r.stderr)
+
     def test_a_server_repeating_its_token_is_an_error_not_a_loop(self):
         r = stepd("state-machines", "list", "--endpoint", self.url, timeout=30)
         self.assertEqual(r.returncode, 5)
@@ -525,6 +540,7 @@ class TestSigning(unittest.TestCase):
         self.assertEqual(len(Capture.seen), 2)
 
     def test_start_sync_execution_goes_to_the_sync_host_on_aws(self):
+        Capture.machine_type = "EXPRESS"
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and "proxy" not in k.lower()}
         env.update(AWS_ACCESS_KEY_ID="AKID", AWS_SECRET_ACCESS_KEY="k", http_proxy=self.url,
                    AWS_CONFIG_FILE="/nonexistent/config")
