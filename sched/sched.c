@@ -21,6 +21,9 @@
 
 #define YEAR_MIN 1970
 #define YEAR_MAX 2199
+/* A rate's largest value: a million days ends past any year a cron can
+ * name. */
+#define RATE_MAX 1000000
 
 enum { F_MIN, F_HOUR, F_DOM, F_MON, F_DOW, F_YEAR, NFIELDS };
 
@@ -301,10 +304,12 @@ static struct sd_sched *parse_cron(struct parse *ps, const char *body, const cha
 static struct sd_sched *parse_rate(struct parse *ps, const char *body, const char *close) {
   const char *p = body;
   int64_t v = 0;
-  while (p < close && *p >= '0' && *p <= '9' && v < 1000000000)
+  while (p < close && *p >= '0' && *p <= '9' && v <= RATE_MAX)
     v = v * 10 + (*p++ - '0');
   if (p == body || v < 1)
     return fail(ps, body, "rate value", "expected a positive whole number");
+  if (v > RATE_MAX)
+    return fail(ps, body, "rate value", "at most %d", RATE_MAX);
   if (p == close || *p != ' ')
     return fail(ps, p, "rate value", "expected a space after the value");
   const char *u = p + 1;

@@ -20,8 +20,8 @@ class ScheduleCli(unittest.TestCase):
         self.server = Server(["--clock", "2026-11-26T01:59:55Z"])
 
     def tearDown(self):
-        self.server.kill()
-        self.server.tmp.cleanup()
+        # SIGTERM, exit 0 and nothing from the sanitizers in the server's log.
+        self.server.check_clean_exit()
 
     def stepd(self, *args, endpoint=None):
         env = dict(os.environ, STEPD_ENDPOINT=endpoint or self.server.url)

@@ -265,6 +265,9 @@ TEST(validation_points_at_the_place) {
   ASSERT_INVALID("rate(0 minutes)", 6,
                  "Invalid Schedule Expression rate(0 minutes). | rate value at column 6: expected a positive "
                  "whole number");
+  ASSERT_INVALID("rate(99999999999 minutes)", 6,
+                 "Invalid Schedule Expression rate(99999999999 minutes). | rate value at column 6: at most "
+                 "1000000");
   ASSERT_INVALID("rate(2 weeks)", 8,
                  "Invalid Schedule Expression rate(2 weeks). | rate unit at column 8: expected minute(s), "
                  "hour(s) or day(s)");
