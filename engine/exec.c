@@ -507,6 +507,7 @@ static bool try_retry(struct sd_frame *f, struct sd_err *err) {
     f->epoch++;
     f->gen++;
     f->retry_armed = true;
+    sd_resume_drop_rows(f); /* the failed attempt's children */
     sd_frame_timer(f, delay, SD_TAG_RETRY);
     return true;
   }
@@ -594,7 +595,6 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
       /* Retry keeps the attempt counts; everything else of the state goes. */
       sd_frame_timers_clear(f);
       sd_task_cancel_call(f);
-      sd_resume_drop_rows(f);
       f->submitted = false;
       if (f->st->nretriers > 0 && f->attempts != NULL && try_retry(f, err))
         return;
@@ -612,6 +612,8 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
 /* The frame ended: report to the parent, or close the execution. `output`
  * is stolen. */
 static void frame_finish(struct sd_frame *f, json_t *output, struct sd_err *err) {
+  if (f->parent == NULL && err != NULL && err->name != NULL && f->exec->status == SD_EXEC_RUNNING)
+    sd_resume_keep(f); /* where a redrive starts again */
   f->done = true;
   f->epoch++;
   frame_clear_state(f);
@@ -660,7 +662,7 @@ void sd_frame_err_in_state(struct sd_frame *f, struct sd_err *err) {
 
 /* ---- executions ---- */
 
-static void exec_row(struct sd_exec *ex) {
+void sd_exec_row(struct sd_exec *ex) {
   if (ex->eng->writer == NULL)
     return;
   char *out = ex->output ? sd_jsonw_dumps(ex->output, NULL) : NULL;
@@ -675,6 +677,9 @@ static void exec_row(struct sd_exec *ex) {
     .cause = ex->err.cause,
     .start_ms = ex->start_ms,
     .stop_ms = ex->status == SD_EXEC_RUNNING ? 0 : sd_engine_now(ex->eng),
+    .frame = ex->status == SD_EXEC_RUNNING ? NULL : ex->redrive_point,
+    .redrive_count = ex->redrive_count,
+    .redrive_ms = ex->redrive_ms,
   };
   sd_writer_put_exec(ex->eng->writer, &row);
   free(out);
@@ -722,6 +727,10 @@ static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *o
     json_decref(output);
     return;
   }
+  /* An execution that did not succeed keeps where it stopped, for
+   * RedriveExecution (resume.c). */
+  if (status != SD_EXEC_SUCCEEDED && !ex->root->done)
+    sd_resume_keep(ex->root);
   const char *key;
   const char *type = close_event(status, &key);
   struct sd_frame *at = ex->root->done ? NULL : ex->root;
@@ -750,7 +759,7 @@ static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *o
       root->st->ops->cancel(root);
     frame_clear_state(root);
   }
-  exec_row(ex);
+  sd_exec_row(ex);
   if (ex->eng->writer != NULL)
     sd_writer_barrier(ex->eng->writer, exec_done_cb, ex);
   else
@@ -822,7 +831,7 @@ struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *
   }
   struct sd_exec *ex = sd_exec_new(eng, o, input, text, sd_engine_now(eng));
 
-  exec_row(ex);
+  sd_exec_row(ex);
   json_t *d = json_pack("{s:s, s:{s:b}, s:s}", "input", text, "inputDetails", "truncated", 0, "roleArn",
                         ex->role_arn);
   exec_event(ex, NULL, "ExecutionStarted", "executionStartedEventDetails", d);
@@ -861,6 +870,7 @@ void sd_exec_free(struct sd_exec *ex) {
   free(ex->role_arn);
   free(ex->type);
   free(ex->tag);
+  free(ex->redrive_point);
   free(ex->input_text);
   json_decref(ex->input);
   json_decref(ex->ctx_exec);

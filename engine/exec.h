@@ -118,6 +118,17 @@ void sd_exec_free(struct sd_exec *ex);
  * cannot resume (a state the machine lacks, a damaged snapshot). */
 struct sd_exec *sd_exec_resume(struct sd_engine *eng, const struct sd_exec_opts *opts, int64_t start_ms,
                                int64_t last_id, json_t *frames, struct sd_err *err);
+/* RedriveExecution (engine/resume.c): starts a FAILED, TIMED_OUT or
+ * ABORTED execution again where it stopped, from `frames` as for
+ * sd_exec_resume (its redrive point: the root's row kept at its close).
+ * The state it stopped in is entered again; a Map or Parallel keeps the
+ * outputs of its iterations or branches that succeeded and runs the others
+ * again. Records ExecutionRedriven with `redrive_count` (the new count).
+ * NULL with err (States.Runtime) when there is no redrive point. */
+struct sd_exec *sd_exec_redrive(struct sd_engine *eng, const struct sd_exec_opts *opts, int64_t start_ms,
+                                int64_t last_id, json_t *frames, int redrive_count, struct sd_err *err);
+int sd_exec_redrive_count(const struct sd_exec *ex);
+int64_t sd_exec_redrive_ms(const struct sd_exec *ex);
 /* The tag of sd_exec_opts (or of the snapshot, after sd_exec_resume); borrowed or NULL. */
 const char *sd_exec_tag(const struct sd_exec *ex);
 
@@ -195,6 +206,7 @@ struct sd_frame {
   bool submitted;            /* the task call was accepted (a callback task waits on its token) */
   bool resuming;             /* re-entering a state recorded before a restart: nothing is recorded again */
   bool rows_below;           /* rows of children or of their outputs exist under the key */
+  bool keep_rows;            /* the execution's redrive point: its rows stay */
 };
 
 /* Whether the frame is re-entering, after a restart, a state whose entry

@@ -82,12 +82,15 @@ struct sd_exec {
   int64_t start_ms;
   int64_t last_id; /* history ids */
   enum sd_exec_status status;
-  bool over_limit;   /* reached AWS's history event limit */
-  bool no_history;   /* sd_exec_opts.no_history: events are counted, not written */
-  char *tag;         /* sd_exec_opts.tag; owned or NULL */
-  json_t *restoring; /* sd_exec_resume: the frame rows being restored; borrowed, during the call */
-  json_t *output;    /* owned, SUCCEEDED */
-  struct sd_err err; /* FAILED / TIMED_OUT / ABORTED */
+  bool over_limit;     /* reached AWS's history event limit */
+  bool no_history;     /* sd_exec_opts.no_history: events are counted, not written */
+  char *tag;           /* sd_exec_opts.tag; owned or NULL */
+  json_t *restoring;   /* sd_exec_resume: the frame rows being restored; borrowed, during the call */
+  char *redrive_point; /* the root's row kept when it closes unsuccessfully (resume.c); owned or NULL */
+  int redrive_count;   /* RedriveExecution: times redriven */
+  int64_t redrive_ms;  /* and when last; 0 = never */
+  json_t *output;      /* owned, SUCCEEDED */
+  struct sd_err err;   /* FAILED / TIMED_OUT / ABORTED */
   struct sd_frame *root;
   struct sd_timer *timeout; /* top-level TimeoutSeconds */
   sd_exec_done_fn done;
@@ -107,6 +110,8 @@ struct sd_frame *sd_frame_new(struct sd_exec *ex, struct sd_frame *parent, const
 /* The execution's fields and context objects; `input` and `text` are stolen. */
 struct sd_exec *sd_exec_new(struct sd_engine *eng, const struct sd_exec_opts *o, json_t *input, char *text,
                             int64_t start_ms);
+/* Queues the execution's row (with its redrive point once closed). */
+void sd_exec_row(struct sd_exec *ex);
 /* Arms the execution's TimeoutSeconds, counted from its start. */
 void sd_exec_arm_timeout(struct sd_exec *ex);
 
@@ -124,6 +129,9 @@ void sd_resume_drop_rows(struct sd_frame *f);
 /* After a restored frame re-entered its state: the recorded due times of
  * its timers replace the ones the state armed anew. */
 void sd_resume_timers(struct sd_frame *f, enum sd_step step);
+/* The execution closes unsuccessfully with its root in this frame: its
+ * rows stay as the point RedriveExecution starts again from. */
+void sd_resume_keep(struct sd_frame *root);
 /* The writer's hand-off hook (writer.h): writes the listed frames. */
 void sd_resume_flush(void *eng);
 

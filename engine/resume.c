@@ -97,6 +97,8 @@ void sd_resume_child_ended(struct sd_frame *p, int index, json_t *output, const 
 }
 
 void sd_resume_drop_rows(struct sd_frame *f) {
+  if (f->keep_rows)
+    return;
   if (f->ended != NULL)
     f->ended->len = 0;
   f->chunks = 0;
@@ -129,10 +131,10 @@ static void put_str(struct sd_buf *b, const char *key, const char *v) {
 /* The frame's row, written straight as text: the input goes in as JSON,
  * not as a string holding JSON, so a Map's large input is serialised once
  * (building it with json_pack copied and escaped it twice more). */
-static char *snapshot_text(struct sd_frame *f) {
+static char *snapshot_text(struct sd_frame *f, const char *mode) {
   struct sd_buf b = { 0 };
   sd_buf_printf(&b, "{\"v\":%d", SNAPSHOT_VERSION);
-  put_str(&b, "mode", frame_mode(f));
+  put_str(&b, "mode", mode ? mode : frame_mode(f));
   put_str(&b, "state", f->st->name);
   sd_buf_puts(&b, ",\"input\":");
   sd_jsonw_value(&b, f->input, false);
@@ -151,6 +153,9 @@ static char *snapshot_text(struct sd_frame *f) {
     sd_buf_puts(&b, ",\"submitted\":true");
   if (f->parent == NULL && f->exec->tag != NULL)
     put_str(&b, "tag", f->exec->tag);
+  if (f->parent == NULL && f->exec->redrive_count > 0)
+    sd_buf_printf(&b, ",\"redrive_count\":%d,\"redrive_ms\":%lld", f->exec->redrive_count,
+                  (long long)f->exec->redrive_ms);
   sd_buf_putc(&b, '}');
   return sd_buf_steal(&b);
 }
@@ -164,7 +169,7 @@ static void frame_write(struct sd_frame *f) {
    * once: writing each one's row doubled its time. */
   if (f->gen != f->written_gen && (f->started || f->parent == NULL)) {
     f->written_gen = f->gen;
-    char *text = snapshot_text(f);
+    char *text = snapshot_text(f, NULL);
     put_row(ex, frame_key(f), text, false);
     free(text);
     if (f->parent != NULL)
@@ -208,7 +213,8 @@ static int resume_fail(struct sd_err *err, const char *why, const char *key) {
 struct snapshot {
   const char *mode, *state, *tag, *token;
   json_t *input; /* the value (v2), or a string of its JSON (v1) */
-  json_int_t entered_id, entered_ms, prev_id;
+  json_int_t entered_id, entered_ms, prev_id, redrive_ms;
+  int redrive_count;
   int retry_count, version, started, submitted;
   json_t *attempts, *timers;
 };
@@ -224,7 +230,9 @@ static int snapshot_parse(json_t *snap, const struct sd_machine *m, const char *
                   &sn->entered_id, "entered_ms", &sn->entered_ms, "prev_id", &sn->prev_id, "retry_count",
                   &sn->retry_count, "attempts", &sn->attempts, "timers", &sn->timers, "tag", &sn->tag,
                   "token", &sn->token, "started", &sn->started, "submitted", &sn->submitted) != 0 ||
-      !json_is_array(sn->attempts) || !json_is_array(sn->timers))
+      !json_is_array(sn->attempts) || !json_is_array(sn->timers) ||
+      json_unpack(snap, "{s?i, s?I}", "redrive_count", &sn->redrive_count, "redrive_ms", &sn->redrive_ms) !=
+          0)
     return resume_fail(err, "its recovery snapshot is damaged.", key);
   if (sn->version == 1 && strcmp(sn->mode, "children") == 0)
     return resume_fail(err,
@@ -347,7 +355,7 @@ static void frame_rearm(struct sd_frame *f, const struct snapshot *sn) {
     }
     return;
   }
-  if (strcmp(sn->mode, "enter") == 0) {
+  if (strcmp(sn->mode, "enter") == 0 || (strcmp(sn->mode, "redrive") == 0 && f->st->ops->restore == NULL)) {
     sd_rq_push(eng, sd_rec_new(f, REC_ENTER), false);
     return;
   }
@@ -417,6 +425,10 @@ static struct sd_frame *restore_frame(struct sd_exec *ex, struct sd_frame *paren
     ex->root = f;
     free(ex->tag);
     ex->tag = sn.tag ? sd_xstrdup(sn.tag) : NULL;
+    ex->redrive_count = sn.redrive_count;
+    ex->redrive_ms = sn.redrive_ms;
+    if (sn.redrive_count > 0)
+      json_object_set_new(ex->ctx_exec, "RedriveCount", json_integer(sn.redrive_count));
   }
   if (f->st->nretriers > 0) {
     f->attempts = sd_xcalloc(f->st->nretriers, sizeof *f->attempts);
@@ -492,5 +504,117 @@ struct sd_exec *sd_exec_resume(struct sd_engine *eng, const struct sd_exec_opts 
     return NULL;
   }
   sd_exec_arm_timeout(ex);
+  return ex;
+}
+
+/* ---- redrive ---- */
+
+void sd_resume_keep(struct sd_frame *f) {
+  struct sd_exec *ex = f->exec;
+  if (!recorded(ex) || strcmp(ex->type, "STANDARD") != 0 || f->keep_rows)
+    return;
+  f->keep_rows = true;
+  if (f->ended != NULL && f->ended->len > 0) {
+    f->gen = f->written_gen; /* only the outputs: the row itself is the redrive point */
+    frame_write(f);
+  }
+  free(ex->redrive_point);
+  /* AWS: an execution past the history limit cannot be redriven. */
+  ex->redrive_point = ex->over_limit ? sd_xstrdup("{\"v\":2,\"mode\":\"none\",\"reason\":\"Execution history "
+                                                  "event limit exceeded\"}")
+                                     : snapshot_text(f, "redrive");
+}
+
+int sd_exec_redrive_count(const struct sd_exec *ex) {
+  return ex->redrive_count;
+}
+
+int64_t sd_exec_redrive_ms(const struct sd_exec *ex) {
+  return ex->redrive_ms;
+}
+
+/* The successful ends among `ended` (new): failed iterations and branches
+ * run again. */
+static json_t *successes(json_t *ended) {
+  json_t *ok = json_array(); /* new */
+  size_t i;
+  json_t *e;
+  json_array_foreach(ended, i, e) {
+    if (json_array_size(e) == 2)
+      json_array_append(ok, e);
+  }
+  return ok;
+}
+
+struct sd_exec *sd_exec_redrive(struct sd_engine *eng, const struct sd_exec_opts *o, int64_t start_ms,
+                                int64_t last_id, json_t *frames, int redrive_count, struct sd_err *err) {
+  const char *text = json_string_value(json_object_get(frames, ""));
+  json_t *snap = text ? json_loads(text, 0, NULL) : NULL; /* new */
+  const char *mode = json_string_value(json_object_get(snap, "mode"));
+  struct snapshot sn = { 0 };
+  int st = -1;
+  if (mode == NULL || strcmp(mode, "redrive") != 0 ||
+      snapshot_parse(snap, o->machine, "", &sn, &st, err) != 0 || json_is_string(sn.input)) {
+    if (err->name == NULL)
+      sd_err_set(err, SD_E_RUNTIME, "The execution has no point to be redriven from.");
+    json_decref(snap);
+    return NULL;
+  }
+  json_t *input = o->input ? json_incref(o->input) : json_object();
+  struct sd_exec *ex = sd_exec_new(eng, o, input, sd_jsonw_dumps(input, NULL), start_ms);
+  ex->last_id = last_id;
+  ex->redrive_count = redrive_count;
+  ex->redrive_ms = sd_engine_now(eng);
+  json_object_set_new(ex->ctx_exec, "RedriveCount", json_integer(redrive_count));
+  free(ex->tag);
+  ex->tag = sn.tag ? sd_xstrdup(sn.tag) : NULL;
+  struct sd_frame *f = sd_frame_new(ex, NULL, ex->machine, json_incref(sn.input));
+  ex->root = f;
+  f->key = sd_xstrdup("");
+  f->st = &ex->machine->states[st];
+  f->prev_id = last_id;
+  f->started = true;
+  sd_frame_event(f, "ExecutionRedriven", "executionRedrivenEventDetails",
+                 json_pack("{s:i}", "redriveCount", redrive_count));
+  sd_exec_row(ex);
+  /* The rows of the failed run go; the outputs that succeeded are written
+   * again below, so that a crash of the redriven run keeps them. */
+  put_row(ex, "/", NULL, true);
+  put_row(ex, "#", NULL, true);
+  if (f->st->ops->restore != NULL) {
+    json_t *ended = json_array(); /* new */
+    ended_rows(frames, "", ended, err);
+    json_t *ok = successes(ended); /* new */
+    json_decref(ended);
+    f->entered = true;
+    f->entered_id = sn.entered_id;
+    f->entered_ms = sn.entered_ms;
+    size_t i;
+    json_t *e;
+    json_array_foreach(ok, i, e) {
+      sd_resume_child_ended(f, (int)json_integer_value(json_array_get(e, 0)), json_array_get(e, 1), NULL,
+                            NULL);
+    }
+    struct sd_err serr = { 0 };
+    enum sd_step step = SD_STEP_FAIL;
+    if (err->name == NULL) {
+      f->resuming = true;
+      step = f->st->ops->restore(f, ok, NULL, 0, &serr);
+      f->resuming = false;
+    } else {
+      sd_err_move(&serr, err);
+    }
+    json_decref(ok);
+    if (step != SD_STEP_WAIT)
+      push_step(f, step, &serr);
+    sd_err_clear(&serr);
+  } else {
+    sd_rq_push(eng, sd_rec_new(f, REC_ENTER), false);
+  }
+  sd_resume_touch(f);
+  if (ex->machine->timeout_seconds > 0)
+    ex->timeout = sd_clock_add(eng, ex->redrive_ms + (int64_t)(ex->machine->timeout_seconds * 1000), f,
+                               SD_TAG_EXEC_TIMEOUT);
+  json_decref(snap);
   return ex;
 }

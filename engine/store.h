@@ -34,8 +34,11 @@ struct sd_store_exec {
   /* The recovery snapshot of a RUNNING execution's root frame (JSON text
    * the engine alone reads; the frame row of key ""), written in the same
    * transaction as the row; NULL keeps the stored one. A closed row drops
-   * every frame row of the execution. */
+   * every frame row of the execution, unless it has one: then that is its
+   * redrive point and the other rows stay with it. */
   const char *frame;
+  int redrive_count; /* RedriveExecution: times redriven, and when last (0 = never) */
+  int64_t redrive_ms;
 };
 
 /* One frame row of a RUNNING execution (engine/resume.c writes them; the
@@ -169,6 +172,11 @@ int sd_store_purge(struct sd_store *s, int64_t before_ms, size_t limit, size_t *
  * snapshot text ({} when none was written); "version_arn" and "alias_arn"
  * when it was started through them. NULL with err. */
 json_t *sd_store_exec_running(struct sd_store *s, struct sd_err *err);
+
+/* RedriveExecution: the frame rows of one execution (as "frames" of
+ * sd_store_exec_running), {} when none; NULL with err. sd_store_exec_get
+ * gives "redrive_count", "redrive_ms" and "frame" (its "" row, if any). */
+json_t *sd_store_exec_frames(struct sd_store *s, const char *arn, struct sd_err *err);
 
 /* ---- activities (`stepd serve`) ---- */
 

@@ -114,6 +114,10 @@ static const char *const migrations[] = {
   "  group_name TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,"
   "  claimed_ms INTEGER NOT NULL DEFAULT 0, done_ms INTEGER NOT NULL DEFAULT 0,"
   "  PRIMARY KEY (group_name, name)) WITHOUT ROWID;",
+  /* 7: RedriveExecution: how often an execution was redriven and when
+   * last (DescribeExecution, ListExecutions). */
+  "ALTER TABLE executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE executions ADD COLUMN redrive_ms INTEGER NOT NULL DEFAULT 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -145,11 +149,13 @@ static const char *const stmt_sql[ST__COUNT] = {
   [ST_COMMIT] = "COMMIT",
   [ST_ROLLBACK] = "ROLLBACK",
   [ST_EXEC_PUT] = "INSERT INTO executions(arn, name, machine_arn, status, input, output, error, cause,"
-                  " start_ms, stop_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                  " start_ms, stop_ms, redrive_count, redrive_ms)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
                   " ON CONFLICT(arn) DO UPDATE SET name = excluded.name, machine_arn = excluded.machine_arn,"
                   " status = excluded.status, input = excluded.input, output = excluded.output,"
                   " error = excluded.error, cause = excluded.cause, start_ms = excluded.start_ms,"
-                  " stop_ms = excluded.stop_ms RETURNING id",
+                  " stop_ms = excluded.stop_ms, redrive_count = excluded.redrive_count,"
+                  " redrive_ms = excluded.redrive_ms RETURNING id",
   [ST_EXEC_ID] = "SELECT id FROM executions WHERE arn = ?1",
   [ST_EXEC_STUB] = "INSERT INTO executions(arn) VALUES (?1) RETURNING id",
   [ST_EVENT_PUT] = "INSERT INTO events VALUES ((?1 << 32) | ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -166,7 +172,9 @@ static const char *const stmt_sql[ST__COUNT] = {
                     "((?43 << 32) | ?44, ?45, ?46, ?47, ?48, ?49),"
                     "((?50 << 32) | ?51, ?52, ?53, ?54, ?55, ?56)",
   [ST_EXEC_GET] = "SELECT arn, name, machine_arn, status, input, output, error, cause, start_ms, stop_ms,"
-                  " machine_rev_ms, version_arn, alias_arn FROM executions WHERE arn = ?1",
+                  " machine_rev_ms, version_arn, alias_arn, redrive_count, redrive_ms,"
+                  " (SELECT snapshot FROM exec_frames WHERE exec_id = executions.id AND key = '')"
+                  " FROM executions WHERE arn = ?1",
   [ST_HIST_FWD] = "SELECT k & 4294967295, prev_id, ts_ms, type, details_key, details FROM events"
                   " WHERE k > ((?1 << 32) + ?2) AND k < ((?1 + 1) << 32) ORDER BY k LIMIT ?3",
   [ST_HIST_REV] = "SELECT k & 4294967295, prev_id, ts_ms, type, details_key, details FROM events"
@@ -200,7 +208,8 @@ struct ev_rec {
 };
 
 struct ex_rec {
-  int64_t start_ms, stop_ms;
+  int64_t start_ms, stop_ms, redrive_ms;
+  int redrive_count;
   size_t off;    /* name, machine_arn, status, input, output, error, cause, frame */
   uint32_t slot; /* execution ARN */
   uint32_t nulls;
@@ -329,6 +338,8 @@ void sd_store_batch_put_exec(struct sd_store_batch *b, const struct sd_store_exe
   r->slot = intern_arn(b, row->arn);
   r->start_ms = row->start_ms;
   r->stop_ms = row->stop_ms;
+  r->redrive_count = row->redrive_count;
+  r->redrive_ms = row->redrive_ms;
   const char *strs[] = { row->name,   row->machine_arn, row->status, row->input,
                          row->output, row->error,       row->cause,  row->frame };
   r->off = put_strs(b, strs, 8, &r->nulls);
@@ -550,17 +561,20 @@ static int put_exec(struct sd_store *s, struct sd_store_batch *b, const struct e
   const char *frame = next_str(&p, r->nulls, 7);
   sqlite3_bind_int64(st, 9, r->start_ms);
   sqlite3_bind_int64(st, 10, r->stop_ms);
+  sqlite3_bind_int64(st, 11, r->redrive_count);
+  sqlite3_bind_int64(st, 12, r->redrive_ms);
   if (step_id(s, st, &sl->exec_id, "writing an execution", err) != 0)
     return -1;
-  /* Frames live as long as the execution runs (recovery). */
+  /* Frames live as long as the execution runs (recovery). A closed row
+   * with a frame keeps its rows: the frame is its redrive point. */
   bool running = status != NULL && strcmp(status, "RUNNING") == 0;
   if (running && frame == NULL)
     return 0;
-  st = stmt_get(s, running ? ST_FRAME_PUT : ST_FRAME_DEL_ALL, err);
+  st = stmt_get(s, frame != NULL ? ST_FRAME_PUT : ST_FRAME_DEL_ALL, err);
   if (st == NULL)
     return -1;
   sqlite3_bind_int64(st, 1, sl->exec_id);
-  if (running) {
+  if (frame != NULL) {
     bind_text(st, 2, "");
     bind_text(st, 3, frame);
   }
@@ -790,6 +804,9 @@ json_t *sd_store_exec_get(struct sd_store *s, const char *arn, struct sd_err *er
     if (sqlite3_column_type(st, 10) == SQLITE_INTEGER)
       json_object_set_new(row, "machine_rev_ms", json_integer(sqlite3_column_int64(st, 10)));
     ok = ok && set_col(row, "version_arn", st, 11) && set_col(row, "alias_arn", st, 12);
+    json_object_set_new(row, "redrive_count", json_integer(sqlite3_column_int64(st, 13)));
+    json_object_set_new(row, "redrive_ms", json_integer(sqlite3_column_int64(st, 14)));
+    ok = ok && set_col(row, "frame", st, 15);
     if (!ok) {
       json_decref(row);
       row = NULL;

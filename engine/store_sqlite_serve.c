@@ -194,6 +194,8 @@ static json_t *exec_item_json(struct sd_store *s, sqlite3_stmt *st, struct sd_er
   json_object_set_new(row, "start_ms", json_integer(sqlite3_column_int64(st, 4)));
   json_object_set_new(row, "stop_ms", json_integer(sqlite3_column_int64(st, 5)));
   json_object_set_new(row, "id", json_integer(sqlite3_column_int64(st, 6)));
+  json_object_set_new(row, "redrive_count", json_integer(sqlite3_column_int64(st, 9)));
+  json_object_set_new(row, "redrive_ms", json_integer(sqlite3_column_int64(st, 10)));
   if (!ok) {
     sd_err_set(err, E_STORE, "store '%s': execution row %lld is damaged", sd_sqlite_path(s),
                (long long)sqlite3_column_int64(st, 6));
@@ -212,8 +214,8 @@ static json_t *exec_list(struct sd_store *s, const char *col, const char *key, c
                          int64_t before_start_ms, int64_t before_id, size_t limit, struct sd_err *err) {
   char sql[512];
   snprintf(sql, sizeof sql,
-           "SELECT arn, name, machine_arn, status, start_ms, stop_ms, id, version_arn, alias_arn"
-           " FROM executions WHERE %s%s = ?1 AND (start_ms, id) < (?2, ?3)"
+           "SELECT arn, name, machine_arn, status, start_ms, stop_ms, id, version_arn, alias_arn,"
+           " redrive_count, redrive_ms FROM executions WHERE %s%s = ?1 AND (start_ms, id) < (?2, ?3)"
            " ORDER BY start_ms DESC, id DESC LIMIT ?5",
            status ? "status = ?4 AND " : "", col);
   sqlite3_stmt *st = sd_sqlite_prepare(s, sql, err);
@@ -386,6 +388,37 @@ json_t *sd_store_exec_running(struct sd_store *s, struct sd_err *err) {
   }
   json_decref(ids);
   return rows;
+}
+
+/* ---- redrive ---- */
+
+json_t *sd_store_exec_frames(struct sd_store *s, const char *arn, struct sd_err *err) {
+  sqlite3_stmt *st =
+      prepare(s,
+              "SELECT f.key, f.snapshot FROM executions e JOIN exec_frames f ON f.exec_id = e.id"
+              " WHERE e.arn = ?1",
+              err);
+  if (st == NULL)
+    return NULL;
+  sd_sqlite_bind_text(st, 1, arn);
+  json_t *frames = json_object(); /* new */
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *key = (const char *)sqlite3_column_text(st, 0);
+    if (key == NULL || !sd_sqlite_set_col(frames, key, st, 1)) {
+      sd_err_set(err, E_STORE, "store '%s': a frame row of '%s' is damaged", sd_sqlite_path(s), arn);
+      rc = SQLITE_ERROR;
+      break;
+    }
+  }
+  if (rc != SQLITE_DONE && err->name == NULL)
+    sd_sqlite_fail(s, err, "reading an execution's frames");
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) {
+    json_decref(frames);
+    return NULL;
+  }
+  return frames;
 }
 
 /* ---- activities ---- */

@@ -47,6 +47,7 @@ static const struct action actions[] = {
   { "ListStateMachines", sd_api_list_state_machines },
   { "ListTagsForResource", sd_api_list_tags_for_resource },
   { "PublishStateMachineVersion", sd_api_publish_state_machine_version },
+  { "RedriveExecution", sd_api_redrive_execution },
   { "SendTaskFailure", sd_api_send_task_failure },
   { "SendTaskHeartbeat", sd_api_send_task_heartbeat },
   { "SendTaskSuccess", sd_api_send_task_success },

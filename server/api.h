@@ -164,6 +164,17 @@ void sd_api_describe_state_machine_for_execution(struct sd_api_call *c);
 void sd_api_get_execution_history(struct sd_api_call *c);
 void sd_api_list_executions(struct sd_api_call *c);
 void sd_api_stop_execution(struct sd_api_call *c);
+/* RedriveExecution (api_redrive.c). */
+void sd_api_redrive_execution(struct sd_api_call *c);
+/* Why an execution row (sd_store_exec_get's) cannot be redriven, in AWS's
+ * words (redriveStatusReason), or NULL when it can. */
+const char *sd_api_redrive_reason(json_t *row, int64_t now_ms);
+/* Adds redriveCount, redriveDate, redriveStatus and redriveStatusReason
+ * from such a row to `out`. */
+void sd_api_redrive_fields(json_t *out, json_t *row, int64_t now_ms);
+/* The done callback of executions the server runs (api_executions.c). */
+struct sd_exec;
+void sd_api_exec_done(struct sd_exec *ex, void *data);
 void sd_api_validate_state_machine_definition(struct sd_api_call *c);
 void sd_api_tag_resource(struct sd_api_call *c);
 void sd_api_untag_resource(struct sd_api_call *c);

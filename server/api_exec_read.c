@@ -64,8 +64,9 @@ struct sread {
   uv_work_t work;
   json_t *res; /* owned */
   struct sd_err err;
-  char *arn;    /* owned */
-  char *filter; /* ListExecutions: statusFilter; owned or NULL */
+  char *arn;     /* owned */
+  char *filter;  /* ListExecutions: statusFilter; owned or NULL */
+  char *redrive; /* ListExecutions: redriveFilter; owned or NULL */
   int64_t before_ms, before_id;
   size_t limit;
   char qualified; /* ListExecutions: 'v' by version ARN, 'a' by alias ARN, 0 by machine */
@@ -77,6 +78,7 @@ static void sread_finish(struct sread *r) {
   sd_err_clear(&r->err);
   free(r->arn);
   free(r->filter);
+  free(r->redrive);
   free(r);
 }
 
@@ -143,11 +145,13 @@ static void describe_answer(struct sread *r) {
   }
   const char *name = row_str(row, "name"), *machine = row_str(row, "machine_arn");
   const char *st = row_str(row, "status"), *input = row_str(row, "input");
-  sd_api_reply(r->c, describe_json(r->arn, machine ? machine : "", name ? name : "", st ? st : "RUNNING",
-                                   json_integer_value(json_object_get(row, "start_ms")),
-                                   json_integer_value(json_object_get(row, "stop_ms")), input ? input : "{}",
-                                   row_str(row, "output"), row_str(row, "error"), row_str(row, "cause"),
-                                   row_str(row, "version_arn"), row_str(row, "alias_arn")));
+  json_t *out = describe_json(r->arn, machine ? machine : "", name ? name : "", st ? st : "RUNNING",
+                              json_integer_value(json_object_get(row, "start_ms")),
+                              json_integer_value(json_object_get(row, "stop_ms")), input ? input : "{}",
+                              row_str(row, "output"), row_str(row, "error"), row_str(row, "cause"),
+                              row_str(row, "version_arn"), row_str(row, "alias_arn")); /* new */
+  sd_api_redrive_fields(out, row, sd_engine_now(r->c->api->eng));
+  sd_api_reply(r->c, out);
 }
 
 void sd_api_describe_execution(struct sd_api_call *c) {
@@ -159,9 +163,18 @@ void sd_api_describe_execution(struct sd_api_call *c) {
     sread_start(sread_new(c, arn, read_exec_row, describe_answer));
     return;
   }
-  sd_api_reply(c, describe_json(x->arn, x->machine_arn, x->name, sd_exec_status_name(x->status), x->start_ms,
-                                x->stop_ms, x->input, x->output, x->error, x->cause, x->version_arn,
-                                x->alias_arn));
+  json_t *out =
+      describe_json(x->arn, x->machine_arn, x->name, sd_exec_status_name(x->status), x->start_ms, x->stop_ms,
+                    x->input, x->output, x->error, x->cause, x->version_arn, x->alias_arn); /* new */
+  /* Redrive fields as a store row would give them; a closed record's row
+   * has its redrive point (a moment later, the store answers exactly). */
+  json_t *row = json_pack(
+      "{s:s, s:I, s:i, s:I, s:s}", "status", sd_exec_status_name(x->status), "stop_ms",
+      (json_int_t)x->stop_ms, "redrive_count", x->ex ? sd_exec_redrive_count(x->ex) : x->redrive_count,
+      "redrive_ms", (json_int_t)(x->ex ? sd_exec_redrive_ms(x->ex) : x->redrive_ms), "frame", "{}"); /* new */
+  sd_api_redrive_fields(out, row, sd_engine_now(c->api->eng));
+  json_decref(row);
+  sd_api_reply(c, out);
 }
 
 /* The revision `m` (a version's too) under the machine's own ARN, as AWS
@@ -284,6 +297,17 @@ static void list_answer(struct sread *r) {
       json_object_set_new(item, "stateMachineAliasArn", json_string(row_str(row, "alias_arn")));
     if (st != NULL && strcmp(st, "RUNNING") != 0)
       json_object_set_new(item, "stopDate", sd_api_time(json_integer_value(json_object_get(row, "stop_ms"))));
+    json_int_t redrives = json_integer_value(json_object_get(row, "redrive_count"));
+    json_object_set_new(item, "redriveCount", json_integer(redrives));
+    if (redrives > 0)
+      json_object_set_new(item, "redriveDate",
+                          sd_api_time(json_integer_value(json_object_get(row, "redrive_ms"))));
+    /* redriveFilter: applied to the page read, so a page may come short
+     * (AWS allows it); nextToken goes on from the last row read. */
+    if (r->redrive != NULL && (strcmp(r->redrive, "REDRIVEN") == 0) != (redrives > 0)) {
+      json_decref(item);
+      continue;
+    }
     json_array_append_new(list, item);
   }
   json_object_set_new(out, "executions", list);
@@ -312,10 +336,11 @@ static int get_list_token(struct sd_api_call *c, int64_t *before_ms, int64_t *be
 /* ListExecutions: from the store, so executions of earlier runs are
  * listed too; newest first, paged by key (start_ms, id). */
 void sd_api_list_executions(struct sd_api_call *c) {
-  const char *machine_arn, *filter;
+  const char *machine_arn, *filter, *redrive;
   int64_t max, before_ms, before_id;
   if (sd_api_get_str(c, "stateMachineArn", true, &machine_arn) != 0 ||
       sd_api_get_str(c, "statusFilter", false, &filter) != 0 ||
+      sd_api_get_str(c, "redriveFilter", false, &redrive) != 0 ||
       sd_api_get_int(c, "maxResults", 0, 1000, 0, &max) != 0 ||
       get_list_token(c, &before_ms, &before_id) != 0 || sd_api_check_arn(c, machine_arn, "stateMachine") != 0)
     return;
@@ -325,6 +350,13 @@ void sd_api_list_executions(struct sd_api_call *c) {
         "1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member "
         "must satisfy enum value set: [RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED, PENDING_REDRIVE]",
         filter);
+    return;
+  }
+  if (redrive != NULL && strcmp(redrive, "REDRIVEN") != 0 && strcmp(redrive, "NOT_REDRIVEN") != 0) {
+    sd_api_error(c, "ValidationException",
+                 "1 validation error detected: Value '%s' at 'redriveFilter' failed to satisfy constraint: "
+                 "Member must satisfy enum value set: [REDRIVEN, NOT_REDRIVEN]",
+                 redrive);
     return;
   }
   /* A version or alias ARN lists the executions started through it. */
@@ -351,6 +383,7 @@ void sd_api_list_executions(struct sd_api_call *c) {
   struct sread *r = sread_new(c, machine_arn, read_exec_page, list_answer);
   r->qualified = qualified;
   r->filter = filter ? sd_xstrdup(filter) : NULL;
+  r->redrive = redrive ? sd_xstrdup(redrive) : NULL;
   r->before_ms = before_ms;
   r->before_id = before_id;
   r->limit = max == 0 ? 100 : (size_t)max; /* the API's default page size */

@@ -54,6 +54,8 @@ static void on_exec_done(struct sd_exec *ex, void *data) {
   sd_api_mock_release(api, sd_exec_arn(ex));
   if (x == NULL)
     return;
+  x->redrive_count = sd_exec_redrive_count(ex);
+  x->redrive_ms = sd_exec_redrive_ms(ex);
   /* The row holds the engine's stop time; the clock has moved on since. */
   struct sd_err err = { 0 };
   json_t *row = sd_store_exec_get(api->store, x->arn, &err); /* new */
@@ -93,6 +95,10 @@ static void on_exec_done(struct sd_exec *ex, void *data) {
   cl->api = api;
   cl->arn = sd_xstrdup(x->arn);
   sd_registry_exec_save(api->reg, x->arn, input, rev_ms, exec_recorded, cl);
+}
+
+void sd_api_exec_done(struct sd_exec *ex, void *data) {
+  on_exec_done(ex, data);
 }
 
 struct start {

@@ -82,7 +82,9 @@ struct sd_reg_exec {
   char *cause;       /* owned or NULL */
   enum sd_exec_status status;
   int64_t start_ms;
-  int64_t stop_ms;                /* 0 while running */
+  int64_t stop_ms;   /* 0 while running */
+  int redrive_count; /* copied from ex when it closes */
+  int64_t redrive_ms;
   struct sd_exec *ex;             /* owned; freed with the record once closed (sd_registry_exec_remove) */
   struct sd_reg_machine *machine; /* the machine it ran; borrowed from the registry, which keeps it */
   struct sd_reg_watch *watchers;  /* owned; called and freed by sd_registry_exec_closed */

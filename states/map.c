@@ -35,6 +35,7 @@ struct map_rt {
   long tol_count;
   double tol_pct;
   struct sd_frame **children; /* borrowed while running; NULL once reported */
+  bool *handled;              /* restored: iterations ended or running before `next`'s holes; owned or NULL */
 };
 
 static int path_field(json_t *def, const char *name, struct sd_path **out, struct sd_err *err) {
@@ -108,6 +109,7 @@ static void rt_free(struct sd_frame *f) {
     if (rt->children[i] != NULL)
       sd_frame_child_cancel(rt->children[i]);
   free(rt->children);
+  free(rt->handled);
   json_decref(rt->items);
   json_decref(rt->in);
   json_decref(rt->results);
@@ -171,6 +173,8 @@ static int launch(struct sd_frame *f, struct sd_err *err) {
   struct map_rt *rt = f->rt;
   while (rt->next < rt->n && (rt->max_conc == 0 || rt->running < rt->max_conc)) {
     size_t i = rt->next++;
+    if (rt->handled != NULL && rt->handled[i])
+      continue;
     json_t *value = json_array_get(rt->items, i);
     json_t *item = json_pack("{s:I, s:O}", "Index", (json_int_t)i, "Value", value);
     json_t *input;
@@ -323,17 +327,18 @@ static enum sd_step map_resume(struct sd_frame *f, struct sd_wake *w, struct sd_
   return map_go_on(f, err);
 }
 
-/* After a restart: the items again from the recorded input, the recorded
- * ends in the order they came, the iterations in flight taken back. The
- * iterations started are those up to the highest index seen (launch goes
- * in index order, and so do their first turns); the rest are launched
- * again as the concurrency cap allows. */
+/* After a restart or a redrive: the items again from the recorded input,
+ * the recorded ends in the order they came, the iterations in flight taken
+ * back; every other iteration is launched as the concurrency cap allows
+ * (after a crash those had not started; after a redrive the failed ones
+ * run again). */
 static enum sd_step map_restore(struct sd_frame *f, json_t *ended, const int *live, size_t nlive,
                                 struct sd_err *err) {
   if (map_setup(f, err) != 0)
     return SD_STEP_FAIL;
   const struct map *m = f->st->priv;
   struct map_rt *rt = f->rt;
+  rt->handled = sd_xcalloc(rt->n ? rt->n : 1, sizeof *rt->handled);
   size_t i;
   json_t *e;
   json_array_foreach(ended, i, e) {
@@ -349,8 +354,7 @@ static enum sd_step map_restore(struct sd_frame *f, json_t *ended, const int *li
     const char *name = json_string_value(json_array_get(e, 2));
     if (json_array_size(e) >= 4 && name != NULL)
       sd_err_set_raw(&ierr, name, json_string_value(json_array_get(e, 3)));
-    if (rt->next <= (size_t)idx)
-      rt->next = (size_t)idx + 1;
+    rt->handled[idx] = true;
     enum sd_step step = map_ended(f, (size_t)idx, json_array_get(e, 1), &ierr, err);
     sd_err_clear(&ierr);
     if (step != SD_STEP_WAIT)
@@ -366,10 +370,14 @@ static enum sd_step map_restore(struct sd_frame *f, json_t *ended, const int *li
       rt_free(f);
       return SD_STEP_FAIL;
     }
+    rt->handled[idx] = true;
     rt->running++;
-    if (rt->next <= idx)
-      rt->next = idx + 1;
   }
+  /* Launching goes on from the first iteration neither ended nor running:
+   * after a crash those are the ones not started yet; after a redrive, the
+   * failed ones too. */
+  while (rt->next < rt->n && rt->handled[rt->next])
+    rt->next++;
   return map_go_on(f, err);
 }
 

@@ -90,7 +90,7 @@ TEST(store_exec_round_trip) {
   json_t *row = sd_store_exec_get(s, ARN, &err);
   ASSERT_JSON_EQ(row, "{\"arn\": \"" ARN "\", \"name\": \"e1\", \"machine_arn\": \"" MARN "\","
                       " \"status\": \"RUNNING\", \"input\": \"{\\\"a\\\": 1}\", \"start_ms\": 1700000000000,"
-                      " \"stop_ms\": 0}");
+                      " \"stop_ms\": 0, \"redrive_count\": 0, \"redrive_ms\": 0}");
   json_decref(row);
 
   /* A later put replaces the whole row. */
@@ -327,7 +327,8 @@ TEST(store_events_before_exec_row) {
   struct sd_store *s = sd_store_open(NULL, &err);
   ASSERT(write_events(s, ARN, 2) == 0);
   json_t *row = sd_store_exec_get(s, ARN, &err);
-  ASSERT_JSON_EQ(row, "{\"arn\": \"" ARN "\", \"start_ms\": 0, \"stop_ms\": 0}");
+  ASSERT_JSON_EQ(row, "{\"arn\": \"" ARN "\", \"start_ms\": 0, \"stop_ms\": 0, \"redrive_count\": 0,"
+                      " \"redrive_ms\": 0}");
   json_decref(row);
   struct sd_store_batch *b = sd_store_batch_new();
   sd_store_batch_put_exec(b, &running);
