@@ -455,7 +455,7 @@ TEST(store_file_migrates_and_reopens) {
   ASSERT(write_events(s, ARN, 3) == 0);
   long long v = 0;
   ASSERT(query_int(path, "PRAGMA user_version", &v) == 0);
-  ASSERT_INT_EQ(v, 6);
+  ASSERT_INT_EQ(v, 7);
   sd_store_close(s);
 
   /* WAL is a property of the file: a plain connection sees it. */
