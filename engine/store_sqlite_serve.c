@@ -394,10 +394,10 @@ json_t *sd_store_exec_running(struct sd_store *s, struct sd_err *err) {
 
 json_t *sd_store_exec_frames(struct sd_store *s, const char *arn, struct sd_err *err) {
   sqlite3_stmt *st =
-      prepare(s,
-              "SELECT f.key, f.snapshot FROM executions e JOIN exec_frames f ON f.exec_id = e.id"
-              " WHERE e.arn = ?1",
-              err);
+      sd_sqlite_prepare(s,
+                        "SELECT f.key, f.snapshot FROM executions e JOIN exec_frames f ON f.exec_id = e.id"
+                        " WHERE e.arn = ?1",
+                        err);
   if (st == NULL)
     return NULL;
   sd_sqlite_bind_text(st, 1, arn);
