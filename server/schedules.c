@@ -432,7 +432,9 @@ static void fire_recorded(void *data, int status) {
 
 static void fire_started(void *data, int status) {
   struct fire *f = data;
-  if (status != 0) {
+  /* Shutting down: the engine may be going; a restart finds the fire
+   * claimed and not done, and its name check sees the execution. */
+  if (status != 0 || f->ss->stopped) {
     /* Not committed: done stays behind claimed, so the next start tries
      * this fire again. */
     fire_recorded(f, -1);
@@ -448,7 +450,7 @@ static void fire_start(void *data, int status) {
   struct fire *f = data;
   struct sd_schedule *s = f->s;
   struct sd_api *api = f->ss->api;
-  if (s->deleted || status != 0) {
+  if (s->deleted || status != 0 || f->ss->stopped) {
     fire_recorded(f, -1);
     return;
   }
@@ -485,9 +487,10 @@ static void fire_start(void *data, int status) {
 
 static void fire_claimed(void *data, int status) {
   struct fire *f = data;
-  if (status != 0) {
+  if (status != 0 || f->ss->stopped) {
     /* Without the claim on disk, a crash could not tell this fire was due:
-     * do not start it (the store is failing anyway; it is logged). */
+     * do not start it (the store is failing anyway; it is logged). When
+     * the server stops, the claim alone makes the next start fire it. */
     fire_recorded(f, -1);
     return;
   }
