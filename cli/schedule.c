@@ -1,6 +1,6 @@
 /* `stepd schedule`: the sub-command table, and `preview`, which lists an
  * expression's next fire times without a server (the same code as the
- * server's schedules, sched/sched.h). The sub-commands that talk to a
+ * server's schedules, server/sched_expr.h). The sub-commands that talk to a
  * server are in schedule_client.c. */
 #include "cli/cli.h"
 
@@ -12,8 +12,8 @@
 
 #include "engine/err.h"
 #include "engine/timefmt.h"
-#include "sched/sched.h"
-#include "sched/tz.h"
+#include "server/sched_expr.h"
+#include "server/sched_tz.h"
 
 static const char schedule_usage[] =
     "usage: stepd schedule COMMAND [options]\n"

@@ -16,7 +16,7 @@
 #include "engine/alloc.h"
 #include "engine/err.h"
 #include "engine/timefmt.h"
-#include "sched/sched.h"
+#include "server/sched_expr.h"
 
 static const char client_usage[] =
     "usage: stepd schedule create NAME --expression EXPR --state-machine NAME|ARN [options]\n"

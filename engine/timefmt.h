@@ -23,7 +23,7 @@ bool sd_time_parse_ns(const char *s, int64_t *sec, int32_t *nsec);
 void sd_time_format(int64_t ms, char *buf);
 
 /* The proleptic Gregorian calendar: days from 1970-01-01 to y-m-d, its
- * inverse, and a month's length. Shared with schedules (sched/). */
+ * inverse, and a month's length. Shared with schedules (server/sched_expr.c). */
 int64_t sd_time_days_from_civil(int64_t y, int m, int d);
 void sd_time_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
 int sd_time_month_days(int64_t y, int m);

@@ -15,7 +15,7 @@
 #include "engine/alloc.h"
 #include "engine/err.h"
 #include "engine/log.h"
-#include "sched/sched.h"
+#include "server/sched_expr.h"
 #include "server/http.h"
 #include "server/schedules.h"
 

@@ -18,8 +18,8 @@
 #include "engine/log.h"
 #include "engine/store.h"
 #include "engine/timefmt.h"
-#include "sched/sched.h"
-#include "sched/tz.h"
+#include "server/sched_expr.h"
+#include "server/sched_tz.h"
 #include "server/api.h"
 #include "server/registry.h"
 

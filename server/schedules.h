@@ -5,7 +5,7 @@
  * happen once across crashes; the store records each fire before its
  * execution starts and again once the start is committed. Fires missed
  * while the server was down follow the schedule's MissedFirePolicy.
- * Not for: the HTTP shapes (api_schedules.c) or calendars (sched/).
+ * Not for: the HTTP shapes (api_schedules.c) or calendars (server/sched_expr.c).
  * See docs/schedules.md. */
 #ifndef SD_SERVER_SCHEDULES_H
 #define SD_SERVER_SCHEDULES_H

@@ -1,4 +1,4 @@
-/* Schedule expressions (sched/sched.c) against known sequences of fire
+/* Schedule expressions (server/sched_expr.c) against known sequences of fire
  * times: daylight-saving changes in three zones, leap years, month ends,
  * L, W, # and names; and the places validation errors point at. The
  * expected instants were worked out by hand from the calendar (2026-01-01
@@ -11,8 +11,8 @@
 #include "engine/alloc.h"
 #include "engine/err.h"
 #include "engine/timefmt.h"
-#include "sched/sched.h"
-#include "sched/tz.h"
+#include "server/sched_expr.h"
+#include "server/sched_tz.h"
 
 static int64_t secs(const char *iso) {
   int64_t ms = 0;

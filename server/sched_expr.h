@@ -9,8 +9,8 @@
  * and a rate is a fixed duration (a day is 24 hours). Pure computation: no
  * clock, no loop, no store; `stepd schedule preview` and `stepd serve` use
  * the same code. See docs/schedules.md. */
-#ifndef SD_SCHED_SCHED_H
-#define SD_SCHED_SCHED_H
+#ifndef SD_SERVER_SCHED_EXPR_H
+#define SD_SERVER_SCHED_EXPR_H
 
 #include <stdint.h>
 

@@ -4,8 +4,8 @@
  * time, and one server evaluates schedules in many zones at once. A zone is
  * immutable once loaded, so any thread may use it. Not for: calendars or
  * schedule expressions (sched.h). */
-#ifndef SD_SCHED_TZ_H
-#define SD_SCHED_TZ_H
+#ifndef SD_SERVER_SCHED_TZ_H
+#define SD_SERVER_SCHED_TZ_H
 
 #include <stdbool.h>
 #include <stdint.h>

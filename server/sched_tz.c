@@ -3,7 +3,7 @@
  * instants after the last transition (zones built "slim" carry only a few
  * years of transitions; schedules run until 2199). Not for: cron rules or
  * formatting. */
-#include "sched/tz.h"
+#include "server/sched_tz.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * 1-7 (SUN-SAT, not Unix's 0-6) with ? L #, year 1970-2199; `,` lists, `-`
  * ranges, `/` steps, `*` all; `?` in exactly one of the two day fields.
  * Not for: time zone data (tz.c) or firing (server/schedules.c). */
-#include "sched/sched.h"
+#include "server/sched_expr.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,7 +17,7 @@
 #include "engine/alloc.h"
 #include "engine/err.h"
 #include "engine/timefmt.h"
-#include "sched/tz.h"
+#include "server/sched_tz.h"
 
 #define YEAR_MIN 1970
 #define YEAR_MAX 2199
