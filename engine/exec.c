@@ -681,6 +681,7 @@ void sd_exec_row(struct sd_exec *ex) {
     .redrive_count = ex->redrive_count,
     .redrive_ms = ex->redrive_ms,
   };
+  ex->stop_ms = row.stop_ms;
   sd_writer_put_exec(ex->eng->writer, &row);
   free(out);
 }
@@ -891,6 +892,12 @@ const char *sd_exec_name(const struct sd_exec *ex) {
 }
 int64_t sd_exec_start_ms(const struct sd_exec *ex) {
   return ex->start_ms;
+}
+int64_t sd_exec_stop_ms(const struct sd_exec *ex) {
+  return ex->stop_ms;
+}
+const char *sd_exec_input_text(const struct sd_exec *ex) {
+  return ex->input_text;
 }
 json_t *sd_exec_output(const struct sd_exec *ex) {
   return ex->output;

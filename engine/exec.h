@@ -138,6 +138,10 @@ json_t *sd_exec_output(const struct sd_exec *ex);             /* borrowed; SUCCE
 const struct sd_err *sd_exec_error(const struct sd_exec *ex); /* FAILED / TIMED_OUT / ABORTED */
 const char *sd_exec_name(const struct sd_exec *ex);
 int64_t sd_exec_start_ms(const struct sd_exec *ex);
+/* The stop time written to the execution's row (0 while running), and the
+ * input text the row holds: what the store answers, without reading it. */
+int64_t sd_exec_stop_ms(const struct sd_exec *ex);
+const char *sd_exec_input_text(const struct sd_exec *ex);
 struct sd_engine *sd_exec_engine(const struct sd_exec *ex);
 
 /* ---- task tokens: completing a waiting Task from outside (engine/task.c) ---- */

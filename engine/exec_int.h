@@ -80,6 +80,7 @@ struct sd_exec {
   json_t *ctx_exec; /* $$.Execution, owned */
   json_t *ctx_sm;   /* $$.StateMachine, owned */
   int64_t start_ms;
+  int64_t stop_ms; /* as last written to the row; 0 while running */
   int64_t last_id; /* history ids */
   enum sd_exec_status status;
   bool over_limit;     /* reached AWS's history event limit */

@@ -160,6 +160,12 @@ json_t *sd_store_exec_list_qualified(struct sd_store *s, const char *version_arn
 int sd_store_exec_qualify(struct sd_store *s, const char *arn, const char *version_arn, const char *alias_arn,
                           struct sd_err *err);
 
+/* Groups the single-statement writes that follow (sd_store_exec_closed,
+ * sd_store_exec_qualify, sd_store_machine_delete) into one transaction, so
+ * that many rows cost one commit. ROLLBACK takes a NULL err. */
+enum sd_store_tx_op { SD_STORE_TX_BEGIN, SD_STORE_TX_COMMIT, SD_STORE_TX_ROLLBACK };
+int sd_store_tx(struct sd_store *s, enum sd_store_tx_op op, struct sd_err *err);
+
 /* Retention: deletes, in one transaction, up to `limit` closed executions
  * that stopped before `before_ms`, with their history. *purged says how
  * many; fewer than `limit` means none is left. 0, or -1 with err. */

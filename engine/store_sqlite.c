@@ -190,6 +190,9 @@ struct sd_store {
   sqlite3 *db;
   char *path;                    /* for messages; owned */
   sqlite3_stmt *stmt[ST__COUNT]; /* NULL until first used */
+  /* store_sqlite_serve.c's statements run once per execution (the
+   * server's row completion); cached too (sd_sqlite_cached). */
+  sqlite3_stmt *serve_stmt[SD_SQLITE_SERVE_SLOTS];
 };
 
 /* ---- the batch ---- */
@@ -516,6 +519,8 @@ void sd_store_close(struct sd_store *s) {
     return;
   for (int i = 0; i < ST__COUNT; i++)
     sqlite3_finalize(s->stmt[i]);
+  for (int i = 0; i < SD_SQLITE_SERVE_SLOTS; i++)
+    sqlite3_finalize(s->serve_stmt[i]);
   sqlite3_close_v2(s->db);
   free(s->path);
   free(s);
@@ -822,6 +827,16 @@ json_t *sd_store_exec_get(struct sd_store *s, const char *arn, struct sd_err *er
 }
 
 /* ---- for store_sqlite_serve.c (store_sqlite_int.h) ---- */
+
+sqlite3_stmt *sd_sqlite_cached(struct sd_store *s, int slot, const char *sql, struct sd_err *err) {
+  assert(slot >= 0 && slot < SD_SQLITE_SERVE_SLOTS);
+  if (s->serve_stmt[slot] == NULL && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                                        &s->serve_stmt[slot], NULL) != SQLITE_OK) {
+    db_fail(s, err, "preparing a statement");
+    return NULL;
+  }
+  return s->serve_stmt[slot];
+}
 
 sqlite3 *sd_sqlite_db(struct sd_store *s) {
   return s->db;

@@ -13,6 +13,11 @@ struct sd_err;
 struct sd_store;
 
 sqlite3 *sd_sqlite_db(struct sd_store *s);
+/* A statement prepared once per handle in slot `slot` (< SD_SQLITE_SERVE_SLOTS;
+ * each slot always gets the same SQL); reset it after use, never finalize.
+ * NULL with err. */
+#define SD_SQLITE_SERVE_SLOTS 4
+sqlite3_stmt *sd_sqlite_cached(struct sd_store *s, int slot, const char *sql, struct sd_err *err);
 const char *sd_sqlite_path(const struct sd_store *s);
 /* Sets err (InternalFailure) from SQLite's last message; returns -1. */
 int sd_sqlite_fail(struct sd_store *s, struct sd_err *err, const char *what);

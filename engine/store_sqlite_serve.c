@@ -109,19 +109,30 @@ json_t *sd_store_machine_revision(struct sd_store *s, const char *arn, int64_t u
   return row;
 }
 
+/* Steps a cached statement that returns no rows, then resets it. */
+static int step_reset(struct sd_store *s, sqlite3_stmt *st, const char *what, struct sd_err *err) {
+  int rc = sqlite3_step(st);
+  int ret = rc == SQLITE_DONE ? 0 : sd_sqlite_fail(s, err, what);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return ret;
+}
+
+/* Slots of sd_sqlite_cached: these run once per execution. */
+enum { SLOT_EXEC_CLOSED, SLOT_EXEC_QUALIFY };
+
 int sd_store_exec_closed(struct sd_store *s, const char *arn, const char *input, int64_t machine_rev_ms,
                          struct sd_err *err) {
-  sqlite3_stmt *st =
-      sd_sqlite_prepare(s,
-                        "UPDATE executions SET input = coalesce(?2, input), machine_rev_ms = ?3"
-                        " WHERE arn = ?1",
-                        err);
+  sqlite3_stmt *st = sd_sqlite_cached(s, SLOT_EXEC_CLOSED,
+                                      "UPDATE executions SET input = coalesce(?2, input), machine_rev_ms = ?3"
+                                      " WHERE arn = ?1",
+                                      err);
   if (st == NULL)
     return -1;
   sd_sqlite_bind_text(st, 1, arn);
   sd_sqlite_bind_text(st, 2, input);
   sqlite3_bind_int64(st, 3, machine_rev_ms);
-  return sd_sqlite_step_done(s, st, "completing an execution row", err);
+  return step_reset(s, st, "completing an execution row", err);
 }
 
 int sd_store_machine_delete(struct sd_store *s, const char *arn, struct sd_err *err) {
@@ -244,14 +255,24 @@ json_t *sd_store_exec_list_qualified(struct sd_store *s, const char *version_arn
 
 int sd_store_exec_qualify(struct sd_store *s, const char *arn, const char *version_arn, const char *alias_arn,
                           struct sd_err *err) {
-  sqlite3_stmt *st =
-      sd_sqlite_prepare(s, "UPDATE executions SET version_arn = ?2, alias_arn = ?3 WHERE arn = ?1", err);
+  sqlite3_stmt *st = sd_sqlite_cached(
+      s, SLOT_EXEC_QUALIFY, "UPDATE executions SET version_arn = ?2, alias_arn = ?3 WHERE arn = ?1", err);
   if (st == NULL)
     return -1;
   sd_sqlite_bind_text(st, 1, arn);
   sd_sqlite_bind_text(st, 2, version_arn);
   sd_sqlite_bind_text(st, 3, alias_arn);
-  return sd_sqlite_step_done(s, st, "recording an execution's version", err);
+  return step_reset(s, st, "recording an execution's version", err);
+}
+
+int sd_store_tx(struct sd_store *s, enum sd_store_tx_op op, struct sd_err *err) {
+  if (op == SD_STORE_TX_ROLLBACK) {
+    if (!sqlite3_get_autocommit(sd_sqlite_db(s)))
+      sqlite3_exec(sd_sqlite_db(s), "ROLLBACK", NULL, NULL, NULL);
+    return 0;
+  }
+  return sd_sqlite_exec(s, op == SD_STORE_TX_BEGIN ? "BEGIN IMMEDIATE" : "COMMIT",
+                        op == SD_STORE_TX_BEGIN ? "starting a transaction" : "committing", err);
 }
 
 /* ---- retention ---- */

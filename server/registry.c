@@ -342,6 +342,35 @@ static struct save *save_removal(const char *arn) {
   return sv;
 }
 
+/* A run of execution-row updates (every closing execution makes one)
+ * commits once: a transaction per row cost a WAL lock and commit each,
+ * a third of the server's CPU at 2,000 StartExecution/s. */
+static bool is_exec_save(const struct save *sv) {
+  return sv != NULL && (sv->kind == SAVE_EXEC || sv->kind == SAVE_QUAL);
+}
+
+static struct save *save_exec_run(struct persist *p, struct save *first) {
+  struct sd_err txerr = { 0 };
+  bool tx = is_exec_save(first->next) && sd_store_tx(p->store, SD_STORE_TX_BEGIN, &txerr) == 0;
+  struct save *last = first;
+  for (struct save *sv = first; is_exec_save(sv); sv = sv->next) {
+    if (sv->kind == SAVE_EXEC)
+      sd_store_exec_closed(p->store, sv->s[0], sv->s[1], sv->updated_ms, &sv->err);
+    else
+      sd_store_exec_qualify(p->store, sv->s[0], sv->s[1], sv->s[2], &sv->err);
+    last = sv;
+  }
+  if (tx && sd_store_tx(p->store, SD_STORE_TX_COMMIT, &txerr) != 0) {
+    /* Nothing of the run is written when its commit fails. */
+    sd_store_tx(p->store, SD_STORE_TX_ROLLBACK, NULL);
+    for (struct save *sv = first; sv != last->next; sv = sv->next)
+      if (sv->err.name == NULL)
+        sd_err_set(&sv->err, txerr.name, "%s", txerr.cause ? txerr.cause : "the commit failed");
+  }
+  sd_err_clear(&txerr);
+  return last;
+}
+
 static void save_work(uv_work_t *req) {
   struct persist *p = req->data;
   for (struct save *sv = p->batch; sv != NULL; sv = sv->next) {
@@ -349,12 +378,8 @@ static void save_work(uv_work_t *req) {
       sd_store_machine_delete(p->store, sv->s[0], &sv->err);
       continue;
     }
-    if (sv->kind == SAVE_EXEC) {
-      sd_store_exec_closed(p->store, sv->s[0], sv->s[1], sv->updated_ms, &sv->err);
-      continue;
-    }
-    if (sv->kind == SAVE_QUAL) {
-      sd_store_exec_qualify(p->store, sv->s[0], sv->s[1], sv->s[2], &sv->err);
+    if (sv->kind == SAVE_EXEC || sv->kind == SAVE_QUAL) {
+      sv = save_exec_run(p, sv);
       continue;
     }
     if (sv->kind == SAVE_ACT_PUT) {
