@@ -380,9 +380,19 @@ static void send_now(struct sd_aws_call *c, const struct sd_aws_creds *cr) {
     .secret = cr ? cr->secret : NULL,
   };
   struct sd_err err = { 0 };
-  if (sd_log_enabled(SD_LOG_DEBUG))
-    sd_log(SD_LOG_DEBUG, "%s %s%s%s%s: calling %s (retry %d)", c->svc->prefix, c->action,
-           c->label ? " (" : "", c->label ? c->label : "", c->label ? ")" : "", c->url, c->retry);
+  /* One line when a call leaves and one when it ends: a call in progress
+   * is one whose end is not logged yet. */
+  if (sd_log_enabled(SD_LOG_INFO)) {
+    char retry[32] = "";
+    if (c->retry > 0)
+      snprintf(retry, sizeof retry, ", retry %d", c->retry);
+    if (sd_log_enabled(SD_LOG_DEBUG))
+      sd_log(SD_LOG_DEBUG, "%s %s (%s%s): calling %s", c->svc->prefix, c->action,
+             c->label ? c->label : "call", retry, c->url);
+    else
+      sd_log(SD_LOG_INFO, "%s %s (%s%s): started", c->svc->prefix, c->action, c->label ? c->label : "call",
+             retry);
+  }
   c->http = sd_http_client_send(c->aws->http, &hr, on_http_done, c, &err);
   free(sigv4);
   if (c->http == NULL)

@@ -112,7 +112,8 @@ static void conn_cancel(void *self, struct sd_task_call *call) {
   struct sd_aws_task *t = call->conn;
   if (t == NULL)
     return;
-  if (sd_log_enabled(SD_LOG_INFO))
+  /* A callback task whose token came back is let go, not cancelled. */
+  if (t->aws_call != NULL || t->http_call != NULL || t->timer != NULL)
     sd_log(SD_LOG_INFO, "%s (%s): cancelled", t->in->name, t->label);
   t->call = NULL;
   task_free(t);
