@@ -909,6 +909,10 @@ struct sd_engine *sd_exec_engine(const struct sd_exec *ex) {
   return ex->eng;
 }
 
+const char *sd_engine_region(const struct sd_engine *eng) {
+  return eng->region;
+}
+
 /* ---- the engine ---- */
 
 struct sd_engine *sd_engine_new(const struct sd_engine_opts *o) {

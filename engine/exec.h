@@ -74,6 +74,8 @@ uv_loop_t *sd_engine_loop(struct sd_engine *eng);
 const struct sd_state_ops *const *sd_engine_ops(struct sd_engine *eng);
 /* The engine's clock (virtual when wait_scale != 1), ms since the epoch. */
 int64_t sd_engine_now(struct sd_engine *eng);
+/* The region the engine's ARNs name (sd_engine_opts.region). */
+const char *sd_engine_region(const struct sd_engine *eng);
 /* Calls cb once all history appended so far is committed. */
 void sd_engine_flush(struct sd_engine *eng, void (*cb)(void *data, int status), void *data);
 

@@ -158,7 +158,9 @@ static void event_scheduled(struct sd_frame *f, const struct task *t, json_t *pa
     sd_frame_event(f, "ActivityScheduled", "activityScheduledEventDetails", d);
   } else {
     d = res_details(t);
-    json_object_set_new(d, "region", json_string("us-east-1"));
+    /* AWS records the region the integration is called in: the state
+     * machine's own. */
+    json_object_set_new(d, "region", json_string(sd_engine_region(sd_exec_engine(f->exec))));
     json_object_set_new(d, "parameters", json_string(text));
     if (timeout > 0)
       json_object_set_new(d, "timeoutInSeconds", json_integer((json_int_t)timeout));

@@ -181,6 +181,33 @@ class CompatCase(unittest.TestCase):
         return cm.exception.response["Error"]["Message"]
 
 
+class OtherRegion(CompatCase):
+    """--region: ARNs and TaskScheduled's region name the server's region."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cfg_dir = tempfile.TemporaryDirectory()
+        path = os.path.join(cls.cfg_dir.name, "MockConfigFile.json")
+        with open(path, "w") as f:
+            json.dump(MOCK_CONFIG, f)
+        cls.ARGS = ("--mock-config", path, "--region", "eu-west-1", "--wait-scale", "0")
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        cls.cfg_dir.cleanup()
+
+    def test_task_scheduled_names_the_servers_region(self):
+        pay = self.create("Pay", PAY)
+        self.assertIn(":eu-west-1:", pay)
+        arn = self.sfn.start_execution(stateMachineArn=pay + "#Flaky")["executionArn"]
+        self.assertEqual(self.wait_done(arn)["status"], "SUCCEEDED")
+        events = self.sfn.get_execution_history(executionArn=arn)["events"]
+        regions = {e["taskScheduledEventDetails"]["region"] for e in events if e["type"] == "TaskScheduled"}
+        self.assertEqual(regions, {"eu-west-1"}, events)
+
+
 class MockTestCases(CompatCase):
     """--mock-config with WAIT_TIME_SCALE=0, as Step Functions Local is used."""
 
