@@ -155,7 +155,18 @@ static json_t *describe_result(const struct child *ch, struct sd_exec *ex, int64
                         json_string("Execution is SUCCEEDED and cannot be redriven"));
   }
   json_object_set_new(out, "StartDate", json_integer((json_int_t)sd_exec_start_ms(ex)));
-  json_object_set_new(out, "StateMachineArn", json_string(ch->machine_arn));
+  /* As DescribeExecution: the machine's own ARN, the version and alias
+   * apart (api.DescribeExecutionOutput). */
+  const char *version = NULL, *alias = NULL;
+  if (ch->sc->host.qualifiers != NULL)
+    ch->sc->host.qualifiers(ch->sc->host.self, sd_exec_arn(ex), &version, &alias);
+  const char *q = version != NULL ? strrchr(ch->machine_arn, ':') : NULL;
+  size_t n = q != NULL ? (size_t)(q - ch->machine_arn) : strlen(ch->machine_arn);
+  if (alias != NULL)
+    json_object_set_new(out, "StateMachineAliasArn", json_string(alias));
+  json_object_set_new(out, "StateMachineArn", json_stringn(ch->machine_arn, n));
+  if (version != NULL)
+    json_object_set_new(out, "StateMachineVersionArn", json_string(version));
   json_object_set_new(out, "Status", json_string(sd_exec_status_name(st)));
   json_object_set_new(out, "StopDate", json_integer((json_int_t)stop_ms));
   return out;

@@ -46,6 +46,10 @@ struct sd_states_host {
                struct sd_err *err);
   /* Stops a running execution (ABORTED; nothing for a closed one). */
   void (*stop)(void *self, const char *exec_arn);
+  /* The version and alias ARNs a live execution was started through
+   * (borrowed, NULL when none), as DescribeExecution names them. May be
+   * NULL: a host without versions. */
+  void (*qualifiers)(void *self, const char *exec_arn, const char **version_arn, const char **alias_arn);
   void *self;
 };
 

@@ -205,5 +205,6 @@ static void host_stop(void *self, const char *exec_arn) {
 void sd_states_local_host(struct sd_states_local *l, struct sd_states_host *out) {
   out->start = host_start;
   out->stop = host_stop;
+  out->qualifiers = NULL; /* `stepd run` has no versions */
   out->self = l;
 }

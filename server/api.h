@@ -126,6 +126,10 @@ int sd_api_publish(struct sd_api_call *c, struct sd_reg_machine *m, const char *
  * sets *alias_arn, borrowed), or NULL after answering. */
 struct sd_reg_machine *sd_api_resolve_qualified(struct sd_api_call *c, const char *arn,
                                                 const char **alias_arn);
+/* The same choice without a call to answer (nested executions): NULL with
+ * err set to StartExecution's error. */
+struct sd_reg_machine *sd_api_qualified_pick(struct sd_api *api, const char *arn, const char **alias_arn,
+                                             struct sd_err *err);
 void sd_api_publish_state_machine_version(struct sd_api_call *c);
 void sd_api_list_state_machine_versions(struct sd_api_call *c);
 void sd_api_delete_state_machine_version(struct sd_api_call *c);
@@ -152,6 +156,19 @@ void sd_api_start_execution(struct sd_api_call *c);
 struct sd_reg_exec *sd_api_exec_begin(struct sd_api *api, struct sd_reg_machine *m, const char *name,
                                       const char *input, json_t *value, const char *test_case, bool *existed,
                                       struct sd_err *err);
+/* sd_api_exec_begin on a machine, version ("<machine>:<N>") or alias
+ * ("<machine>:<alias>", routed by weight) ARN, with StartExecution's errors
+ * for a missing or deleting one; a version's or alias's ARN goes to the
+ * execution's row once it is committed. For starts that answer no call
+ * (nested executions, schedules). */
+struct sd_reg_exec *sd_api_exec_begin_arn(struct sd_api *api, const char *arn, const char *name,
+                                          const char *input, json_t *value, bool *existed,
+                                          struct sd_err *err);
+/* After a writer barrier (the execution's row committed), writes the
+ * version and alias `x` ran through, if any, to its row; then cb(data,
+ * status) (cb may be NULL). */
+void sd_api_exec_qualify(struct sd_api *api, const struct sd_reg_exec *x, void (*cb)(void *data, int status),
+                         void *data);
 /* The host the nested-execution connector starts executions through: the
  * stored state machines, executions visible in the API (api_nested.c). */
 void sd_api_states_host(struct sd_api *api, struct sd_states_host *out);

@@ -195,24 +195,74 @@ struct sd_reg_exec *sd_api_exec_begin(struct sd_api *api, struct sd_reg_machine 
   return x;
 }
 
+struct qualify {
+  struct sd_api *api;
+  char *arn;         /* owned */
+  char *version_arn; /* owned or NULL */
+  char *alias_arn;   /* owned or NULL */
+  sd_registry_cb cb; /* may be NULL */
+  void *data;
+};
+
 /* The row is committed (a barrier: the engine's handle is free). An
  * execution started on a version or alias has them written to its row
  * before the answer, so ListExecutions on them lists it at once. */
-static void start_committed(void *data, int status) {
-  struct start *s = data;
-  struct sd_api *api = s->c->api;
-  if (status != 0 || s->version_arn == NULL) {
-    start_qualified(s, status);
-    return;
-  }
-  if (api->reader == NULL) { /* :memory: one handle, free inside this barrier */
+static void qualify_committed(void *data, int status) {
+  struct qualify *q = data;
+  struct sd_api *api = q->api;
+  if (status == 0 && q->version_arn != NULL && api->reader == NULL) {
+    /* :memory: one handle, free inside this barrier */
     struct sd_err err = { 0 };
-    int rc = sd_store_exec_qualify(api->store, s->arn, s->version_arn, s->alias_arn, &err);
+    status = sd_store_exec_qualify(api->store, q->arn, q->version_arn, q->alias_arn, &err);
     sd_err_clear(&err);
-    start_qualified(s, rc);
-    return;
+  } else if (status == 0 && q->version_arn != NULL) {
+    sd_registry_exec_qualify_save(api->reg, q->arn, q->version_arn, q->alias_arn, q->cb, q->data);
+    q->cb = NULL;
   }
-  sd_registry_exec_qualify_save(api->reg, s->arn, s->version_arn, s->alias_arn, start_qualified, s);
+  if (q->cb != NULL)
+    q->cb(q->data, status);
+  free(q->arn);
+  free(q->version_arn);
+  free(q->alias_arn);
+  free(q);
+}
+
+void sd_api_exec_qualify(struct sd_api *api, const struct sd_reg_exec *x, sd_registry_cb cb, void *data) {
+  struct qualify *q = sd_xcalloc(1, sizeof *q);
+  q->api = api;
+  q->arn = sd_xstrdup(x->arn);
+  q->version_arn = x->version_arn ? sd_xstrdup(x->version_arn) : NULL;
+  q->alias_arn = x->alias_arn ? sd_xstrdup(x->alias_arn) : NULL;
+  q->cb = cb;
+  q->data = data;
+  sd_engine_flush(api->eng, qualify_committed, q);
+}
+
+struct sd_reg_exec *sd_api_exec_begin_arn(struct sd_api *api, const char *arn, const char *name,
+                                          const char *input, json_t *value, bool *existed,
+                                          struct sd_err *err) {
+  const char *alias_arn = NULL;
+  struct sd_reg_machine *m;
+  *existed = false;
+  if (sd_api_arn_parts(arn) == 8) {
+    m = sd_api_qualified_pick(api, arn, &alias_arn, err);
+    if (m == NULL)
+      return NULL;
+  } else {
+    m = sd_registry_machine(api->reg, arn);
+    if (m == NULL || m->deleted) {
+      sd_err_set(err, m ? "StateMachineDeleting" : "StateMachineDoesNotExist",
+                 m ? "State machine is being deleted: '%s'" : "State Machine Does Not Exist: '%s'", arn);
+      return NULL;
+    }
+  }
+  struct sd_reg_exec *x = sd_api_exec_begin(api, m, name, input, value, NULL, existed, err);
+  if (x == NULL || *existed || m->version == 0)
+    return x;
+  x->version_arn = sd_xstrdup(m->arn);
+  x->alias_arn = alias_arn ? sd_xstrdup(alias_arn) : NULL;
+  sd_api_exec_qualify(api, x, NULL, NULL);
+  return x;
 }
 
 /* Checks names against the registry and the store, then starts. Runs in a
@@ -260,7 +310,7 @@ static void start_checked(void *data, int status) {
   /* The record may be freed before the commit is (a quick execution). */
   s->arn = sd_xstrdup(x->arn);
   s->start_ms = x->start_ms;
-  sd_engine_flush(api->eng, start_committed, s);
+  sd_api_exec_qualify(api, x, start_qualified, s);
 }
 
 void sd_api_start_execution(struct sd_api_call *c) {

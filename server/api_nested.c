@@ -20,17 +20,13 @@ static void nested_checked(void *data, int status) {
   struct sd_states_pending *n = data;
   struct sd_api *api = n->host;
   struct sd_err err = { 0 };
-  struct sd_reg_machine *m = sd_registry_machine(api->reg, n->machine_arn);
   struct sd_reg_exec *x = NULL;
   bool existed = false;
+  /* A version or alias ARN runs as StartExecution runs it. */
   if (status != 0)
     sd_err_set(&err, "InternalFailure", "the store cannot be written");
-  else if (m == NULL)
-    sd_err_set(&err, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", n->machine_arn);
-  else if (m->deleted)
-    sd_err_set(&err, "StateMachineDeleting", "State machine is being deleted: '%s'", n->machine_arn);
   else
-    x = sd_api_exec_begin(api, m, n->name, n->input_text, n->input, NULL, &existed, &err);
+    x = sd_api_exec_begin_arn(api, n->machine_arn, n->name, n->input_text, n->input, &existed, &err);
   if (x == NULL) {
     n->started(n->data, NULL, &err);
   } else {
@@ -57,8 +53,17 @@ static void host_stop(void *self, const char *exec_arn) {
     sd_exec_stop(x->ex, NULL, NULL);
 }
 
+static void host_qualifiers(void *self, const char *exec_arn, const char **version_arn,
+                            const char **alias_arn) {
+  struct sd_api *api = self;
+  struct sd_reg_exec *x = sd_registry_exec(api->reg, exec_arn);
+  *version_arn = x ? x->version_arn : NULL;
+  *alias_arn = x ? x->alias_arn : NULL;
+}
+
 void sd_api_states_host(struct sd_api *api, struct sd_states_host *out) {
   out->start = host_start;
   out->stop = host_stop;
+  out->qualifiers = host_qualifiers;
   out->self = api;
 }

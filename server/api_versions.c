@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "engine/alloc.h"
+#include "engine/err.h"
 #include "engine/exec.h"
 #include "server/registry.h"
 
@@ -515,25 +516,29 @@ static int route_roll(void) {
   return (int)(route_rng % 100);
 }
 
-struct sd_reg_machine *sd_api_resolve_qualified(struct sd_api_call *c, const char *arn,
-                                                const char **alias_arn) {
-  struct sd_reg_machine *m;
+struct sd_reg_machine *sd_api_qualified_pick(struct sd_api *api, const char *arn, const char **alias_arn,
+                                             struct sd_err *err) {
+  struct sd_reg_machine *m = NULL;
   *alias_arn = NULL;
   if (is_version_arn(arn)) {
-    struct sd_reg_machine *v = sd_registry_version(c->api->reg, arn, &m);
-    if (v == NULL)
-      sd_api_error(c, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn);
-    else if (m->deleted)
-      sd_api_error(c, "StateMachineDeleting", "State machine is being deleted: '%s'", m->arn);
-    return m == NULL || m->deleted ? NULL : v;
+    struct sd_reg_machine *v = sd_registry_version(api->reg, arn, &m);
+    if (v == NULL || m == NULL) {
+      sd_err_set(err, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn);
+      return NULL;
+    }
+    if (m->deleted) {
+      sd_err_set(err, "StateMachineDeleting", "State machine is being deleted: '%s'", m->arn);
+      return NULL;
+    }
+    return v;
   }
-  struct sd_reg_alias *a = sd_registry_alias(c->api->reg, arn, &m);
+  struct sd_reg_alias *a = sd_registry_alias(api->reg, arn, &m);
   if (a == NULL) {
-    sd_api_error(c, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn);
+    sd_err_set(err, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn);
     return NULL;
   }
   if (m->deleted) {
-    sd_api_error(c, "StateMachineDeleting", "State machine is being deleted: '%s'", m->arn);
+    sd_err_set(err, "StateMachineDeleting", "State machine is being deleted: '%s'", m->arn);
     return NULL;
   }
   /* Weighted choice: route 0 takes rolls below its weight. */
@@ -542,9 +547,20 @@ struct sd_reg_machine *sd_api_resolve_qualified(struct sd_api_call *c, const cha
   for (size_t i = 0; i < m->nversions && v == NULL; i++)
     if (m->versions[i]->version == a->routes[pick].version)
       v = m->versions[i];
-  if (v == NULL) /* cannot happen: a routed version cannot be deleted */
-    sd_api_error(c, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn);
-  else
-    *alias_arn = a->arn;
+  if (v == NULL) { /* cannot happen: a routed version cannot be deleted */
+    sd_err_set(err, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn);
+    return NULL;
+  }
+  *alias_arn = a->arn;
+  return v;
+}
+
+struct sd_reg_machine *sd_api_resolve_qualified(struct sd_api_call *c, const char *arn,
+                                                const char **alias_arn) {
+  struct sd_err err = { 0 };
+  struct sd_reg_machine *v = sd_api_qualified_pick(c->api, arn, alias_arn, &err);
+  if (v == NULL)
+    sd_api_error(c, err.name, "%s", err.cause ? err.cause : "");
+  sd_err_clear(&err);
   return v;
 }

@@ -455,19 +455,19 @@ static void fire_start(void *data, int status) {
     return;
   }
   const char *arn = json_string_value(json_object_get(json_object_get(s->doc, "Target"), "Arn"));
-  struct sd_reg_machine *m = arn ? sd_registry_machine(api->reg, arn) : NULL;
   char *name = sd_schedules_exec_name(s->group, s->name, f->t);
   char *input = input_for(s, name, f->t);
   json_t *value = json_loads(input, JSON_DECODE_ANY, NULL); /* new */
   struct sd_err err = { 0 };
   bool existed = false;
   struct sd_reg_exec *x = NULL;
-  if (m == NULL || m->deleted)
-    sd_err_set(&err, "StateMachineDoesNotExist", "State Machine Does Not Exist: '%s'", arn ? arn : "");
+  /* A version or alias target runs as StartExecution on it would. */
+  if (arn == NULL)
+    sd_err_set(&err, "StateMachineDoesNotExist", "State Machine Does Not Exist: ''");
   else if (value == NULL)
     sd_err_set(&err, "InvalidExecutionInput", "the target's Input is not JSON once its attributes are set");
   else
-    x = sd_api_exec_begin(api, m, name, input, value, NULL, &existed, &err);
+    x = sd_api_exec_begin_arn(api, arn, name, input, value, &existed, &err);
   if (x != NULL && !existed)
     sd_log(SD_LOG_INFO, "schedule %s/%s fired for %s: %s", s->group, s->name, name + strlen(name) - 16,
            x->arn);
