@@ -7,6 +7,7 @@
 #include "integrations/http_client.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -35,6 +36,8 @@ struct sd_http_call {
   uint64_t t0;
   char errbuf[CURL_ERROR_SIZE];
   char reason[64];                  /* the last status line's reason phrase */
+  char limit[64];                   /* which cap stopped the transfer; "" if none (curl's own
+                                       text for a write error would not say) */
   struct sd_http_call *prev, *next; /* the client's list of calls in flight */
 };
 
@@ -125,7 +128,7 @@ static void call_finish(struct sd_http_call *call, CURLcode code) {
   if (code != CURLE_OK) {
     r.status = 0;
     r.curl_code = (int)code;
-    r.error = call->errbuf[0] ? call->errbuf : curl_easy_strerror(code);
+    r.error = call->limit[0] ? call->limit : call->errbuf[0] ? call->errbuf : curl_easy_strerror(code);
     r.timed_out = code == CURLE_OPERATION_TIMEDOUT;
   }
   if (call->body.data == NULL)
@@ -278,6 +281,13 @@ void sd_http_client_free(struct sd_http_client *c) {
 
 static size_t on_body(char *ptr, size_t size, size_t n, void *userdata) {
   struct sd_http_call *call = userdata;
+  /* Whoever answers decides how much we buffer, and a result past 256 KiB
+   * fails the state anyway (States.DataLimitExceeded): past the cap the
+   * transfer stops rather than the process growing without bound. */
+  if (call->body.len + size * n > SD_HTTP_BODY_MAX) {
+    snprintf(call->limit, sizeof call->limit, "the response body exceeds %d MiB", SD_HTTP_BODY_MAX >> 20);
+    return 0; /* CURLE_WRITE_ERROR */
+  }
   sd_buf_add(&call->body, ptr, size * n);
   return size * n;
 }
@@ -303,6 +313,11 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *userdata) {
     call->reason[rn] = '\0';
     return len;
   }
+  if (call->hraw.len + len > SD_HTTP_HEADERS_MAX) {
+    snprintf(call->limit, sizeof call->limit, "the response headers exceed %d KiB",
+             SD_HTTP_HEADERS_MAX >> 10);
+    return 0; /* CURLE_WRITE_ERROR */
+  }
   size_t k = len;
   while (k > 0 && (ptr[k - 1] == '\r' || ptr[k - 1] == '\n'))
     k--;
@@ -319,6 +334,18 @@ struct sd_http_call *sd_http_client_send(struct sd_http_client *c, const struct 
   if (c->closing) {
     sd_err_set(err, SD_E_RUNTIME, "the HTTP client is shutting down");
     return NULL;
+  }
+  /* Header values come from state data (an HTTP Task's Headers, Lambda's
+   * ClientContext); libcurl sends them as given, so a line break would
+   * smuggle in headers of the data's choosing, or a second request. */
+  for (size_t i = 0; req->headers != NULL && req->headers[i] != NULL; i++) {
+    const char *h = req->headers[i];
+    size_t nl = strcspn(h, "\r\n");
+    if (h[nl] != '\0') {
+      sd_err_set(err, SD_E_RUNTIME, "the header '%.*s' holds a line break, which HTTP does not allow",
+                 (int)strcspn(h, ":\r\n"), h);
+      return NULL;
+    }
   }
   multi_start(c);
   struct sd_http_call *call = sd_xcalloc(1, sizeof *call);

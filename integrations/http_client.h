@@ -24,6 +24,12 @@ struct sd_err;
 struct sd_http_client;
 struct sd_http_call;
 
+/* What a response may hold before the transfer is stopped as failed
+ * (status 0, `error` saying which): far above anything a state can use
+ * (256 KiB), below what would hurt the process. */
+#define SD_HTTP_BODY_MAX    (16 << 20)
+#define SD_HTTP_HEADERS_MAX (256 << 10)
+
 struct sd_http_request {
   const char *method;         /* "GET", "POST", ...; NULL = POST with a body, GET without */
   const char *url;            /* absolute http:// or https:// URL */
