@@ -151,6 +151,12 @@ static json_t *doc_of(struct sd_api_call *c, const char *name, double created) {
       sd_api_get_str(c, "GroupName", false, &group) != 0 ||
       sd_api_get_str(c, "Description", false, &desc) != 0 ||
       sd_api_get_str(c, "KmsKeyArn", false, &kms) != 0 || check_group(c, group) != 0 ||
+      /* The model's lengths (scheduler.service-2.json: ScheduleExpression,
+       * Description, KmsKeyArn): a schedule is stored and listed, so an
+       * unbounded member would be too. */
+      sd_api_check_len(c, "scheduleExpression", expr, 256) != 0 ||
+      sd_api_check_len(c, "description", desc, 512) != 0 ||
+      sd_api_check_len(c, "kmsKeyArn", kms, 2048) != 0 ||
       enum_member(c, c->in, "State", states, "ENABLED", &state) != 0 ||
       enum_member(c, c->in, "ActionAfterCompletion", actions, "NONE", &action) != 0 ||
       enum_member(c, c->in, "MissedFirePolicy", policies, "LATEST", &policy) != 0 ||
