@@ -77,8 +77,16 @@ static bool allowed(const char *list, const char *opt) {
 
 static void sub_usage(FILE *fp, const char *cmd, const struct sd_cli_sub *subs, size_t n) {
   fprintf(fp, "usage: stepd %s SUBCOMMAND [options]\n\n", cmd);
-  for (size_t i = 0; i < n; i++)
-    fprintf(fp, "  %-9s %s\n            options: --%s\n", subs[i].name, subs[i].help, subs[i].options);
+  for (size_t i = 0; i < n; i++) {
+    fprintf(fp, "  %-9s %s\n            options:", subs[i].name, subs[i].help);
+    for (const char *p = subs[i].options; *p != '\0';) {
+      size_t w = strcspn(p, " ");
+      fprintf(fp, " --%.*s", (int)w, p);
+      p += w;
+      p += strspn(p, " ");
+    }
+    fputc('\n', fp);
+  }
   fprintf(fp, "\nEvery subcommand also takes --endpoint URL, --region REGION and --no-sign-request\n"
               "(as `stepd start --help` says). Prints the API's answer as JSON (list and history\n"
               "follow nextToken and print all pages as one). Exit status: 0 done, 2 usage,\n"

@@ -72,7 +72,7 @@ class TestStateMachines(StartTestCase):
         self.assertIn("unknown subcommand 'frobnicate'", err)
         r = stepd("state-machines", "--help")
         self.assertEqual(r.returncode, 0)
-        self.assertIn("create", r.stdout)
+        self.assertIn("options: --name --definition --definition-file --role-arn --type", r.stdout)
 
 
 class TestExecutions(StartTestCase):
