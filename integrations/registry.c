@@ -22,11 +22,7 @@ extern const struct sd_aws_integration sd_aws_http_invoke;
 
 /* Tried in order: the first whose pattern matches serves the Task. */
 const struct sd_aws_integration *const sd_aws_integrations[] = {
-  &sd_aws_lambda,
-  &sd_aws_sns,
-  &sd_aws_http_invoke,
-  &sd_aws_glue,
-  NULL,
+  &sd_aws_lambda, &sd_aws_sns, &sd_aws_http_invoke, &sd_aws_glue, NULL,
 };
 
 bool sd_integrations_serves(const char *resource, void *data) {

@@ -21,9 +21,10 @@ TEST(schedule_rows_keep_fire_marks_across_updates) {
   /* A fire recorded for a schedule deleted meanwhile is no error. */
   ASSERT_INT_EQ(sd_store_schedule_fired(s, "default", "gone", 1, 1, &err), 0);
   json_t *rows = sd_store_schedule_list(s, &err); /* new */
-  ASSERT_JSON_EQ(rows, "[{\"group\": \"default\", \"name\": \"hourly\", \"doc\": \"{}\", \"claimed_ms\": 0, "
-                       "\"done_ms\": 0}, {\"group\": \"default\", \"name\": \"nightly\", \"doc\": \"{\\\"v\\\": "
-                       "2}\", \"claimed_ms\": 2000, \"done_ms\": 1000}]");
+  ASSERT_JSON_EQ(rows,
+                 "[{\"group\": \"default\", \"name\": \"hourly\", \"doc\": \"{}\", \"claimed_ms\": 0, "
+                 "\"done_ms\": 0}, {\"group\": \"default\", \"name\": \"nightly\", \"doc\": \"{\\\"v\\\": "
+                 "2}\", \"claimed_ms\": 2000, \"done_ms\": 1000}]");
   json_decref(rows);
   ASSERT_INT_EQ(sd_store_schedule_delete(s, "default", "hourly", &err), 0);
   ASSERT_INT_EQ(sd_store_schedule_delete(s, "default", "hourly", &err), 0);
