@@ -77,11 +77,12 @@ FAIL = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Custom.Bad", 
 
 
 class Server:
-    """A `stepd serve` on a free port with its own database."""
+    """A `stepd serve` on a free port with its own database, or on `db` (a
+    restart on an existing file)."""
 
-    def __init__(self, args=(), env=None):
+    def __init__(self, args=(), env=None, db=None, start_timeout=30):
         self.tmp = tempfile.TemporaryDirectory()
-        self.db = os.path.join(self.tmp.name, "stepd.db")
+        self.db = db or os.path.join(self.tmp.name, "stepd.db")
         self.log_path = os.path.join(self.tmp.name, "serve.log")
         self.log = open(self.log_path, "w")
         full_env = dict(os.environ)
@@ -93,7 +94,7 @@ class Server:
             env=full_env,
         )
         self.port = None
-        deadline = time.time() + 30
+        deadline = time.time() + start_timeout
         while self.port is None:
             m = re.search(r"listening on 127\.0\.0\.1:(\d+)", self.read_log())
             if m:
@@ -144,6 +145,20 @@ class Server:
         finally:
             self.kill()
             self.tmp.cleanup()
+
+
+def history(sfn, arn):
+    """An execution's whole history, every page followed."""
+    events, token = [], None
+    while True:
+        kw = {"executionArn": arn, "maxResults": 1000}
+        if token:
+            kw["nextToken"] = token
+        page = sfn.get_execution_history(**kw)
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return events
 
 
 class CompatCase(unittest.TestCase):

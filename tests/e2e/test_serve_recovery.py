@@ -7,16 +7,14 @@ test_serve_recovery_many.py kills 200 executions in every kind of state.
 Skips (exit 77) when boto3 is not importable."""
 import json
 import os
-import re
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_serve_compat import ROLE, STEPD, Server, boto3  # noqa: E402
+from test_serve_compat import ROLE, Server, boto3, history  # noqa: E402
 
 # Waits 2 s, then passes: the output shows both ran once.
 WAIT2 = {
@@ -68,18 +66,6 @@ MOCK_CONFIG = {
     },
 }
 
-
-def history(sfn, arn):
-    events, token = [], None
-    while True:
-        kw = {"executionArn": arn, "maxResults": 1000}
-        if token:
-            kw["nextToken"] = token
-        page = sfn.get_execution_history(**kw)
-        events += page["events"]
-        token = page.get("nextToken")
-        if not token:
-            return events
 
 
 @unittest.skipIf(boto3 is None, "boto3 is not installed")
@@ -160,7 +146,7 @@ class TestKillRestart(unittest.TestCase):
         # not 2 s after it.
         time.sleep(max(0, started + 2.5 - time.time()))
         # The same database file, the same mock configuration.
-        second = restart_on(first.db, args)
+        second = Server(args, db=first.db)
         self.addCleanup(second.tmp.cleanup)
         self.addCleanup(second.kill)
         sfn = second.client()
@@ -210,31 +196,6 @@ class TestKillRestart(unittest.TestCase):
         self.assertNotIn("runtime error", second.read_log())
 
 
-def restart_on(db, args):
-    """A `stepd serve` on an existing database file."""
-    s = Server.__new__(Server)
-    s.tmp = tempfile.TemporaryDirectory()
-    s.db = db
-    s.log_path = os.path.join(s.tmp.name, "serve.log")
-    s.log = open(s.log_path, "w")
-    s.proc = subprocess.Popen(
-        [STEPD, "serve", "--listen", "127.0.0.1:0", "--db", db] + list(args),
-        stdout=subprocess.DEVNULL,
-        stderr=s.log,
-    )
-    s.port = None
-    deadline = time.time() + 30
-    while s.port is None:
-        m = re.search(r"listening on 127\.0\.0\.1:(\d+)", s.read_log())
-        if m:
-            s.port = int(m.group(1))
-        elif s.proc.poll() is not None or time.time() > deadline:
-            s.kill()
-            raise RuntimeError("stepd serve did not start:\n" + s.read_log())
-        else:
-            time.sleep(0.02)
-    s.url = "http://127.0.0.1:%d" % s.port
-    return s
 
 
 if __name__ == "__main__":

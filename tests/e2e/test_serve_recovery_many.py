@@ -20,15 +20,12 @@ Skips (exit 77) when boto3 is not importable."""
 import collections
 import json
 import os
-import re
-import subprocess
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_serve_compat import ROLE, STEPD, Server, boto3  # noqa: E402
+from test_serve_compat import ROLE, Server, boto3, history  # noqa: E402
 
 ACT = "arn:aws:states:us-east-1:123456789012:activity:"
 POLL_ENV = {"STEPD_ACTIVITY_POLL_SECONDS": "0.1"}
@@ -172,18 +169,6 @@ def start_input(kind, i):
     return {"i": i, "items": ITEMS} if kind.startswith("Map") else {"i": i}
 
 
-def history(sfn, arn):
-    events, token = [], None
-    while True:
-        kw = {"executionArn": arn, "maxResults": 1000}
-        if token:
-            kw["nextToken"] = token
-        page = sfn.get_execution_history(**kw)
-        events += page["events"]
-        token = page.get("nextToken")
-        if not token:
-            return events
-
 
 def types_of(events):
     return collections.Counter(e["type"] for e in events)
@@ -206,34 +191,6 @@ def reached(kind, counts):
     return counts["PassStateExited"] == 1 and counts["ActivityScheduled"] == 1 and counts["WaitStateEntered"] == 1
 
 
-def restart_on(db, args=(), env=None):
-    """A `stepd serve` on an existing database file."""
-    s = Server.__new__(Server)
-    s.tmp = tempfile.TemporaryDirectory()
-    s.db = db
-    s.log_path = os.path.join(s.tmp.name, "serve.log")
-    s.log = open(s.log_path, "w")
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    s.proc = subprocess.Popen(
-        [STEPD, "serve", "--listen", "127.0.0.1:0", "--db", db] + list(args),
-        stdout=subprocess.DEVNULL,
-        stderr=s.log,
-        env=full_env,
-    )
-    s.port = None
-    deadline = time.time() + 60
-    while s.port is None:
-        m = re.search(r"listening on 127\.0\.0\.1:(\d+)", s.read_log())
-        if m:
-            s.port = int(m.group(1))
-        elif s.proc.poll() is not None or time.time() > deadline:
-            s.kill()
-            raise RuntimeError("stepd serve did not start:\n" + s.read_log())
-        else:
-            time.sleep(0.02)
-    s.url = "http://127.0.0.1:%d" % s.port
-    return s
 
 
 @unittest.skipIf(boto3 is None, "boto3 is not installed")
@@ -292,7 +249,7 @@ class TestKillTwoHundred(unittest.TestCase):
         first.proc.wait()
         first.log.close()
 
-        second = restart_on(first.db, ("--wait-scale", "0"), env=POLL_ENV)
+        second = Server(("--wait-scale", "0"), env=POLL_ENV, db=first.db, start_timeout=60)
         self.addCleanup(second.tmp.cleanup)
         self.addCleanup(second.kill)
         self.assertIn("restart: 200 execution(s) resumed, 0 failed", second.read_log())

@@ -16,7 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_serve_compat import ROLE, Server, boto3  # noqa: E402
+from test_serve_compat import ROLE, Server, boto3, history  # noqa: E402
 
 try:
     import botocore.exceptions
@@ -76,18 +76,6 @@ PAR = {
     },
 }
 
-
-def history(sfn, arn):
-    events, token = [], None
-    while True:
-        kw = {"executionArn": arn, "maxResults": 1000}
-        if token:
-            kw["nextToken"] = token
-        page = sfn.get_execution_history(**kw)
-        events += page["events"]
-        token = page.get("nextToken")
-        if not token:
-            return events
 
 
 @unittest.skipUnless(has_redrive(), "boto3 missing, or its model has no RedriveExecution (boto3 < 1.33)")
