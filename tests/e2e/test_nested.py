@@ -233,7 +233,7 @@ class TestNestedServe(ServeTestCase):
 
 class TestNestedRecovery(unittest.TestCase):
     def test_sync_parent_waits_again_after_kill_9(self):
-        from test_serve_recovery import Server, history, restart_on
+        from test_serve_compat import Server, history
 
         first = Server()
         self.addCleanup(first.tmp.cleanup)  # holds the database both servers use
@@ -257,7 +257,7 @@ class TestNestedRecovery(unittest.TestCase):
         first.proc.kill()  # SIGKILL while the child waits
         first.proc.wait()
         first.log.close()
-        second = restart_on(first.db, ())
+        second = Server(db=first.db)
         self.addCleanup(second.tmp.cleanup)
         self.addCleanup(second.kill)
         sfn = second.client()
