@@ -19,17 +19,6 @@
 
 const char SD_AWS_E_CONFIG[] = "InvalidConfig";
 
-struct ini_entry {
-  char *section; /* owned */
-  char *key;     /* owned; "parent.sub" for sub-keys */
-  char *value;   /* owned */
-};
-
-struct ini {
-  struct ini_entry *e; /* owned */
-  size_t n, cap;
-};
-
 struct sd_aws_config {
   char *region;              /* owned */
   struct sd_aws_creds creds; /* key_id NULL = none */
@@ -37,7 +26,7 @@ struct sd_aws_config {
   char *profile;             /* owned */
   json_t *endpoints;         /* the file's "endpoints"; owned or NULL */
   json_t *connections;       /* the file's "connections"; owned or NULL */
-  struct ini cfg;            /* the shared config file */
+  struct sd_aws_ini cfg;     /* the shared config file */
   bool ignore_configured;    /* AWS_IGNORE_CONFIGURED_ENDPOINT_URLS */
 };
 
@@ -57,15 +46,15 @@ static char *trim(char *s) {
   return s;
 }
 
-static void ini_add(struct ini *ini, const char *section, const char *key, const char *value) {
+static void ini_add(struct sd_aws_ini *ini, const char *section, const char *key, const char *value) {
   if (ini->n == ini->cap) {
     ini->cap = ini->cap ? ini->cap * 2 : 32;
     ini->e = sd_xrealloc(ini->e, ini->cap * sizeof *ini->e);
   }
-  ini->e[ini->n++] = (struct ini_entry){ sd_xstrdup(section), sd_xstrdup(key), sd_xstrdup(value) };
+  ini->e[ini->n++] = (struct sd_aws_ini_entry){ sd_xstrdup(section), sd_xstrdup(key), sd_xstrdup(value) };
 }
 
-static void ini_free(struct ini *ini) {
+void sd_aws_ini_free(struct sd_aws_ini *ini) {
   for (size_t i = 0; i < ini->n; i++) {
     free(ini->e[i].section);
     free(ini->e[i].key);
@@ -75,9 +64,7 @@ static void ini_free(struct ini *ini) {
   memset(ini, 0, sizeof *ini);
 }
 
-/* Reads `path` into `ini`; a missing file is no error (the SDKs treat it
- * as empty). */
-static int ini_load(struct ini *ini, const char *path, struct sd_err *err) {
+int sd_aws_ini_load(struct sd_aws_ini *ini, const char *path, struct sd_err *err) {
   FILE *f = fopen(path, "r");
   if (f == NULL)
     return errno == ENOENT ? 0
@@ -127,7 +114,7 @@ static int ini_load(struct ini *ini, const char *path, struct sd_err *err) {
   return rc;
 }
 
-static const char *ini_get(const struct ini *ini, const char *section, const char *key) {
+static const char *ini_get(const struct sd_aws_ini *ini, const char *section, const char *key) {
   for (size_t i = 0; i < ini->n; i++)
     if (strcmp(ini->e[i].section, section) == 0 && strcmp(ini->e[i].key, key) == 0)
       return ini->e[i].value;
@@ -231,8 +218,8 @@ static int check_file(json_t *file, struct sd_err *err) {
   return 0;
 }
 
-static int load_creds(struct sd_aws_config *c, json_t *file, const struct ini *credfile, const char *credpath,
-                      const char *cfgpath) {
+static int load_creds(struct sd_aws_config *c, json_t *file, const struct sd_aws_ini *credfile,
+                      const char *credpath, const char *cfgpath) {
   json_t *cr = json_object_get(file, "credentials");
   if (cr != NULL) {
     creds_set(&c->creds, json_string_value(json_object_get(cr, "accessKeyId")),
@@ -276,10 +263,10 @@ struct sd_aws_config *sd_aws_config_new(json_t *file, const char *fallback_regio
   c->profile = sd_xstrdup(profile ? profile : env("AWS_PROFILE") ? env("AWS_PROFILE") : "default");
   char *credpath = shared_path("AWS_SHARED_CREDENTIALS_FILE", "credentials");
   char *cfgpath = shared_path("AWS_CONFIG_FILE", "config");
-  struct ini credfile = { 0 };
-  int rc = ini_load(&credfile, credpath, err);
+  struct sd_aws_ini credfile = { 0 };
+  int rc = sd_aws_ini_load(&credfile, credpath, err);
   if (rc == 0)
-    rc = ini_load(&c->cfg, cfgpath, err);
+    rc = sd_aws_ini_load(&c->cfg, cfgpath, err);
   if (rc == 0) {
     load_creds(c, file, &credfile, credpath, cfgpath);
     if (region == NULL)
@@ -294,7 +281,7 @@ struct sd_aws_config *sd_aws_config_new(json_t *file, const char *fallback_regio
     c->endpoints = json_incref(json_object_get(file, "endpoints"));
     c->connections = json_incref(json_object_get(file, "connections"));
   }
-  ini_free(&credfile);
+  sd_aws_ini_free(&credfile);
   free(credpath);
   free(cfgpath);
   if (rc != 0) {
@@ -313,7 +300,7 @@ void sd_aws_config_free(struct sd_aws_config *c) {
   free(c->profile);
   json_decref(c->endpoints);
   json_decref(c->connections);
-  ini_free(&c->cfg);
+  sd_aws_ini_free(&c->cfg);
   free(c);
 }
 

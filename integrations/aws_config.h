@@ -91,4 +91,22 @@ char *sd_aws_config_endpoint(const struct sd_aws_config *c, const struct sd_aws_
  * config's "connections" entry; borrowed), or NULL. */
 json_t *sd_aws_config_connection(const struct sd_aws_config *c, const char *arn_or_name);
 
+/* An INI file as the AWS tools write ~/.aws/credentials and config:
+ * `[section]` headers and `key = value` lines, an indented line under a key
+ * with an empty value becoming "parent.sub". One reader for the connectors'
+ * credential chain and the server's --credentials (server/auth.c). */
+struct sd_aws_ini_entry {
+  char *section; /* owned */
+  char *key;     /* owned; "parent.sub" for sub-keys */
+  char *value;   /* owned */
+};
+struct sd_aws_ini {
+  struct sd_aws_ini_entry *e; /* owned; in file order */
+  size_t n, cap;
+};
+/* Reads `path` into `ini`; a missing file is no error (the SDKs treat it
+ * as empty). */
+int sd_aws_ini_load(struct sd_aws_ini *ini, const char *path, struct sd_err *err);
+void sd_aws_ini_free(struct sd_aws_ini *ini);
+
 #endif

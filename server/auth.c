@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -29,6 +30,7 @@
 
 #include "engine/alloc.h"
 #include "engine/err.h"
+#include "integrations/aws_config.h"
 
 #define SERVICE  "states"
 #define SKEW_MS  (15 * 60 * 1000) /* AWS's allowed clock skew */
@@ -47,21 +49,15 @@ struct sd_auth {
 
 /* ---- the credentials file ---- */
 
-static char *trim(char *s) {
-  while (isspace((unsigned char)*s))
-    s++;
-  size_t n = strlen(s);
-  while (n > 0 && isspace((unsigned char)s[n - 1]))
-    s[--n] = '\0';
-  return s;
-}
-
-static struct key *current(struct sd_auth *a, bool fresh) {
-  if (fresh || a->n == 0) {
+/* The key of `section`: the last one when the section is the one seen
+ * last, else a fresh one (sections hold one key each). */
+static struct key *key_of(struct sd_auth *a, const char *section, const char **last) {
+  if (a->n == 0 || *last == NULL || strcmp(*last, section) != 0) {
     a->keys = sd_xrealloc(a->keys, (a->n + 1) * sizeof *a->keys);
     memset(&a->keys[a->n], 0, sizeof a->keys[a->n]);
     a->n++;
   }
+  *last = section;
   return &a->keys[a->n - 1];
 }
 
@@ -86,55 +82,35 @@ static void compact(struct sd_auth *a) {
 }
 
 struct sd_auth *sd_auth_load(const char *path, struct sd_err *err) {
-  FILE *f = fopen(path, "r");
-  if (f == NULL) {
+  /* The connectors' reader treats a missing file as empty; here it is a
+   * mistake in the command line. */
+  if (access(path, R_OK) != 0) {
     sd_err_set(err, SD_E_USAGE, "cannot read the credentials file '%s': %s", path, strerror(errno));
     return NULL;
   }
+  struct sd_aws_ini ini = { 0 };
+  if (sd_aws_ini_load(&ini, path, err) != 0) {
+    sd_aws_ini_free(&ini);
+    return NULL;
+  }
   struct sd_auth *a = sd_xcalloc(1, sizeof *a);
-  char line[4096];
-  int lineno = 0;
-  bool fresh = true;
-  while (fgets(line, sizeof line, f) != NULL) {
-    lineno++;
-    char *s = trim(line);
-    if (*s == '\0' || *s == '#' || *s == ';')
-      continue;
-    if (*s == '[') {
-      fresh = true;
-      continue;
-    }
-    char *eq = strchr(s, '=');
-    if (eq == NULL) {
-      sd_err_set(err, SD_E_USAGE, "%s:%d: expected 'name = value' or '[profile]'", path, lineno);
-      fclose(f);
-      sd_auth_free(a);
-      return NULL;
-    }
-    *eq = '\0';
-    char *name = trim(s), *value = trim(eq + 1);
-    struct key *k;
-    if (strcmp(name, "aws_access_key_id") == 0) {
-      k = current(a, fresh);
-      fresh = false;
-      set(&k->id, value);
-    } else if (strcmp(name, "aws_secret_access_key") == 0) {
-      k = current(a, fresh);
-      fresh = false;
-      set(&k->secret, value);
-    } else if (strcmp(name, "aws_session_token") == 0) {
-      k = current(a, fresh);
-      fresh = false;
-      set(&k->token, value);
-    }
+  const char *last = NULL; /* borrowed from ini */
+  for (size_t i = 0; i < ini.n; i++) {
+    const struct sd_aws_ini_entry *e = &ini.e[i];
+    char **field = strcmp(e->key, "aws_access_key_id") == 0       ? &key_of(a, e->section, &last)->id
+                   : strcmp(e->key, "aws_secret_access_key") == 0 ? &key_of(a, e->section, &last)->secret
+                   : strcmp(e->key, "aws_session_token") == 0     ? &key_of(a, e->section, &last)->token
+                                                                  : NULL;
+    if (field != NULL)
+      set(field, e->value);
     if (a->n > MAX_KEYS) {
       sd_err_set(err, SD_E_USAGE, "%s: more than %d keys", path, MAX_KEYS);
-      fclose(f);
+      sd_aws_ini_free(&ini);
       sd_auth_free(a);
       return NULL;
     }
   }
-  fclose(f);
+  sd_aws_ini_free(&ini);
   compact(a);
   if (a->n == 0) {
     sd_err_set(err, SD_E_USAGE,
@@ -164,6 +140,15 @@ size_t sd_auth_count(const struct sd_auth *a) {
 }
 
 /* ---- the Authorization header ---- */
+
+static char *trim(char *s) {
+  while (isspace((unsigned char)*s))
+    s++;
+  size_t n = strlen(s);
+  while (n > 0 && isspace((unsigned char)s[n - 1]))
+    s[--n] = '\0';
+  return s;
+}
 
 struct authz {
   char *key_id, *date, *region, *service; /* from Credential=ID/DATE/REGION/SERVICE/aws4_request; owned */
