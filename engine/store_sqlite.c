@@ -121,6 +121,53 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
+/* The schema at SCHEMA_VERSION in one script, for a fresh database (no
+ * tables, user_version 0): replaying the steps cost 8.4M instructions per
+ * process, most of a one-state `stepd run` (each ALTER TABLE makes SQLite
+ * re-parse the whole schema); this script costs a small fraction of that.
+ * Columns that steps add with ALTER TABLE come last, in the order the steps
+ * add them, so that both paths give tables with the same column order.
+ * test_store_schema.c checks that the two give the same schema; appending
+ * a migration means updating this script and SCHEMA_SQUASHED. */
+#define SCHEMA_SQUASHED 7
+_Static_assert(SCHEMA_SQUASHED == SCHEMA_VERSION, "append the new migration to schema_squashed too");
+static const char schema_squashed[] =
+    "CREATE TABLE executions ("
+    "  id INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE,"
+    "  name TEXT, machine_arn TEXT, status TEXT,"
+    "  input TEXT, output TEXT, error TEXT, cause TEXT,"
+    "  start_ms INTEGER NOT NULL DEFAULT 0, stop_ms INTEGER NOT NULL DEFAULT 0,"
+    "  machine_rev_ms INTEGER,"                                                           /* 2 */
+    "  version_arn TEXT, alias_arn TEXT,"                                                 /* 4 */
+    "  redrive_count INTEGER NOT NULL DEFAULT 0, redrive_ms INTEGER NOT NULL DEFAULT 0);" /* 7 */
+    "CREATE INDEX executions_by_machine ON executions(machine_arn, start_ms);"
+    "CREATE INDEX executions_by_status ON executions(status, machine_arn, start_ms);"
+    "CREATE INDEX executions_by_version ON executions(version_arn, start_ms) WHERE version_arn IS NOT NULL;"
+    "CREATE INDEX executions_by_alias ON executions(alias_arn, start_ms) WHERE alias_arn IS NOT NULL;"
+    "CREATE INDEX executions_closed ON executions(stop_ms) WHERE stop_ms > 0;"
+    "CREATE TABLE events ("
+    "  k INTEGER PRIMARY KEY, prev_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
+    "  type TEXT NOT NULL, details_key TEXT, details TEXT);"
+    "CREATE TABLE state_machines ("
+    "  arn TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, definition TEXT NOT NULL,"
+    "  role_arn TEXT NOT NULL, creation_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    "  logging TEXT, tracing TEXT, tags TEXT NOT NULL DEFAULT '{}',"
+    "  status TEXT NOT NULL DEFAULT 'ACTIVE',"
+    "  revision_id TEXT, versions TEXT, aliases TEXT, next_version INTEGER NOT NULL DEFAULT 1" /* 4 */
+    ") WITHOUT ROWID;"
+    "CREATE TABLE machine_revisions ("
+    "  arn TEXT NOT NULL, updated_ms INTEGER NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL,"
+    "  role_arn TEXT NOT NULL, revision_id TEXT," /* 4 */
+    "  PRIMARY KEY (arn, updated_ms)) WITHOUT ROWID;"
+    "CREATE TABLE exec_frames (exec_id INTEGER NOT NULL, key TEXT NOT NULL, snapshot TEXT NOT NULL,"
+    "  PRIMARY KEY (exec_id, key)) WITHOUT ROWID;"
+    "CREATE TABLE activities (arn TEXT PRIMARY KEY, name TEXT NOT NULL, creation_ms INTEGER NOT NULL)"
+    "  WITHOUT ROWID;"
+    "CREATE TABLE schedules ("
+    "  group_name TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,"
+    "  claimed_ms INTEGER NOT NULL DEFAULT 0, done_ms INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (group_name, name)) WITHOUT ROWID;";
+
 /* Prepared once per handle, on first use (SQLite's own advice for statements
  * run many times: SQLITE_PREPARE_PERSISTENT). */
 enum stmt_id {
@@ -432,6 +479,17 @@ static int user_version(struct sd_store *s, long *v, struct sd_err *err) {
   return end != buf && *end == '\0' ? 0 : sd_err_set(err, E_STORE, "store '%s': bad user_version", s->path);
 }
 
+/* A database with tables but user_version 0 is some other program's: the
+ * steps run on it as before and name the one that breaks (a table of
+ * ours' name). Only an empty one gets the squashed script. */
+static int count_tables(struct sd_store *s, long *n, struct sd_err *err) {
+  char buf[32], *end = NULL;
+  if (pragma_text(s, "SELECT count(*) FROM sqlite_master", "reading the schema", buf, sizeof buf, err) != 0)
+    return -1;
+  *n = strtol(buf, &end, 10);
+  return end != buf && *end == '\0' ? 0 : sd_err_set(err, E_STORE, "store '%s': bad schema count", s->path);
+}
+
 /* Brings the schema to SCHEMA_VERSION in one transaction, so a crash midway
  * leaves the old version intact. The version is read again inside the
  * transaction: another process may have migrated while we waited. */
@@ -450,11 +508,19 @@ static int migrate(struct sd_store *s, struct sd_err *err) {
                s->path, v, SCHEMA_VERSION);
     goto fail;
   }
-  for (long i = v; i < SCHEMA_VERSION; i++) {
-    char what[64];
-    snprintf(what, sizeof what, "schema migration %ld", i + 1);
-    if (exec_sql(s, migrations[i], what, err) != 0)
+  long ntables = 0;
+  if (v == 0 && count_tables(s, &ntables, err) != 0)
+    goto fail;
+  if (v == 0 && ntables == 0) {
+    if (exec_sql(s, schema_squashed, "creating the schema", err) != 0)
       goto fail;
+  } else {
+    for (long i = v; i < SCHEMA_VERSION; i++) {
+      char what[64];
+      snprintf(what, sizeof what, "schema migration %ld", i + 1);
+      if (exec_sql(s, migrations[i], what, err) != 0)
+        goto fail;
+    }
   }
   char sql[64];
   snprintf(sql, sizeof sql, "PRAGMA user_version = %d", SCHEMA_VERSION);
@@ -836,6 +902,10 @@ sqlite3_stmt *sd_sqlite_cached(struct sd_store *s, int slot, const char *sql, st
     return NULL;
   }
   return s->serve_stmt[slot];
+}
+
+const char *sd_sqlite_migration(int version) {
+  return version >= 1 && version <= SCHEMA_VERSION ? migrations[version - 1] : NULL;
 }
 
 sqlite3 *sd_sqlite_db(struct sd_store *s) {

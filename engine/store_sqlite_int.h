@@ -1,6 +1,7 @@
-/* Between the SQLite backend's two files (store_sqlite.c,
- * store_sqlite_serve.c): the handle's connection and the helpers both use.
- * Not for anything outside them: the rest of stepd sees store.h only. */
+/* Between the SQLite backend's files (store_sqlite.c, store_sqlite_serve.c,
+ * store_sqlite_sched.c): the handle's connection and the helpers they use.
+ * Not for anything outside them but the store's unit tests: the rest of
+ * stepd sees store.h only. */
 #ifndef SD_ENGINE_STORE_SQLITE_INT_H
 #define SD_ENGINE_STORE_SQLITE_INT_H
 
@@ -13,6 +14,9 @@ struct sd_err;
 struct sd_store;
 
 sqlite3 *sd_sqlite_db(struct sd_store *s);
+/* Migration `version` (1-based: from version-1 to version) as SQL, NULL past
+ * the last: lets test_store_schema.c build every older schema. */
+const char *sd_sqlite_migration(int version);
 /* A statement prepared once per handle in slot `slot` (< SD_SQLITE_SERVE_SLOTS;
  * each slot always gets the same SQL); reset it after use, never finalize.
  * NULL with err. */

@@ -1,0 +1,241 @@
+/* A fresh database gets the schema from one squashed script, an older one
+ * from the migration steps (engine/store_sqlite.c): the two must never
+ * drift. These tests build a database at every older version by hand from
+ * the steps, let sd_store_open take it the rest of the way, and compare
+ * its schema with a fresh one's. Appending a migration without updating
+ * the squashed script fails them (and the build, by a static assertion on
+ * the version the script is at).
+ *
+ * The comparison is of what SQLite makes of the schema, read through its
+ * pragmas: each table's kind (rowid or not, strict), its columns in order
+ * with type, NOT NULL, default and primary-key position, and each index's
+ * uniqueness, origin, columns, order and collation, plus the text of
+ * CREATE INDEX statements (their WHERE clauses) with whitespace collapsed.
+ * Not the text of CREATE TABLE: ALTER TABLE ADD COLUMN edits that text in
+ * place, so a table's text differs between the two paths even when its
+ * columns are the same. Column order is compared too: the squashed script
+ * puts the columns steps add last, in the order the steps add them, and
+ * INSERT statements without a column list rely on it. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "engine/alloc.h"
+#include "engine/err.h"
+#include "engine/store.h"
+#include "engine/store_sqlite_int.h"
+#include "runner.h"
+
+static char sdir[256];
+
+/* A fresh directory for this test's files; rm_dir() removes it. */
+static void mk_dir(void) {
+  const char *t = getenv("TMPDIR");
+  snprintf(sdir, sizeof sdir, "%s/sd_schema_XXXXXX", t ? t : "/tmp");
+  if (mkdtemp(sdir) == NULL)
+    abort();
+}
+
+static void rm_file(const char *path) {
+  char p[600];
+  const char *sfx[] = { "", "-wal", "-shm" };
+  for (int i = 0; i < 3; i++) {
+    snprintf(p, sizeof p, "%s%s", path, sfx[i]);
+    unlink(p);
+  }
+}
+
+static void rm_dir(void) {
+  rmdir(sdir);
+}
+
+/* Collapses runs of blanks within each line to one space, in place. */
+static void squeeze(char *s) {
+  char *w = s;
+  for (const char *r = s; *r; r++) {
+    bool sp = *r == ' ' || *r == '\t';
+    if (sp && (w == s || w[-1] == ' '))
+      continue;
+    *w++ = sp ? ' ' : *r;
+  }
+  *w = '\0';
+}
+
+/* 0 when the dumps are equal; else prints the first line that differs. */
+static int schema_diff(const char *what, const char *a, const char *b) {
+  size_t line = 1;
+  while (*a != '\0' || *b != '\0') {
+    size_t na = strcspn(a, "\n"), nb = strcspn(b, "\n");
+    if (na != nb || strncmp(a, b, na) != 0) {
+      fprintf(stderr, "%s: schema line %zu differs:\n  fresh: %.*s\n  steps: %.*s\n", what, line, (int)na, a,
+              (int)nb, b);
+      return 1;
+    }
+    a += na + (a[na] == '\n');
+    b += nb + (b[nb] == '\n');
+    line++;
+  }
+  return 0;
+}
+
+/* One line per schema fact, in a fixed order. */
+static const char *const dump_sql[] = {
+  "SELECT 'version ' || user_version FROM pragma_user_version",
+  "SELECT 'table ' || name || ' ' || type || ' ncol=' || ncol || ' wr=' || wr || ' strict=' || strict"
+  " FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  "SELECT 'column ' || m.name || '.' || c.cid || ' ' || c.name || ' ' || c.type || ' notnull=' || "
+  "c.\"notnull\""
+  " || ' default=' || ifnull(c.dflt_value, 'NULL') || ' pk=' || c.pk || ' hidden=' || c.hidden"
+  " FROM sqlite_schema m, pragma_table_xinfo(m.name) c WHERE m.type = 'table' ORDER BY m.name, c.cid",
+  "SELECT 'index ' || m.name || ' ' || i.name || ' unique=' || i.\"unique\" || ' origin=' || i.origin"
+  " || ' partial=' || i.partial FROM sqlite_schema m, pragma_index_list(m.name) i"
+  " WHERE m.type = 'table' ORDER BY m.name, i.name",
+  "SELECT 'key ' || i.name || '.' || k.seqno || ' ' || k.cid || ' ' || ifnull(k.name, 'NULL') || ' desc='"
+  " || k.desc || ' ' || k.coll || ' key=' || k.key FROM sqlite_schema m, pragma_index_list(m.name) i,"
+  " pragma_index_xinfo(i.name) k WHERE m.type = 'table' ORDER BY i.name, k.seqno",
+  "SELECT type || ' ' || name || ' sql=' || sql FROM sqlite_schema WHERE type NOT IN ('table') AND sql IS "
+  "NOT "
+  "NULL ORDER BY type, name",
+};
+
+/* The schema of the database at `path` as text (malloc'ed), or NULL. */
+static char *dump(const char *path) {
+  sqlite3 *db = NULL;
+  struct sd_buf out = { 0 };
+  bool ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK;
+  for (size_t q = 0; ok && q < sizeof dump_sql / sizeof dump_sql[0]; q++) {
+    sqlite3_stmt *st = NULL;
+    ok = sqlite3_prepare_v2(db, dump_sql[q], -1, &st, NULL) == SQLITE_OK;
+    int rc = SQLITE_DONE;
+    while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+      const char *line = (const char *)sqlite3_column_text(st, 0);
+      sd_buf_add(&out, line, strlen(line));
+      sd_buf_add(&out, "\n", 1);
+    }
+    if (ok && rc != SQLITE_DONE)
+      ok = false;
+    if (!ok)
+      fprintf(stderr, "dump of %s: %s\n", path, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  sd_buf_add(&out, "", 1);
+  if (!ok) {
+    sd_buf_free(&out);
+    return NULL;
+  }
+  squeeze(out.data);
+  return out.data;
+}
+
+/* A database at schema version `v`, built from steps 1..v by hand. */
+static int make_at(const char *path, int v) {
+  sqlite3 *db = NULL;
+  int ok = sqlite3_open(path, &db) == SQLITE_OK;
+  for (int i = 1; ok && i <= v; i++)
+    ok = sqlite3_exec(db, sd_sqlite_migration(i), NULL, NULL, NULL) == SQLITE_OK;
+  char sql[64];
+  snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v);
+  ok = ok && sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+  if (!ok)
+    fprintf(stderr, "building version %d: %s\n", v, sqlite3_errmsg(db));
+  sqlite3_close(db);
+  return ok ? 0 : -1;
+}
+
+static int open_close(const char *path) {
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(path, &err);
+  if (s == NULL) {
+    fprintf(stderr, "open %s: %s\n", path, err.cause ? err.cause : err.name);
+    sd_err_clear(&err);
+    return -1;
+  }
+  sd_store_close(s);
+  return 0;
+}
+
+static int last_version(void) {
+  int n = 0;
+  while (sd_sqlite_migration(n + 1) != NULL)
+    n++;
+  return n;
+}
+
+/* Every step by hand, from an empty file to the last version, against the
+ * squashed script of a fresh sd_store_open. */
+TEST(store_schema_squashed_equals_every_step) {
+  mk_dir();
+  char fresh[512], steps[512];
+  snprintf(fresh, sizeof fresh, "%s/fresh.db", sdir);
+  snprintf(steps, sizeof steps, "%s/steps.db", sdir);
+  ASSERT(open_close(fresh) == 0);
+  ASSERT(make_at(steps, last_version()) == 0);
+  char *a = dump(fresh), *b = dump(steps);
+  ASSERT(a != NULL && b != NULL);
+  ASSERT(strstr(a, "table events ") != NULL); /* the dump sees the tables at all */
+  ASSERT(schema_diff("every step by hand", a, b) == 0);
+  free(a);
+  free(b);
+  rm_file(fresh);
+  rm_file(steps);
+  rm_dir();
+  return 0;
+}
+
+/* A database left at each older version by an older stepd: opening it runs
+ * the store's own remaining steps and ends at the fresh schema. */
+TEST(store_schema_each_older_version_migrates_to_fresh) {
+  mk_dir();
+  char fresh[512], old[512];
+  snprintf(fresh, sizeof fresh, "%s/fresh.db", sdir);
+  ASSERT(open_close(fresh) == 0);
+  char *want = dump(fresh);
+  ASSERT(want != NULL);
+  int n = last_version();
+  ASSERT(n >= 7);
+  for (int v = 1; v <= n; v++) {
+    snprintf(old, sizeof old, "%s/v%d.db", sdir, v);
+    ASSERT(make_at(old, v) == 0);
+    ASSERT(open_close(old) == 0);
+    char *got = dump(old);
+    ASSERT(got != NULL);
+    char what[64];
+    snprintf(what, sizeof what, "from version %d", v);
+    ASSERT(schema_diff(what, want, got) == 0);
+    free(got);
+    rm_file(old);
+  }
+  free(want);
+  rm_file(fresh);
+  rm_dir();
+  return 0;
+}
+
+/* The comparison is not blind: a schema one column short differs. */
+TEST(store_schema_dump_sees_a_missing_column) {
+  mk_dir();
+  char a_path[512], b_path[512];
+  snprintf(a_path, sizeof a_path, "%s/a.db", sdir);
+  snprintf(b_path, sizeof b_path, "%s/b.db", sdir);
+  ASSERT(make_at(a_path, last_version()) == 0);
+  ASSERT(make_at(b_path, last_version()) == 0);
+  sqlite3 *db = NULL;
+  ASSERT(sqlite3_open(b_path, &db) == SQLITE_OK);
+  ASSERT(sqlite3_exec(db, "ALTER TABLE executions DROP COLUMN redrive_ms", NULL, NULL, NULL) == SQLITE_OK);
+  sqlite3_close(db);
+  char *a = dump(a_path), *b = dump(b_path);
+  ASSERT(a != NULL && b != NULL);
+  ASSERT(strcmp(a, b) != 0);
+  ASSERT(strstr(a, "redrive_ms") != NULL && strstr(b, "redrive_ms") == NULL);
+  free(a);
+  free(b);
+  rm_file(a_path);
+  rm_file(b_path);
+  rm_dir();
+  return 0;
+}
