@@ -495,6 +495,7 @@ int sd_cli_serve(int argc, char **argv) {
   }
   uv_run(&s.loop, UV_RUN_DEFAULT);
   sd_schedules_free(s.schedules);
+  json_decref(s.api.redrive_tokens);
   sd_registry_free(reg);
   sd_activities_free(s.activities);
   conns[nconns - 1].ops->free(nested);

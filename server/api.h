@@ -48,6 +48,9 @@ struct sd_api {
   /* EventBridge Scheduler's schedules (schedules.h), served under
    * /schedules on the same listener; borrowed; NULL serves none. */
   struct sd_schedules *schedules;
+  /* RedriveExecution's recent clientTokens (api_redrive.c); owned; NULL
+   * until the first; the server frees it with json_decref. */
+  json_t *redrive_tokens;
 };
 
 /* One request being answered. An action finishes it exactly once with

@@ -76,6 +76,23 @@ PAR = {
     },
 }
 
+FAILS = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Custom.Bad", "Cause": "again"}}}
+# Under --wait-scale 0 the Wait fires at once and moves the server's clock
+# 1,000 s on: past the 15 minutes a clientToken lives.
+WAIT_THEN_FAIL = {
+    "StartAt": "W",
+    "States": {"W": {"Type": "Wait", "Seconds": 1000, "Next": "F"}, "F": FAILS["States"]["F"]},
+}
+
+
+def wait_status(test, sfn, arn, status):
+    deadline = time.time() + 30
+    while True:
+        d = sfn.describe_execution(executionArn=arn)
+        if d["status"] == status:
+            return d
+        test.assertLess(time.time(), deadline, d)
+        time.sleep(0.05)
 
 
 @unittest.skipUnless(has_redrive(), "boto3 missing, or its model has no RedriveExecution (boto3 < 1.33)")
@@ -109,13 +126,7 @@ class TestRedrive(unittest.TestCase):
             self.sfn.send_task_success(taskToken=t["taskToken"], output=json.dumps({"did": json.loads(t["input"])}))
 
     def wait_status(self, arn, status):
-        deadline = time.time() + 30
-        while True:
-            d = self.sfn.describe_execution(executionArn=arn)
-            if d["status"] == status:
-                return d
-            self.assertLess(time.time(), deadline, d)
-            time.sleep(0.05)
+        return wait_status(self, self.sfn, arn, status)
 
     def check_ids(self, events):
         self.assertEqual([e["id"] for e in events], list(range(1, len(events) + 1)), events)
@@ -202,6 +213,78 @@ class TestRedrive(unittest.TestCase):
         self.assertEqual(types["ExecutionRedriven"], 2)
         self.assertEqual(types["PassStateEntered"], 1)  # branch 0 ran once
 
+    def failed(self, name, definition=FAILS):
+        arn = self.sfn.start_execution(stateMachineArn=self.machine(name, definition))["executionArn"]
+        self.wait_status(arn, "FAILED")
+        return arn
+
+    def redriven_events(self, arn):
+        return [e for e in history(self.sfn, arn) if e["type"] == "ExecutionRedriven"]
+
+    def test_client_token_answers_a_retry_without_redriving_again(self):
+        arn = self.failed("Tokens")
+        first = self.sfn.redrive_execution(executionArn=arn, clientToken="retry-me")
+        # Running again (or already failed again): the retry is answered as
+        # the first request was, and nothing is redriven twice.
+        again = self.sfn.redrive_execution(executionArn=arn, clientToken="retry-me")
+        self.assertEqual(again["redriveDate"], first["redriveDate"])
+        self.wait_status(arn, "FAILED")
+        again = self.sfn.redrive_execution(executionArn=arn, clientToken="retry-me")
+        self.assertEqual(again["redriveDate"], first["redriveDate"])
+        d = self.sfn.describe_execution(executionArn=arn)
+        self.assertEqual(d["status"], "FAILED")
+        self.assertEqual(d["redriveCount"], 1)
+        self.assertEqual(len(self.redriven_events(arn)), 1)
+        # Another token is another redrive.
+        second = self.sfn.redrive_execution(executionArn=arn, clientToken="another")
+        self.assertGreaterEqual(second["redriveDate"], first["redriveDate"])
+        self.wait_status(arn, "FAILED")
+        self.assertEqual(self.sfn.describe_execution(executionArn=arn)["redriveCount"], 2)
+        # A token belongs to the execution it redrove.
+        other = self.failed("Tokens2")
+        self.sfn.redrive_execution(executionArn=other, clientToken="retry-me")
+        self.wait_status(other, "FAILED")
+        self.assertEqual(self.sfn.describe_execution(executionArn=other)["redriveCount"], 1)
+        self.assertEqual(self.sfn.describe_execution(executionArn=arn)["redriveCount"], 2)
+
+    def test_client_token_only_the_last_ten_are_kept(self):
+        arn = self.failed("TenTokens")
+        dates = {}
+        for i in range(11):
+            dates[i] = self.sfn.redrive_execution(executionArn=arn, clientToken="t%d" % i)["redriveDate"]
+            self.wait_status(arn, "FAILED")
+        self.assertEqual(self.sfn.redrive_execution(executionArn=arn, clientToken="t10")["redriveDate"], dates[10])
+        self.assertEqual(self.sfn.redrive_execution(executionArn=arn, clientToken="t1")["redriveDate"], dates[1])
+        self.assertEqual(self.sfn.describe_execution(executionArn=arn)["redriveCount"], 11)
+        # t0 fell out of the ten: it redrives again.
+        self.sfn.redrive_execution(executionArn=arn, clientToken="t0")
+        self.wait_status(arn, "FAILED")
+        self.assertEqual(self.sfn.describe_execution(executionArn=arn)["redriveCount"], 12)
+
+    def test_a_refused_redrive_keeps_no_token(self):
+        arn = self.sfn.start_execution(stateMachineArn=self.machine("Refused", CHAIN))["executionArn"]
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.sfn.redrive_execution(executionArn=arn, clientToken="early")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "ExecutionNotRedrivable")
+        self.answer(fail=True)
+        self.wait_status(arn, "FAILED")
+        self.sfn.redrive_execution(executionArn=arn, clientToken="early")
+        self.assertEqual(self.sfn.describe_execution(executionArn=arn)["redriveCount"], 1)
+        self.answer(fail=False)
+        self.wait_status(arn, "SUCCEEDED")
+
+    def test_client_token_shape_is_checked(self):
+        arn = self.failed("BadToken")
+        for token, message in [
+            ("x" * 65, "Member must have length less than or equal to 64"),
+            ("has space", "Member must satisfy regular expression pattern: [!-~]+"),
+        ]:
+            with self.assertRaises(botocore.exceptions.ClientError) as cm:
+                self.sfn.redrive_execution(executionArn=arn, clientToken=token)
+            self.assertEqual(cm.exception.response["Error"]["Code"], "ValidationException")
+            self.assertIn(message, cm.exception.response["Error"]["Message"])
+        self.assertEqual(self.sfn.describe_execution(executionArn=arn)["redriveCount"], 0)
+
     def test_errors(self):
         ghost = "arn:aws:states:us-east-1:123456789012:execution:Nope:nope"
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
@@ -213,6 +296,29 @@ class TestRedrive(unittest.TestCase):
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
             self.sfn.list_executions(stateMachineArn=self.machine("L", CHAIN), redriveFilter="SOMETIMES")
         self.assertEqual(cm.exception.response["Error"]["Code"], "ValidationException")
+
+
+@unittest.skipUnless(has_redrive(), "boto3 missing, or its model has no RedriveExecution (boto3 < 1.33)")
+class TestRedriveTokenExpiry(unittest.TestCase):
+    def test_a_client_token_expires_after_15_minutes(self):
+        server = Server(["--wait-scale", "0"])
+        try:
+            sfn = server.client()
+            m = sfn.create_state_machine(name="Late", definition=json.dumps(FAILS), roleArn=ROLE)["stateMachineArn"]
+            w = sfn.create_state_machine(name="Clock", definition=json.dumps(WAIT_THEN_FAIL), roleArn=ROLE)
+            arn = sfn.start_execution(stateMachineArn=m)["executionArn"]
+            wait_status(self, sfn, arn, "FAILED")
+            first = sfn.redrive_execution(executionArn=arn, clientToken="late")
+            wait_status(self, sfn, arn, "FAILED")
+            # 1,000 s of engine time go by.
+            clock = sfn.start_execution(stateMachineArn=w["stateMachineArn"])["executionArn"]
+            wait_status(self, sfn, clock, "FAILED")
+            later = sfn.redrive_execution(executionArn=arn, clientToken="late")
+            self.assertGreater(later["redriveDate"], first["redriveDate"])
+            wait_status(self, sfn, arn, "FAILED")
+            self.assertEqual(sfn.describe_execution(executionArn=arn)["redriveCount"], 2)
+        finally:
+            server.check_clean_exit()
 
 
 if __name__ == "__main__":
