@@ -106,6 +106,11 @@ int sd_api_error(struct sd_api_call *c, const char *type, const char *fmt, ...) 
    * service-2.json). */
   if (c->rest && strcmp(type, "ResourceNotFoundException") == 0)
     status = 404;
+  else if (c->rest && strstr(type, "Signature") != NULL)
+    status = 403; /* REST APIs refuse signatures with 403, JSON 1.0 ones with 400 */
+  else if (c->rest && (strcmp(type, "UnrecognizedClientException") == 0 ||
+                       strcmp(type, "MissingAuthenticationTokenException") == 0))
+    status = 403;
   else if (c->rest && strcmp(type, "InternalServerException") == 0)
     status = 500;
   reply_json(c, status, out);
@@ -116,13 +121,34 @@ static const char *req_header(void *ctx, const char *name) {
   return sd_http_req_header(ctx, name);
 }
 
+struct auth_args {
+  struct sd_auth_arg *v; /* owned; the strings are MHD's, borrowed */
+  size_t n;
+};
+
+static void add_auth_arg(void *data, const char *key, const char *value) {
+  struct auth_args *a = data;
+  a->v = sd_xrealloc(a->v, (a->n + 1) * sizeof *a->v);
+  a->v[a->n++] = (struct sd_auth_arg){ key, value };
+}
+
+/* Whether `path` is EventBridge Scheduler's REST API (api_schedules.c). */
+static bool scheduler_path(const char *path) {
+  return strncmp(path, "/schedules", 10) == 0 && (path[10] == '\0' || path[10] == '/');
+}
+
 /* --auth sigv4: 0 when the request is signed with a known key, else -1
  * after answering AWS's error. */
 static int authenticate(struct sd_api_call *c) {
   size_t len;
   const char *body = sd_http_req_body(c->req, &len);
+  struct auth_args args = { 0 };
+  sd_http_req_args(c->req, add_auth_arg, &args);
+  const char *path = sd_http_req_path(c->req);
   struct sd_auth_req ar = { .method = sd_http_req_method(c->req),
-                            .path = sd_http_req_path(c->req),
+                            .path = path,
+                            .args = args.v,
+                            .nargs = args.n,
                             .header = req_header,
                             .ctx = c->req,
                             .body = body,
@@ -130,8 +156,11 @@ static int authenticate(struct sd_api_call *c) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   struct sd_err err = { 0 };
-  int rc = sd_auth_verify(c->api->auth, &ar, c->api->region, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
-                          &err);
+  /* Each API is signed for its own service: boto3's `scheduler` client
+   * signs for "scheduler", its `stepfunctions` client for "states". */
+  int rc = sd_auth_verify(c->api->auth, &ar, scheduler_path(path) ? "scheduler" : "states", c->api->region,
+                          (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, &err);
+  free(args.v);
   if (rc != 0) {
     sd_log(SD_LOG_WARN, "request refused: %s: %s", err.name, err.cause ? err.cause : "");
     sd_api_error(c, err.name, "%s", err.cause ? err.cause : "");
@@ -151,11 +180,11 @@ void sd_api_handle(struct sd_http_req *req, void *data) {
     reply_json(c, 413, out);
     return;
   }
+  /* Before authenticating: a refusal has the shape of its API's errors. */
+  c->rest = scheduler_path(sd_http_req_path(req));
   if (c->api->auth != NULL && authenticate(c) != 0)
     return;
-  const char *path = sd_http_req_path(req);
-  if (strncmp(path, "/schedules", 10) == 0 && (path[10] == '\0' || path[10] == '/')) {
-    c->rest = true;
+  if (c->rest) {
     sd_api_schedules_handle(c);
     return;
   }

@@ -10,9 +10,11 @@
  * Signature parts (IncompleteSignatureException), the key
  * (UnrecognizedClientException), the scope's date, region and service, the
  * request time within 15 minutes, and the signature over the method,
- * path, signed headers and the SHA-256 of the body actually received
- * (InvalidSignatureException). Query strings are not signed over: AWS JSON
- * 1.0 requests have none. Not for: answering (api.c). */
+ * path, query string, signed headers and the SHA-256 of the body actually
+ * received (InvalidSignatureException). The Step Functions API (JSON 1.0)
+ * sends no query string, EventBridge Scheduler's REST API does
+ * (ListSchedules), so both are canonicalised as SigV4 says. Not for:
+ * answering (api.c). */
 #include "server/auth.h"
 
 #include <ctype.h>
@@ -32,7 +34,6 @@
 #include "engine/err.h"
 #include "integrations/aws_config.h"
 
-#define SERVICE  "states"
 #define SKEW_MS  (15 * 60 * 1000) /* AWS's allowed clock skew */
 #define MAX_KEYS 256
 
@@ -268,10 +269,70 @@ static void add_canonical_value(struct sd_buf *b, const char *v) {
   }
 }
 
+/* SigV4's UriEncode: each byte but the unreserved A-Z a-z 0-9 - _ . ~
+ * as %XX in upper-case hex; '/' is kept when `slash`. */
+static void uri_encode(struct sd_buf *b, const char *s, bool slash) {
+  static const char digits[] = "0123456789ABCDEF";
+  for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+    if (isalnum(*p) || *p == '-' || *p == '_' || *p == '.' || *p == '~' || (slash && *p == '/')) {
+      sd_buf_add(b, (const char *)p, 1);
+    } else {
+      char esc[3] = { '%', digits[*p >> 4], digits[*p & 15] };
+      sd_buf_add(b, esc, 3);
+    }
+  }
+}
+
+static char *uri_encoded(const char *s, bool slash) {
+  struct sd_buf b = { 0 };
+  uri_encode(&b, s, slash);
+  return sd_buf_steal(&b);
+}
+
+/* The canonical URI. The server sees the path decoded; clients sign the
+ * path they sent (percent-encoded) encoded once more, as SigV4 asks of
+ * every service but S3. */
+static void add_canonical_uri(struct sd_buf *b, const char *path) {
+  char *sent = uri_encoded(path && path[0] ? path : "/", true);
+  uri_encode(b, sent, true);
+  free(sent);
+}
+
+struct qarg {
+  char *key, *value; /* UriEncoded; owned */
+};
+
+static int qarg_cmp(const void *a, const void *b) {
+  const struct qarg *x = a, *y = b;
+  int c = strcmp(x->key, y->key);
+  return c != 0 ? c : strcmp(x->value, y->value);
+}
+
+/* The canonical query string: each name and value UriEncoded, sorted by
+ * name then value, "name=value" joined by '&' ("name=" for "?name"). */
+static void add_canonical_query(struct sd_buf *b, const struct sd_auth_req *req) {
+  struct qarg *q = sd_xcalloc(req->nargs ? req->nargs : 1, sizeof *q);
+  for (size_t i = 0; i < req->nargs; i++) {
+    q[i].key = uri_encoded(req->args[i].key ? req->args[i].key : "", false);
+    q[i].value = uri_encoded(req->args[i].value ? req->args[i].value : "", false);
+  }
+  qsort(q, req->nargs, sizeof *q, qarg_cmp);
+  for (size_t i = 0; i < req->nargs; i++) {
+    sd_buf_printf(b, "%s%s=%s", i ? "&" : "", q[i].key, q[i].value);
+    free(q[i].key);
+    free(q[i].value);
+  }
+  free(q);
+}
+
 /* The canonical request's hash, from the request and the signed headers. */
 static void canonical_hash(const struct sd_auth_req *req, const char *signed_headers, char out[65]) {
   struct sd_buf b = { 0 };
-  sd_buf_printf(&b, "%s\n%s\n\n", req->method, req->path && req->path[0] ? req->path : "/");
+  sd_buf_printf(&b, "%s\n", req->method);
+  add_canonical_uri(&b, req->path);
+  sd_buf_add(&b, "\n", 1);
+  add_canonical_query(&b, req);
+  sd_buf_add(&b, "\n", 1);
   char *names = sd_xstrdup(signed_headers);
   for (char *name = names; name != NULL;) {
     char *semi = strchr(name, ';');
@@ -322,6 +383,12 @@ static void fmt_amz_date(int64_t ms, char out[32]) {
            (int)(rem % 60));
 }
 
+/* Equality of two secrets in time independent of where they differ. */
+static bool same_secret(const char *a, const char *b) {
+  size_t n = strlen(a);
+  return n == strlen(b) && CRYPTO_memcmp(a, b, n) == 0;
+}
+
 static const struct key *find_key(const struct sd_auth *a, const char *id) {
   for (size_t i = 0; i < a->n; i++)
     if (strcmp(a->keys[i].id, id) == 0)
@@ -357,8 +424,8 @@ static int check_signature(const struct key *k, const struct sd_auth_req *req, c
   return 0;
 }
 
-int sd_auth_verify(const struct sd_auth *a, const struct sd_auth_req *req, const char *region, int64_t now_ms,
-                   struct sd_err *err) {
+int sd_auth_verify(const struct sd_auth *a, const struct sd_auth_req *req, const char *service,
+                   const char *region, int64_t now_ms, struct sd_err *err) {
   const char *h = req->header(req->ctx, "Authorization");
   if (h == NULL || *h == '\0')
     return sd_err_set(err, "MissingAuthenticationTokenException", "Missing Authentication Token");
@@ -374,7 +441,7 @@ int sd_auth_verify(const struct sd_auth *a, const struct sd_auth_req *req, const
   int64_t t = parse_amz_date(amz_date);
   char now[32];
   fmt_amz_date(now_ms, now);
-  if (k == NULL || (k->token != NULL && (token == NULL || strcmp(token, k->token) != 0)) ||
+  if (k == NULL || (k->token != NULL && (token == NULL || !same_secret(token, k->token))) ||
       (k->token == NULL && token != NULL)) {
     rc = sd_err_set(err, "UnrecognizedClientException",
                     "The security token included in the request is invalid.");
@@ -383,9 +450,9 @@ int sd_auth_verify(const struct sd_auth *a, const struct sd_auth_req *req, const
                     "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
                     "Authorization=%s",
                     h);
-  } else if (strcmp(z.service, SERVICE) != 0) {
+  } else if (strcmp(z.service, service) != 0) {
     rc = sd_err_set(err, "InvalidSignatureException",
-                    "Credential should be scoped to correct service: '%s'. ", SERVICE);
+                    "Credential should be scoped to correct service: '%s'. ", service);
   } else if (strcmp(z.region, region) != 0) {
     rc = sd_err_set(err, "InvalidSignatureException",
                     "Credential should be scoped to a valid region, not '%s'. ", z.region);

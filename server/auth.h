@@ -21,10 +21,19 @@ struct sd_auth *sd_auth_load(const char *path, struct sd_err *err);
 void sd_auth_free(struct sd_auth *a);
 size_t sd_auth_count(const struct sd_auth *a);
 
+/* One query-string argument, decoded; both borrowed; value NULL for
+ * "?flag". */
+struct sd_auth_arg {
+  const char *key;
+  const char *value;
+};
+
 /* A request as the verifier sees it. */
 struct sd_auth_req {
-  const char *method; /* "POST" */
-  const char *path;   /* "/" */
+  const char *method;             /* "POST" */
+  const char *path;               /* "/", decoded */
+  const struct sd_auth_arg *args; /* the query string, in any order; borrowed */
+  size_t nargs;
   /* A header's value by case-insensitive name, or NULL. */
   const char *(*header)(void *ctx, const char *name);
   void *ctx;
@@ -32,10 +41,11 @@ struct sd_auth_req {
   size_t len;
 };
 
-/* Verifies the request's SigV4 signature for service "states" in
- * `region` at `now_ms` (epoch; AWS allows 15 minutes of clock skew).
- * 0, or -1 with err naming AWS's exception and message. */
-int sd_auth_verify(const struct sd_auth *a, const struct sd_auth_req *req, const char *region, int64_t now_ms,
-                   struct sd_err *err);
+/* Verifies the request's SigV4 signature for `service` (the signing
+ * name of the API the request is for: "states", "scheduler") in `region`
+ * at `now_ms` (epoch; AWS allows 15 minutes of clock skew). 0, or -1 with
+ * err naming AWS's exception and message. */
+int sd_auth_verify(const struct sd_auth *a, const struct sd_auth_req *req, const char *service,
+                   const char *region, int64_t now_ms, struct sd_err *err);
 
 #endif

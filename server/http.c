@@ -316,6 +316,26 @@ const char *sd_http_req_arg(const struct sd_http_req *req, const char *name) {
   return sd_mhd.lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+struct args_iter {
+  void (*fn)(void *data, const char *key, const char *value);
+  void *data;
+};
+
+static enum MHD_Result each_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value) {
+  (void)kind;
+  struct args_iter *it = cls;
+  it->fn(it->data, key, value);
+  return MHD_YES;
+}
+
+void sd_http_req_args(const struct sd_http_req *req,
+                      void (*fn)(void *data, const char *key, const char *value), void *data) {
+  if (req->conn == NULL)
+    return;
+  struct args_iter it = { fn, data };
+  sd_mhd.get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, each_arg, &it);
+}
+
 const char *sd_http_req_body(const struct sd_http_req *req, size_t *len) {
   *len = req->body.len;
   return req->body.data;

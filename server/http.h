@@ -41,6 +41,10 @@ bool sd_http_req_too_big(const struct sd_http_req *req);
 /* A query-string argument ("?groupName=x"), decoded; borrowed, NULL when
  * absent. */
 const char *sd_http_req_arg(const struct sd_http_req *req, const char *name);
+/* Calls `fn` on every query-string argument, decoded, in the order sent
+ * (`value` is NULL for "?flag"); all are borrowed for the call. */
+void sd_http_req_args(const struct sd_http_req *req,
+                      void (*fn)(void *data, const char *key, const char *value), void *data);
 /* The request body (NUL-terminated); borrowed. */
 const char *sd_http_req_body(const struct sd_http_req *req, size_t *len);
 /* A short label for the request log line ("StartExecution"); copied. */

@@ -37,6 +37,7 @@ int sd_mhd_load(struct sd_err *err) {
     { "MHD_suspend_connection", (void **)&sd_mhd.suspend_connection },
     { "MHD_resume_connection", (void **)&sd_mhd.resume_connection },
     { "MHD_lookup_connection_value", (void **)&sd_mhd.lookup_connection_value },
+    { "MHD_get_connection_values", (void **)&sd_mhd.get_connection_values },
   };
   for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
     *syms[i].slot = dlsym(h, syms[i].name);

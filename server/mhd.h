@@ -23,6 +23,7 @@ struct sd_mhd {
   __typeof__(&MHD_suspend_connection) suspend_connection;
   __typeof__(&MHD_resume_connection) resume_connection;
   __typeof__(&MHD_lookup_connection_value) lookup_connection_value;
+  __typeof__(&MHD_get_connection_values) get_connection_values;
 };
 
 /* Filled by sd_mhd_load. */

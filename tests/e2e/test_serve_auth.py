@@ -172,6 +172,80 @@ class TestSigV4(unittest.TestCase):
         self.assertEqual(out["__type"], "IncompleteSignatureException")
         self.assertIn("'SignedHeaders' parameter", out["message"])
 
+    def scheduler(self, secret=SECRET):
+        session = boto3.session.Session()
+        return session.client("scheduler", endpoint_url=self.server.url, region_name="us-east-1",
+                              aws_access_key_id=KEY, aws_secret_access_key=secret,
+                              config=botocore.config.Config(retries={"max_attempts": 1}))
+
+    def test_scheduler_api_is_signed_for_scheduler(self):
+        # boto3's scheduler client signs for "scheduler" and sends query
+        # strings (ListSchedules' filters, GetSchedule's groupName): they
+        # are part of what is signed.
+        sfn = self.client()
+        arn = sfn.create_state_machine(name="sched-target", definition=json.dumps(PASS),
+                                       roleArn=ROLE)["stateMachineArn"]
+        sch = self.scheduler()
+        sch.create_schedule(Name="nightly.run-1", ScheduleExpression="cron(0 2 * * ? *)",
+                            FlexibleTimeWindow={"Mode": "OFF"}, Target={"Arn": arn, "RoleArn": ROLE})
+        got = sch.get_schedule(Name="nightly.run-1", GroupName="default")
+        self.assertEqual(got["Target"]["Arn"], arn)
+        listed = sch.list_schedules(NamePrefix="nightly", State="ENABLED", MaxResults=5, GroupName="default")
+        self.assertEqual([s["Name"] for s in listed["Schedules"]], ["nightly.run-1"])
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.scheduler(secret=SECRET + "x").list_schedules(NamePrefix="nightly", MaxResults=5)
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidSignatureException")
+        self.assertTrue(cm.exception.response["Error"]["Message"].startswith(
+            "The request signature we calculated does not match"), cm.exception.response)
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            self.scheduler(secret=SECRET + "x").get_schedule(Name="nightly.run-1")
+        self.assertEqual(cm.exception.response["Error"]["Code"], "InvalidSignatureException")
+        sch.delete_schedule(Name="nightly.run-1")
+        self.assertEqual(sch.list_schedules()["Schedules"], [])
+
+    def test_query_string_is_signed(self):
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        def get(url, service="scheduler", sign_url=None):
+            r = AWSRequest(method="GET", url=sign_url or url)
+            SigV4Auth(Credentials(KEY, SECRET), service, "us-east-1").add_auth(r)
+            req = urllib.request.Request(url, method="GET", headers=dict(r.headers.items()))
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    return resp.status, json.loads(resp.read())
+            except urllib.error.HTTPError as e:
+                return e.code, json.loads(e.read())
+
+        base = self.server.url + "/schedules"
+        # Order, and encoding of what needs it, do not matter: the
+        # canonical query string sorts and encodes.
+        status, out = get(base + "?MaxResults=3&NamePrefix=a-b_c.d")
+        self.assertEqual(status, 200, out)
+        status, out = get(base + "?NamePrefix=a-b_c.d&MaxResults=3",
+                          sign_url=base + "?MaxResults=3&NamePrefix=a-b_c.d")
+        self.assertEqual(status, 200, out)
+        status, out = get(base + "?NamePrefix=%61bc", sign_url=base + "?NamePrefix=abc")
+        self.assertEqual(status, 200, out)
+        # A query string other than the one signed is refused.
+        # REST APIs answer signature errors with 403.
+        status, out = get(base + "?MaxResults=4", sign_url=base + "?MaxResults=3")
+        self.assertEqual((status, out["__type"]), (403, "InvalidSignatureException"))
+        status, out = get(base + "?MaxResults=3&State=ENABLED", sign_url=base + "?MaxResults=3")
+        self.assertEqual((status, out["__type"]), (403, "InvalidSignatureException"))
+        # Signed for the wrong service, either way round: AWS's message
+        # names the service the endpoint expects.
+        status, out = get(base, service="states")
+        self.assertEqual((status, out["__type"]), (403, "InvalidSignatureException"))
+        self.assertEqual(out["Message"], "Credential should be scoped to correct service: 'scheduler'. ")
+        r = AWSRequest(method="POST", url=self.server.url + "/", data=b"{}", headers={
+            "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AWSStepFunctions.ListStateMachines"})
+        SigV4Auth(Credentials(KEY, SECRET), "scheduler", "us-east-1").add_auth(r)
+        status, out = self.post(dict(r.headers.items()))
+        self.assertEqual((status, out["__type"]), (400, "InvalidSignatureException"))
+        self.assertEqual(out["message"], "Credential should be scoped to correct service: 'states'. ")
+
     def test_aws_cli_signs_with_the_right_key(self):
         aws = shutil.which("aws")
         if aws is None:
