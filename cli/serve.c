@@ -438,6 +438,7 @@ int sd_cli_serve(int argc, char **argv) {
                            .activities = s.activities,
                            .mock = mock,
                            .auth = auth };
+  sd_engine_set_row_fn(s.eng, sd_api_exec_row, &s.api);
   s.schedules = sd_schedules_new(&s.api, &s.loop, sstore, o.clock_offset_ms);
   s.api.schedules = s.schedules;
   if (sd_schedules_load(s.schedules, store, &err) != 0) {

@@ -682,6 +682,8 @@ void sd_exec_row(struct sd_exec *ex) {
     .redrive_ms = ex->redrive_ms,
   };
   ex->stop_ms = row.stop_ms;
+  if (ex->eng->row_fn != NULL)
+    ex->eng->row_fn(ex, &row, ex->eng->row_data);
   sd_writer_put_exec(ex->eng->writer, &row);
   free(out);
 }
@@ -946,6 +948,11 @@ uv_loop_t *sd_engine_loop(struct sd_engine *eng) {
 
 const struct sd_state_ops *const *sd_engine_ops(struct sd_engine *eng) {
   return eng->ops;
+}
+
+void sd_engine_set_row_fn(struct sd_engine *eng, sd_exec_row_fn fn, void *data) {
+  eng->row_fn = fn;
+  eng->row_data = data;
 }
 
 void sd_engine_flush(struct sd_engine *eng, void (*cb)(void *data, int status), void *data) {

@@ -79,6 +79,15 @@ const char *sd_engine_region(const struct sd_engine *eng);
 /* Calls cb once all history appended so far is committed. */
 void sd_engine_flush(struct sd_engine *eng, void (*cb)(void *data, int status), void *data);
 
+struct sd_store_exec;
+/* Called on every execution row the engine is about to write, so that its
+ * embedder can add the columns only it knows (the server: the input text
+ * as the client sent it, the machine revision, the version and alias);
+ * strings set in `row` need to live only until the call returns. With the
+ * row complete when the execution closes, nothing writes it a second time. */
+typedef void (*sd_exec_row_fn)(struct sd_exec *ex, struct sd_store_exec *row, void *data);
+void sd_engine_set_row_fn(struct sd_engine *eng, sd_exec_row_fn fn, void *data);
+
 typedef void (*sd_exec_done_fn)(struct sd_exec *ex, void *data);
 
 struct sd_exec_opts {

@@ -45,6 +45,8 @@ struct sd_engine {
   size_t nconns;
   struct sd_store *store;
   struct sd_writer *writer; /* NULL without a store */
+  sd_exec_row_fn row_fn;    /* sd_engine_set_row_fn; may be NULL */
+  void *row_data;
   double wait_scale;
   bool limits;
   char *region;

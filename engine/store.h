@@ -39,6 +39,13 @@ struct sd_store_exec {
   const char *frame;
   int redrive_count; /* RedriveExecution: times redriven, and when last (0 = never) */
   int64_t redrive_ms;
+  /* What only `stepd serve` knows, kept when 0 / NULL (so a row written
+   * without them never erases them): the revision of the machine it runs
+   * (its updated_ms; sd_store_exec_get's "machine_rev_ms"), and the version
+   * and alias it was started through. */
+  int64_t machine_rev_ms;
+  const char *version_arn;
+  const char *alias_arn;
 };
 
 /* One frame row of a RUNNING execution (engine/resume.c writes them; the
@@ -74,6 +81,10 @@ void sd_store_close(struct sd_store *s);
 struct sd_store_batch *sd_store_batch_new(void);
 void sd_store_batch_free(struct sd_store_batch *b);
 size_t sd_store_batch_len(const struct sd_store_batch *b);
+/* A later row of the same execution replaces an earlier one of the batch
+ * when that one is a RUNNING row without a frame (whose only effect is the
+ * row itself): an execution that starts and closes within one batch is
+ * written once, in its final state. */
 void sd_store_batch_put_exec(struct sd_store_batch *b, const struct sd_store_exec *row);
 void sd_store_batch_add_event(struct sd_store_batch *b, const struct sd_store_event *ev);
 /* Frame rows are written in the order they were put, before the batch's
@@ -131,12 +142,6 @@ json_t *sd_store_machine_get(struct sd_store *s, const char *arn, struct sd_err 
  * NULL with err ("StateMachineDoesNotExist"). */
 json_t *sd_store_machine_revision(struct sd_store *s, const char *arn, int64_t updated_ms,
                                   struct sd_err *err);
-/* Completes a closed execution's row with what only the server knows: the
- * input text as the client gave it (NULL = keep the row's) and the revision
- * of the machine it ran (its updated_ms); sd_store_exec_get then returns it
- * as "machine_rev_ms". */
-int sd_store_exec_closed(struct sd_store *s, const char *arn, const char *input, int64_t machine_rev_ms,
-                         struct sd_err *err);
 /* Rows with arn > after_arn (NULL = from the start) in ARN order, at most
  * `limit` (0 = all), as a new array of such objects; NULL with err. */
 json_t *sd_store_machine_list(struct sd_store *s, const char *after_arn, size_t limit, struct sd_err *err);
@@ -160,8 +165,8 @@ json_t *sd_store_exec_list_qualified(struct sd_store *s, const char *version_arn
 int sd_store_exec_qualify(struct sd_store *s, const char *arn, const char *version_arn, const char *alias_arn,
                           struct sd_err *err);
 
-/* Groups the single-statement writes that follow (sd_store_exec_closed,
- * sd_store_exec_qualify, sd_store_machine_delete) into one transaction, so
+/* Groups the single-statement writes that follow (sd_store_exec_qualify,
+ * sd_store_machine_delete) into one transaction, so
  * that many rows cost one commit. ROLLBACK takes a NULL err. */
 enum sd_store_tx_op { SD_STORE_TX_BEGIN, SD_STORE_TX_COMMIT, SD_STORE_TX_ROLLBACK };
 int sd_store_tx(struct sd_store *s, enum sd_store_tx_op op, struct sd_err *err);

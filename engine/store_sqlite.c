@@ -196,13 +196,16 @@ static const char *const stmt_sql[ST__COUNT] = {
   [ST_COMMIT] = "COMMIT",
   [ST_ROLLBACK] = "ROLLBACK",
   [ST_EXEC_PUT] = "INSERT INTO executions(arn, name, machine_arn, status, input, output, error, cause,"
-                  " start_ms, stop_ms, redrive_count, redrive_ms)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                  " start_ms, stop_ms, redrive_count, redrive_ms, machine_rev_ms, version_arn, alias_arn)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, nullif(?13, 0), ?14, ?15)"
                   " ON CONFLICT(arn) DO UPDATE SET name = excluded.name, machine_arn = excluded.machine_arn,"
                   " status = excluded.status, input = excluded.input, output = excluded.output,"
                   " error = excluded.error, cause = excluded.cause, start_ms = excluded.start_ms,"
                   " stop_ms = excluded.stop_ms, redrive_count = excluded.redrive_count,"
-                  " redrive_ms = excluded.redrive_ms RETURNING id",
+                  " redrive_ms = excluded.redrive_ms,"
+                  " machine_rev_ms = coalesce(excluded.machine_rev_ms, machine_rev_ms),"
+                  " version_arn = coalesce(excluded.version_arn, version_arn),"
+                  " alias_arn = coalesce(excluded.alias_arn, alias_arn) RETURNING id",
   [ST_EXEC_ID] = "SELECT id FROM executions WHERE arn = ?1",
   [ST_EXEC_STUB] = "INSERT INTO executions(arn) VALUES (?1) RETURNING id",
   [ST_EVENT_PUT] = "INSERT INTO events VALUES ((?1 << 32) | ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -258,9 +261,9 @@ struct ev_rec {
 };
 
 struct ex_rec {
-  int64_t start_ms, stop_ms, redrive_ms;
+  int64_t start_ms, stop_ms, redrive_ms, machine_rev_ms;
   int redrive_count;
-  size_t off;    /* name, machine_arn, status, input, output, error, cause, frame */
+  size_t off;    /* name, machine_arn, status, input, output, error, cause, frame, version_arn, alias_arn */
   uint32_t slot; /* execution ARN */
   uint32_t nulls;
 };
@@ -275,6 +278,7 @@ struct fr_rec {
 struct arn_slot {
   size_t off; /* the ARN in the arena */
   uint32_t hash;
+  uint32_t start;  /* 1 + index of the execution's row in `ex` while a later row may replace it; 0 = none */
   int64_t exec_id; /* set by sd_store_write; 0 = not looked up yet */
 };
 
@@ -379,20 +383,61 @@ static const char *next_str(const char **p, uint32_t nulls, int i) {
   return (nulls & (1u << i)) ? NULL : s;
 }
 
+/* Replacing a start row rather than updating it after its insert spares
+ * the row's second write and the index entries it moves (the status index
+ * above all): half the writer's row work for a short execution. A RUNNING
+ * row without a frame touches nothing but the row, and every row sets all
+ * its columns (those "kept when NULL" are carried over), so the last row
+ * alone leaves the file as the two did. */
 void sd_store_batch_put_exec(struct sd_store_batch *b, const struct sd_store_exec *row) {
-  if (b->nex == b->ex_cap) {
-    b->ex_cap = b->ex_cap ? b->ex_cap * 2 : 4;
-    b->ex = sd_xrealloc(b->ex, b->ex_cap * sizeof *b->ex);
+  uint32_t slot = intern_arn(b, row->arn);
+  struct arn_slot *sl = &b->slots[slot];
+  struct ex_rec *r, prev = { 0 };
+  bool replace = sl->start != 0;
+  if (replace) {
+    r = &b->ex[sl->start - 1];
+    prev = *r;
+  } else {
+    if (b->nex == b->ex_cap) {
+      b->ex_cap = b->ex_cap ? b->ex_cap * 2 : 4;
+      b->ex = sd_xrealloc(b->ex, b->ex_cap * sizeof *b->ex);
+    }
+    r = &b->ex[b->nex++];
   }
-  struct ex_rec *r = &b->ex[b->nex++];
-  r->slot = intern_arn(b, row->arn);
+  bool start = row->frame == NULL && row->status != NULL && strcmp(row->status, "RUNNING") == 0;
+  sl->start = start ? (uint32_t)(r - b->ex) + 1 : 0;
+  r->slot = slot;
   r->start_ms = row->start_ms;
   r->stop_ms = row->stop_ms;
   r->redrive_count = row->redrive_count;
   r->redrive_ms = row->redrive_ms;
-  const char *strs[] = { row->name,   row->machine_arn, row->status, row->input,
-                         row->output, row->error,       row->cause,  row->frame };
-  r->off = put_strs(b, strs, 8, &r->nulls);
+  r->machine_rev_ms = row->machine_rev_ms;
+  /* What the replaced row would have kept, copied: the arena may move. */
+  char *kept[2] = { NULL, NULL };
+  if (replace) {
+    const char *p = b->text.data + prev.off;
+    for (int i = 0; i < 8; i++)
+      next_str(&p, prev.nulls, i);
+    for (int i = 0; i < 2; i++) {
+      const char *v = next_str(&p, prev.nulls, 8 + i);
+      kept[i] = v != NULL ? sd_xstrdup(v) : NULL;
+    }
+    if (r->machine_rev_ms == 0)
+      r->machine_rev_ms = prev.machine_rev_ms;
+  }
+  const char *strs[] = { row->name,
+                         row->machine_arn,
+                         row->status,
+                         row->input,
+                         row->output,
+                         row->error,
+                         row->cause,
+                         row->frame,
+                         row->version_arn ? row->version_arn : kept[0],
+                         row->alias_arn ? row->alias_arn : kept[1] };
+  r->off = put_strs(b, strs, 10, &r->nulls);
+  free(kept[0]);
+  free(kept[1]);
 }
 
 void sd_store_batch_add_event(struct sd_store_batch *b, const struct sd_store_event *ev) {
@@ -634,6 +679,9 @@ static int put_exec(struct sd_store *s, struct sd_store_batch *b, const struct e
   sqlite3_bind_int64(st, 10, r->stop_ms);
   sqlite3_bind_int64(st, 11, r->redrive_count);
   sqlite3_bind_int64(st, 12, r->redrive_ms);
+  sqlite3_bind_int64(st, 13, r->machine_rev_ms);
+  bind_text(st, 14, next_str(&p, r->nulls, 8));
+  bind_text(st, 15, next_str(&p, r->nulls, 9));
   if (step_id(s, st, &sl->exec_id, "writing an execution", err) != 0)
     return -1;
   /* Frames live as long as the execution runs (recovery). A closed row

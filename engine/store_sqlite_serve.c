@@ -118,22 +118,9 @@ static int step_reset(struct sd_store *s, sqlite3_stmt *st, const char *what, st
   return ret;
 }
 
-/* Slots of sd_sqlite_cached: these run once per execution. */
-enum { SLOT_EXEC_CLOSED, SLOT_EXEC_QUALIFY };
-
-int sd_store_exec_closed(struct sd_store *s, const char *arn, const char *input, int64_t machine_rev_ms,
-                         struct sd_err *err) {
-  sqlite3_stmt *st = sd_sqlite_cached(s, SLOT_EXEC_CLOSED,
-                                      "UPDATE executions SET input = coalesce(?2, input), machine_rev_ms = ?3"
-                                      " WHERE arn = ?1",
-                                      err);
-  if (st == NULL)
-    return -1;
-  sd_sqlite_bind_text(st, 1, arn);
-  sd_sqlite_bind_text(st, 2, input);
-  sqlite3_bind_int64(st, 3, machine_rev_ms);
-  return step_reset(s, st, "completing an execution row", err);
-}
+/* Slots of sd_sqlite_cached: these run once per execution started on a
+ * version or alias. */
+enum { SLOT_EXEC_QUALIFY };
 
 int sd_store_machine_delete(struct sd_store *s, const char *arn, struct sd_err *err) {
   sqlite3_stmt *st = sd_sqlite_prepare(s, "DELETE FROM state_machines WHERE arn = ?1", err);

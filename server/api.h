@@ -195,6 +195,10 @@ void sd_api_redrive_fields(json_t *out, json_t *row, int64_t now_ms);
 /* The done callback of executions the server runs (api_executions.c). */
 struct sd_exec;
 void sd_api_exec_done(struct sd_exec *ex, void *data);
+/* The engine's row hook for them (sd_engine_set_row_fn; `data` is the
+ * sd_api): completes each row with what only the server knows. */
+struct sd_store_exec;
+void sd_api_exec_row(struct sd_exec *ex, struct sd_store_exec *row, void *data);
 void sd_api_validate_state_machine_definition(struct sd_api_call *c);
 void sd_api_tag_resource(struct sd_api_call *c);
 void sd_api_untag_resource(struct sd_api_call *c);

@@ -30,24 +30,29 @@ static json_t *start_reply(const char *arn, int64_t start_ms) {
   return json_pack("{s:s, s:o}", "executionArn", arn, "startDate", sd_api_time(start_ms));
 }
 
-struct closing {
-  struct sd_api *api;
-  char *arn; /* owned */
-};
-
-/* The row is complete: the record goes, and the store answers from now
- * on. After a failed write the record stays (its answers are right). */
-static void exec_recorded(void *data, int status) {
-  struct closing *cl = data;
-  struct sd_reg_exec *x = sd_registry_exec(cl->api->reg, cl->arn);
-  if (x != NULL && status == 0)
-    sd_registry_exec_remove(cl->api->reg, x);
-  free(cl->arn);
-  free(cl);
+/* The engine's row hook (sd_engine_set_row_fn): every row of an execution
+ * with a record carries the input as the client sent it (the engine stores
+ * it re-serialised, and DescribeExecution returns it as given), the
+ * machine revision it runs and the version and alias it was started
+ * through. The start row has no record yet (it is made once the engine has
+ * the execution): it keeps the engine's input, which the close row of the
+ * same batch replaces anyway (sd_store_batch_put_exec). So the close row is
+ * complete, and the execution's row is written once when it is short,
+ * never completed by a second transaction on another handle (one that
+ * also made the writer's handle drop its page cache on every commit). */
+void sd_api_exec_row(struct sd_exec *ex, struct sd_store_exec *row, void *data) {
+  struct sd_api *api = data;
+  struct sd_reg_exec *x = sd_registry_exec(api->reg, sd_exec_arn(ex));
+  if (x == NULL || x->ex != ex)
+    return;
+  row->input = x->input;
+  row->machine_rev_ms = x->machine ? x->machine->updated_ms : 0;
+  row->version_arn = x->version_arn;
+  row->alias_arn = x->alias_arn;
 }
 
-/* The engine calls this once an execution's last event is committed
- * (inside a writer barrier, so the store handle is ours to read). */
+/* The engine calls this once an execution's last event and its complete
+ * row are committed (inside a writer barrier). */
 static void on_exec_done(struct sd_exec *ex, void *data) {
   struct sd_api *api = data;
   struct sd_reg_exec *x = sd_registry_exec(api->reg, sd_exec_arn(ex));
@@ -56,44 +61,19 @@ static void on_exec_done(struct sd_exec *ex, void *data) {
     return;
   x->redrive_count = sd_exec_redrive_count(ex);
   x->redrive_ms = sd_exec_redrive_ms(ex);
-  /* The row holds the engine's stop time (the clock has moved on since)
-   * and its input text, which the engine keeps too: reading them back from
-   * the store cost the loop thread a lookup per execution. */
-  struct sd_err err = { 0 };
+  /* The engine knows the stop time written to the row (the clock has moved
+   * on since). */
   int64_t stop_ms = sd_exec_stop_ms(ex);
-  /* The engine stores the input re-serialised; DescribeExecution returns
-   * it as the client sent it, which only the record still knows. */
-  const char *row_input = sd_exec_input_text(ex);
-  bool same_input = row_input != NULL && strcmp(row_input, x->input) == 0;
   sd_registry_exec_closed(api->reg, x, stop_ms > 0 ? stop_ms : sd_engine_now(api->eng));
   if (x->status == SD_EXEC_SUCCEEDED)
     sd_log(SD_LOG_INFO, "execution %s SUCCEEDED", x->arn);
   else
     sd_log(SD_LOG_INFO, "execution %s %s%s%s", x->arn, sd_exec_status_name(x->status), x->error ? ": " : "",
            x->error ? x->error : "");
-  /* The execution itself is no longer needed: the record holds its end. */
-  sd_exec_free(x->ex);
-  x->ex = NULL;
-  /* Once its row also names the input as given and the machine revision
-   * it ran, the store answers for it, and memory stays bounded by the
+  /* The committed row is complete (sd_api_exec_row): the store answers
+   * for the execution from now on, and memory stays bounded by the
    * executions running. */
-  const char *input = same_input ? NULL : x->input;
-  int64_t rev_ms = x->machine ? x->machine->updated_ms : 0;
-  if (api->reader == NULL) {
-    /* :memory: has one handle, free inside this barrier; an in-memory
-     * write costs no disk wait. */
-    int rc = sd_store_exec_closed(api->store, x->arn, input, rev_ms, &err);
-    if (rc != 0)
-      sd_log(SD_LOG_ERROR, "%s", err.cause ? err.cause : "an execution row could not be completed");
-    sd_err_clear(&err);
-    if (rc == 0)
-      sd_registry_exec_remove(api->reg, x);
-    return;
-  }
-  struct closing *cl = sd_xmalloc(sizeof *cl);
-  cl->api = api;
-  cl->arn = sd_xstrdup(x->arn);
-  sd_registry_exec_save(api->reg, x->arn, input, rev_ms, exec_recorded, cl);
+  sd_registry_exec_remove(api->reg, x);
 }
 
 void sd_api_exec_done(struct sd_exec *ex, void *data) {

@@ -22,10 +22,10 @@
  * when the change was made, so later changes cannot leak into it. */
 struct save {
   struct save *next;
-  enum { SAVE_PUT, SAVE_DEL, SAVE_EXEC, SAVE_QUAL, SAVE_ACT_PUT, SAVE_ACT_DEL } kind;
+  enum { SAVE_PUT, SAVE_DEL, SAVE_QUAL, SAVE_ACT_PUT, SAVE_ACT_DEL } kind;
   /* arn, name, type, definition, role_arn, tags, status, revision_id,
-   * versions, aliases (SAVE_EXEC: arn, input; SAVE_QUAL: arn, version,
-   * alias; SAVE_ACT_*: arn, name); owned */
+   * versions, aliases (SAVE_QUAL: arn, version, alias; SAVE_ACT_*: arn,
+   * name); owned */
   char *s[10];
   int64_t creation_ms, updated_ms, next_version;
   sd_registry_cb cb;
@@ -342,11 +342,11 @@ static struct save *save_removal(const char *arn) {
   return sv;
 }
 
-/* A run of execution-row updates (every closing execution makes one)
- * commits once: a transaction per row cost a WAL lock and commit each,
- * a third of the server's CPU at 2,000 StartExecution/s. */
+/* A run of execution-row updates (every execution started on a version
+ * makes one) commits once: a transaction per row costs a WAL lock and a
+ * commit each. */
 static bool is_exec_save(const struct save *sv) {
-  return sv != NULL && (sv->kind == SAVE_EXEC || sv->kind == SAVE_QUAL);
+  return sv != NULL && sv->kind == SAVE_QUAL;
 }
 
 static struct save *save_exec_run(struct persist *p, struct save *first) {
@@ -354,10 +354,7 @@ static struct save *save_exec_run(struct persist *p, struct save *first) {
   bool tx = is_exec_save(first->next) && sd_store_tx(p->store, SD_STORE_TX_BEGIN, &txerr) == 0;
   struct save *last = first;
   for (struct save *sv = first; is_exec_save(sv); sv = sv->next) {
-    if (sv->kind == SAVE_EXEC)
-      sd_store_exec_closed(p->store, sv->s[0], sv->s[1], sv->updated_ms, &sv->err);
-    else
-      sd_store_exec_qualify(p->store, sv->s[0], sv->s[1], sv->s[2], &sv->err);
+    sd_store_exec_qualify(p->store, sv->s[0], sv->s[1], sv->s[2], &sv->err);
     last = sv;
   }
   if (tx && sd_store_tx(p->store, SD_STORE_TX_COMMIT, &txerr) != 0) {
@@ -378,7 +375,7 @@ static void save_work(uv_work_t *req) {
       sd_store_machine_delete(p->store, sv->s[0], &sv->err);
       continue;
     }
-    if (sv->kind == SAVE_EXEC || sv->kind == SAVE_QUAL) {
+    if (sv->kind == SAVE_QUAL) {
       sv = save_exec_run(p, sv);
       continue;
     }
@@ -574,18 +571,6 @@ int sd_registry_load(struct sd_registry *r, struct sd_store *store, const struct
   free(sorted);
   json_decref(rows);
   return rc;
-}
-
-void sd_registry_exec_save(struct sd_registry *r, const char *arn, const char *input, int64_t machine_rev_ms,
-                           sd_registry_cb cb, void *data) {
-  struct save *sv = sd_xcalloc(1, sizeof *sv);
-  sv->kind = SAVE_EXEC;
-  sv->s[0] = sd_xstrdup(arn);
-  sv->s[1] = input ? sd_xstrdup(input) : NULL;
-  sv->updated_ms = machine_rev_ms;
-  sv->cb = cb;
-  sv->data = data;
-  save_queue(r, sv);
 }
 
 void sd_registry_activity_save(struct sd_registry *r, const char *arn, const char *name, int64_t creation_ms,

@@ -176,10 +176,6 @@ void sd_registry_persist(struct sd_registry *r, uv_loop_t *loop, struct sd_store
  * -1 if the write failed; with no store attached, cb is called at once. cb
  * may be NULL. The registry reaps deleted machines itself (their rows go). */
 void sd_registry_machine_save(struct sd_registry *r, const char *arn, sd_registry_cb cb, void *data);
-/* Completes a closed execution's row (sd_store_exec_closed) in the same
- * queue; cb as above. */
-void sd_registry_exec_save(struct sd_registry *r, const char *arn, const char *input, int64_t machine_rev_ms,
-                           sd_registry_cb cb, void *data);
 /* Records the version and alias an execution was started through
  * (sd_store_exec_qualify) in the same queue; cb as above. */
 void sd_registry_exec_qualify_save(struct sd_registry *r, const char *arn, const char *version_arn,

@@ -158,19 +158,133 @@ TEST(store_exec_list_pages_by_key) {
   return 0;
 }
 
-TEST(store_exec_closed_completes_the_row) {
+/* Writes one batch holding `rows` (n of them). */
+static int write_rows(struct sd_store *s, const struct sd_store_exec *rows, size_t n, size_t *batch_len) {
+  struct sd_store_batch *b = sd_store_batch_new();
+  for (size_t i = 0; i < n; i++)
+    sd_store_batch_put_exec(b, &rows[i]);
+  *batch_len = sd_store_batch_len(b);
+  struct sd_err err = { 0 };
+  int rc = sd_store_write(s, b, &err);
+  sd_store_batch_free(b);
+  sd_err_clear(&err);
+  return rc;
+}
+
+TEST(store_exec_row_keeps_what_a_later_row_leaves_out) {
   struct sd_err err = { 0 };
   struct sd_store *s = sd_store_open(":memory:", &err);
-  ASSERT(put_exec(s, "c1", "SUCCEEDED", 100) == 0);
-  ASSERT_INT_EQ(sd_store_exec_closed(s, EARN "c1", "{ \"a\": 1 }", 42, &err), 0);
-  json_t *row = sd_store_exec_get(s, EARN "c1", &err);
+  struct sd_store_exec run = { .arn = EARN "c1",
+                               .name = "c1",
+                               .machine_arn = MARN "m",
+                               .status = "RUNNING",
+                               .input = "{\"a\":1}",
+                               .start_ms = 100,
+                               .machine_rev_ms = 42,
+                               .version_arn = MARN "m:1",
+                               .alias_arn = MARN "m:live" };
+  size_t n;
+  ASSERT_INT_EQ(write_rows(s, &run, 1, &n), 0);
+  /* A later batch's row without them (a resumed execution's) keeps them. */
+  struct sd_store_exec done = run;
+  done.status = "SUCCEEDED";
+  done.input = "{ \"a\": 1 }";
+  done.stop_ms = 200;
+  done.machine_rev_ms = 0;
+  done.version_arn = done.alias_arn = NULL;
+  ASSERT_INT_EQ(write_rows(s, &done, 1, &n), 0);
+  json_t *row = sd_store_exec_get(s, EARN "c1", &err); /* new */
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "status")), "SUCCEEDED");
   ASSERT_STR_EQ(json_string_value(json_object_get(row, "input")), "{ \"a\": 1 }");
   ASSERT_INT_EQ(json_integer_value(json_object_get(row, "machine_rev_ms")), 42);
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "version_arn")), MARN "m:1");
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "alias_arn")), MARN "m:live");
   json_decref(row);
-  /* NULL input keeps the row's. */
-  ASSERT_INT_EQ(sd_store_exec_closed(s, EARN "c1", NULL, 43, &err), 0);
-  row = sd_store_exec_get(s, EARN "c1", &err);
-  ASSERT_STR_EQ(json_string_value(json_object_get(row, "input")), "{ \"a\": 1 }");
+  sd_store_close(s);
+  return 0;
+}
+
+TEST(store_batch_writes_a_start_and_close_of_one_batch_once) {
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(":memory:", &err);
+  struct sd_store_exec rows[3] = {
+    { .arn = EARN "q",
+      .name = "q",
+      .machine_arn = MARN "m",
+      .status = "RUNNING",
+      .input = "{}",
+      .start_ms = 100,
+      .version_arn = MARN "m:1" },
+    { .arn = EARN "q",
+      .name = "q",
+      .machine_arn = MARN "m",
+      .status = "SUCCEEDED",
+      .input = "{ }",
+      .output = "1",
+      .start_ms = 100,
+      .stop_ms = 150,
+      .machine_rev_ms = 7 },
+    /* Another execution's start between them stays its own row. */
+    { .arn = EARN "r",
+      .name = "r",
+      .machine_arn = MARN "m",
+      .status = "RUNNING",
+      .input = "{}",
+      .start_ms = 120 },
+  };
+  struct sd_store_exec order[3] = { rows[0], rows[2], rows[1] };
+  size_t n;
+  ASSERT_INT_EQ(write_rows(s, order, 3, &n), 0);
+  ASSERT_INT_EQ(n, 2);                                /* the start row of q was replaced by its close */
+  json_t *row = sd_store_exec_get(s, EARN "q", &err); /* new */
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "status")), "SUCCEEDED");
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "input")), "{ }");
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "output")), "1");
+  ASSERT_INT_EQ(json_integer_value(json_object_get(row, "stop_ms")), 150);
+  ASSERT_INT_EQ(json_integer_value(json_object_get(row, "machine_rev_ms")), 7);
+  /* What the start row said and the close row left out is kept. */
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "version_arn")), MARN "m:1");
+  json_decref(row);
+  json_t *list = sd_store_exec_list(s, MARN "m", "RUNNING", INT64_MAX, INT64_MAX, 0, &err); /* new */
+  ASSERT_INT_EQ(json_array_size(list), 1);
+  ASSERT_STR_EQ(item_name(list, 0), "r");
+  json_decref(list);
+  sd_store_close(s);
+  return 0;
+}
+
+TEST(store_batch_keeps_a_closed_row_with_a_frame_before_a_restart) {
+  /* A close that keeps a redrive point, then RedriveExecution's RUNNING
+   * row in the same batch: both are written (the close put the frame). */
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(":memory:", &err);
+  struct sd_store_exec rows[2] = {
+    { .arn = EARN "d",
+      .name = "d",
+      .machine_arn = MARN "m",
+      .status = "FAILED",
+      .input = "{}",
+      .error = "E",
+      .start_ms = 100,
+      .stop_ms = 150,
+      .frame = "{\"s\":1}" },
+    { .arn = EARN "d",
+      .name = "d",
+      .machine_arn = MARN "m",
+      .status = "RUNNING",
+      .input = "{}",
+      .start_ms = 100,
+      .redrive_count = 1,
+      .redrive_ms = 160 },
+  };
+  size_t n;
+  ASSERT_INT_EQ(write_rows(s, rows, 2, &n), 0);
+  ASSERT_INT_EQ(n, 2);
+  json_t *frames = sd_store_exec_frames(s, EARN "d", &err); /* new */
+  ASSERT_STR_EQ(json_string_value(json_object_get(frames, "")), "{\"s\":1}");
+  json_decref(frames);
+  json_t *row = sd_store_exec_get(s, EARN "d", &err); /* new */
+  ASSERT_STR_EQ(json_string_value(json_object_get(row, "status")), "RUNNING");
   json_decref(row);
   sd_store_close(s);
   return 0;
