@@ -793,7 +793,7 @@ struct sd_exec *sd_exec_new(struct sd_engine *eng, const struct sd_exec_opts *o,
   ex->eng = eng;
   ex->machine = sd_asl_ref(o->machine);
   ex->machine_name = sd_xstrdup(o->machine_name ? o->machine_name : "StateMachine");
-  ex->name = o->name ? sd_xstrdup(o->name) : sd_new_uuid(&eng->rng);
+  ex->name = o->name ? sd_xstrdup(o->name) : sd_new_uuid7(&eng->rng, start_ms);
   ex->type = sd_xstrdup(o->type ? o->type : "STANDARD");
   ex->arn = exec_arn(eng, ex->type, ex->machine_name, ex->name);
   ex->machine_arn =

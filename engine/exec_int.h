@@ -151,5 +151,7 @@ void sd_task_tokens_free(struct sd_engine *eng);
 /* context.c */
 json_t *sd_ctx_build(struct sd_frame *f); /* new reference */
 char *sd_new_uuid(uint64_t *rng);
+/* A version 7 UUID (time-ordered) for the time `ms` (context.c). */
+char *sd_new_uuid7(uint64_t *rng, int64_t ms);
 
 #endif

@@ -475,6 +475,22 @@ class TestExecutions(ServeTestCase):
             self.sfn.stop_execution(executionArn=arn)
             self.assertEqual(self.sfn.describe_execution(executionArn=arn)["status"], "ABORTED")
 
+    def test_generated_names_are_time_ordered_uuids(self):
+        # A name left out is a UUID, version 7 (RFC 9562): its first 48
+        # bits are the start time in ms, so names of later executions sort
+        # after earlier ones and the store's ARN index grows at its end.
+        names = []
+        for _ in range(3):
+            arn = self.sfn.start_execution(stateMachineArn=self.pass_arn)["executionArn"]
+            names.append(arn.rsplit(":", 1)[1])
+            time.sleep(0.002)
+        for name in names:
+            self.assertRegex(name, r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+        self.assertEqual(names, sorted(names))
+        self.assertEqual(len(set(names)), 3)
+        start = self.sfn.describe_execution(executionArn=arn)["startDate"].timestamp()
+        self.assertAlmostEqual(int(names[-1].replace("-", "")[:12], 16) / 1000.0, start, delta=0.002)
+
     def test_fail(self):
         r = self.sfn.start_execution(stateMachineArn=self.fail_arn)
         d = self.wait_done(r["executionArn"])
