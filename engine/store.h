@@ -75,6 +75,12 @@ struct sd_store_event {
 /* Opens (creating, migrating) the database at `path`; NULL or ":memory:"
  * gives a private in-memory database. WAL mode for files. */
 struct sd_store *sd_store_open(const char *path, struct sd_err *err);
+/* A private in-memory database for one `stepd run`: executions, their
+ * history and frames only, without `stepd serve`'s tables (machines,
+ * activities, schedules) and the indexes that list executions, which
+ * halves what opening it costs (callgrind: 2.9M -> 1.4M instructions, a
+ * one-state run's critical path). The calls for those tables fail on it. */
+struct sd_store *sd_store_open_private(struct sd_err *err);
 void sd_store_close(struct sd_store *s);
 
 /* Batches are built on the loop thread and written by one call. */

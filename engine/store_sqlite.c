@@ -124,14 +124,19 @@ static const char *const migrations[] = {
 /* The schema at SCHEMA_VERSION in one script, for a fresh database (no
  * tables, user_version 0): replaying the steps cost 8.4M instructions per
  * process, most of a one-state `stepd run` (each ALTER TABLE makes SQLite
- * re-parse the whole schema); this script costs a small fraction of that.
+ * re-parse the whole schema); this script costs a third of that.
  * Columns that steps add with ALTER TABLE come last, in the order the steps
  * add them, so that both paths give tables with the same column order.
  * test_store_schema.c checks that the two give the same schema; appending
- * a migration means updating this script and SCHEMA_SQUASHED. */
+ * a migration means updating this script and SCHEMA_SQUASHED.
+ *
+ * It comes in two parts: what one execution's run writes and reads
+ * (executions, their history and frames), which is all that
+ * sd_store_open_private creates, and the rest (`stepd serve`'s machines,
+ * activities and schedules, and the indexes that list executions). */
 #define SCHEMA_SQUASHED 7
 _Static_assert(SCHEMA_SQUASHED == SCHEMA_VERSION, "append the new migration to schema_squashed too");
-static const char schema_squashed[] =
+static const char schema_runs[] =
     "CREATE TABLE executions ("
     "  id INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE,"
     "  name TEXT, machine_arn TEXT, status TEXT,"
@@ -140,14 +145,17 @@ static const char schema_squashed[] =
     "  machine_rev_ms INTEGER,"                                                           /* 2 */
     "  version_arn TEXT, alias_arn TEXT,"                                                 /* 4 */
     "  redrive_count INTEGER NOT NULL DEFAULT 0, redrive_ms INTEGER NOT NULL DEFAULT 0);" /* 7 */
+    "CREATE TABLE events ("
+    "  k INTEGER PRIMARY KEY, prev_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
+    "  type TEXT NOT NULL, details_key TEXT, details TEXT);"
+    "CREATE TABLE exec_frames (exec_id INTEGER NOT NULL, key TEXT NOT NULL, snapshot TEXT NOT NULL,"
+    "  PRIMARY KEY (exec_id, key)) WITHOUT ROWID;";
+static const char schema_serve[] =
     "CREATE INDEX executions_by_machine ON executions(machine_arn, start_ms);"
     "CREATE INDEX executions_by_status ON executions(status, machine_arn, start_ms);"
     "CREATE INDEX executions_by_version ON executions(version_arn, start_ms) WHERE version_arn IS NOT NULL;"
     "CREATE INDEX executions_by_alias ON executions(alias_arn, start_ms) WHERE alias_arn IS NOT NULL;"
     "CREATE INDEX executions_closed ON executions(stop_ms) WHERE stop_ms > 0;"
-    "CREATE TABLE events ("
-    "  k INTEGER PRIMARY KEY, prev_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
-    "  type TEXT NOT NULL, details_key TEXT, details TEXT);"
     "CREATE TABLE state_machines ("
     "  arn TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL, definition TEXT NOT NULL,"
     "  role_arn TEXT NOT NULL, creation_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
@@ -159,8 +167,6 @@ static const char schema_squashed[] =
     "  arn TEXT NOT NULL, updated_ms INTEGER NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL,"
     "  role_arn TEXT NOT NULL, revision_id TEXT," /* 4 */
     "  PRIMARY KEY (arn, updated_ms)) WITHOUT ROWID;"
-    "CREATE TABLE exec_frames (exec_id INTEGER NOT NULL, key TEXT NOT NULL, snapshot TEXT NOT NULL,"
-    "  PRIMARY KEY (exec_id, key)) WITHOUT ROWID;"
     "CREATE TABLE activities (arn TEXT PRIMARY KEY, name TEXT NOT NULL, creation_ms INTEGER NOT NULL)"
     "  WITHOUT ROWID;"
     "CREATE TABLE schedules ("
@@ -561,7 +567,8 @@ static int migrate(struct sd_store *s, struct sd_err *err) {
   if (v == 0 && count_tables(s, &ntables, err) != 0)
     goto fail;
   if (v == 0 && ntables == 0) {
-    if (exec_sql(s, schema_squashed, "creating the schema", err) != 0)
+    if (exec_sql(s, schema_runs, "creating the schema", err) != 0 ||
+        exec_sql(s, schema_serve, "creating the schema", err) != 0)
       goto fail;
   } else {
     for (long i = v; i < SCHEMA_VERSION; i++) {
@@ -607,10 +614,9 @@ static int configure(struct sd_store *s, bool file, struct sd_err *err) {
   return migrate(s, err);
 }
 
-struct sd_store *sd_store_open(const char *path, struct sd_err *err) {
-  bool file = path != NULL && path[0] != '\0' && strcmp(path, ":memory:") != 0;
+static struct sd_store *open_handle(const char *path, struct sd_err *err) {
   struct sd_store *s = sd_xcalloc(1, sizeof *s);
-  s->path = sd_xstrdup(file ? path : ":memory:");
+  s->path = sd_xstrdup(path);
   /* NOMUTEX: a handle is used by one thread at a time (store.h), and the
    * hand-off between loop and worker already goes through libuv's locks. */
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -622,7 +628,24 @@ struct sd_store *sd_store_open(const char *path, struct sd_err *err) {
     return NULL;
   }
   sqlite3_extended_result_codes(s->db, 1);
-  if (configure(s, file, err) != 0) {
+  return s;
+}
+
+struct sd_store *sd_store_open(const char *path, struct sd_err *err) {
+  bool file = path != NULL && path[0] != '\0' && strcmp(path, ":memory:") != 0;
+  struct sd_store *s = open_handle(file ? path : ":memory:", err);
+  if (s != NULL && configure(s, file, err) != 0) {
+    sd_store_close(s);
+    return NULL;
+  }
+  return s;
+}
+
+struct sd_store *sd_store_open_private(struct sd_err *err) {
+  struct sd_store *s = open_handle(":memory:", err);
+  if (s != NULL && (exec_sql(s, "BEGIN", "creating the schema", err) != 0 ||
+                    exec_sql(s, schema_runs, "creating the schema", err) != 0 ||
+                    exec_sql(s, "COMMIT", "creating the schema", err) != 0)) {
     sd_store_close(s);
     return NULL;
   }

@@ -239,3 +239,45 @@ TEST(store_schema_dump_sees_a_missing_column) {
   rm_dir();
   return 0;
 }
+
+/* `stepd run`'s private store has the tables of runs only: an execution,
+ * its history and its frames round-trip; `stepd serve`'s tables are
+ * absent, and a call on them is an error, not a crash. */
+TEST(store_private_keeps_runs_only) {
+  static const char arn[] = "arn:aws:states:us-east-1:123456789012:execution:M:e1";
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open_private(&err);
+  ASSERT(s != NULL);
+  struct sd_store_batch *b = sd_store_batch_new();
+  struct sd_store_exec row = { .arn = arn,
+                               .name = "e1",
+                               .machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:M",
+                               .status = "RUNNING",
+                               .input = "{}",
+                               .start_ms = 1700000000000,
+                               .frame = "{\"s\":0}" };
+  sd_store_batch_put_exec(b, &row);
+  struct sd_store_event ev = { .exec_arn = arn,
+                               .id = 1,
+                               .ts_ms = 1700000000000,
+                               .type = "ExecutionStarted",
+                               .details_key = "executionStartedEventDetails",
+                               .details = "{\"input\":\"{}\"}" };
+  sd_store_batch_add_event(b, &ev);
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+  sd_store_batch_free(b);
+  json_t *h = sd_store_history(s, arn, 0, 0, false, &err);
+  ASSERT(json_array_size(h) == 1);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(h, 0), "type")), "ExecutionStarted");
+  json_decref(h);
+  json_t *got = sd_store_exec_get(s, arn, &err);
+  ASSERT(got != NULL);
+  ASSERT_STR_EQ(json_string_value(json_object_get(got, "status")), "RUNNING");
+  json_decref(got);
+  ASSERT(sd_store_activity_put(s, "arn:aws:states:us-east-1:123456789012:activity:A", "A", 1, &err) != 0);
+  ASSERT_STR_EQ(err.name, "InternalFailure");
+  ASSERT(strstr(err.cause, "no such table") != NULL);
+  sd_err_clear(&err);
+  sd_store_close(s);
+  return 0;
+}
