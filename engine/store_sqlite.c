@@ -643,7 +643,14 @@ struct sd_store *sd_store_open(const char *path, struct sd_err *err) {
 
 struct sd_store *sd_store_open_private(struct sd_err *err) {
   struct sd_store *s = open_handle(":memory:", err);
-  if (s != NULL && (exec_sql(s, "BEGIN", "creating the schema", err) != 0 ||
+  /* No rollback journal: an in-memory database's default one copies every
+   * page a transaction first touches, 14% of the writer's instructions on
+   * pass-chain-1000 (callgrind). What it buys, undoing a failed batch, this
+   * store does not need: after a failed write the writer writes no more
+   * (writer.h), and SQLite's ROLLBACK on an in-memory database without a
+   * journal only ends the transaction, keeping the rows it wrote. */
+  if (s != NULL && (exec_sql(s, "PRAGMA journal_mode=OFF", "turning the journal off", err) != 0 ||
+                    exec_sql(s, "BEGIN", "creating the schema", err) != 0 ||
                     exec_sql(s, schema_runs, "creating the schema", err) != 0 ||
                     exec_sql(s, "COMMIT", "creating the schema", err) != 0)) {
     sd_store_close(s);

@@ -281,3 +281,39 @@ TEST(store_private_keeps_runs_only) {
   sd_store_close(s);
   return 0;
 }
+
+/* The private store has no rollback journal: a failed batch is reported
+ * with SQLite's reason, keeps the rows it wrote before failing (nothing
+ * undoes them), and the store goes on answering reads and writes. */
+TEST(store_private_failed_write_is_reported) {
+  static const char arn[] = "arn:aws:states:us-east-1:123456789012:execution:M:e1";
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open_private(&err);
+  ASSERT(s != NULL);
+  struct sd_store_batch *b = sd_store_batch_new();
+  struct sd_store_event e1 = { .exec_arn = arn, .id = 1, .ts_ms = 1, .type = "T" };
+  struct sd_store_event e2 = e1, dup = e1;
+  e2.id = 2;
+  sd_store_batch_add_event(b, &e1);
+  sd_store_batch_add_event(b, &e2);
+  sd_store_batch_add_event(b, &dup);
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), -1);
+  ASSERT_STR_EQ(err.name, "InternalFailure");
+  ASSERT(strstr(err.cause, "UNIQUE") != NULL);
+  sd_err_clear(&err);
+  sd_store_batch_free(b);
+  json_t *h = sd_store_history(s, arn, 0, 0, false, &err);
+  ASSERT_INT_EQ(json_array_size(h), 2);
+  json_decref(h);
+  b = sd_store_batch_new();
+  struct sd_store_event e3 = e1;
+  e3.id = 3;
+  sd_store_batch_add_event(b, &e3);
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+  sd_store_batch_free(b);
+  h = sd_store_history(s, arn, 0, 0, false, &err);
+  ASSERT_INT_EQ(json_array_size(h), 3);
+  json_decref(h);
+  sd_store_close(s);
+  return 0;
+}
