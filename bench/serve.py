@@ -34,19 +34,20 @@ wrk.headers["Content-Type"] = "application/x-amz-json-1.0"
 wrk.headers["X-Amz-Target"] = "AWSStepFunctions.StartExecution"
 wrk.body = os.getenv("BODY")
 local limit = tonumber(os.getenv("LIMIT") or "0")
-local sent = 0
+local answered = 0
 local bad = 0
-request = function()
-  sent = sent + 1
-  if limit > 0 and sent > limit then
-    wrk.thread:stop()
-  end
-  return wrk.request()
-end
 response = function(status, headers, body)
   if status ~= 200 and bad < 3 then
     bad = bad + 1
     io.stderr:write("status " .. status .. ": " .. body .. "\n")
+  end
+  answered = answered + 1
+  -- thread:stop() ends this thread's loop, but wrk's main thread still
+  -- sleeps out -d; the line tells serve.py to interrupt it (SIGINT).
+  if limit > 0 and answered == limit then
+    wrk.thread:stop()
+    io.stderr:write("thread done\n")
+    io.stderr:flush()
   end
 end
 """
@@ -115,16 +116,35 @@ class Server:
         return self.proc.returncode
 
 
-def wrk(url, script, env, threads, conns, duration, latency=False):
+def wrk(url, script, env, threads, conns, duration, latency=False, limited=False):
+    """Runs wrk; with `limited` (a LIMIT in env), interrupts it once every
+    thread has had its LIMIT of answers, instead of waiting out `duration`,
+    and reports when that was in res["seconds"]."""
     cmd = ["wrk", "-t%d" % threads, "-c%d" % conns, "-d%ds" % duration, "-s", script, url]
     if latency:
         cmd.insert(1, "--latency")
     log("  $ " + " ".join(cmd))
-    p = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True)
+    t0 = time.time()
+    p = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    err_lines = []
+    done = 0
+    seconds = None
+    for line in p.stderr:
+        if line.strip() == "thread done":
+            done += 1
+            if limited and done == threads:
+                seconds = time.time() - t0
+                p.send_signal(signal.SIGINT)  # wrk prints its report on SIGINT
+        else:
+            err_lines.append(line)
+    out = p.stdout.read()
+    p.wait()
+    if seconds is None:
+        seconds = time.time() - t0
     if p.returncode != 0:
-        raise SystemExit("wrk failed:\n" + p.stdout + p.stderr)
-    out = p.stdout
-    res = {"raw": out, "stderr": p.stderr[-2000:]}
+        raise SystemExit("wrk failed:\n" + out + "".join(err_lines))
+    res = {"raw": out, "stderr": "".join(err_lines)[-2000:], "seconds": seconds}
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     res["rps"] = float(m.group(1)) if m else 0.0
     m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", out)
@@ -183,14 +203,14 @@ def bench_parked(args, tmp, scripts):
         warm = srv.machine("warm", PASS)
         # Warm the allocator and SQLite's caches on another machine first.
         body = json.dumps({"stateMachineArn": warm, "input": "{}"})
-        wrk(srv.url, scripts["start"], {"BODY": body, "LIMIT": "500"}, 1, 8, 30)
+        wrk(srv.url, scripts["start"], {"BODY": body, "LIMIT": "500"}, 1, 8, 30, limited=True)
         time.sleep(1)
         rss0 = srv.rss_kib()
         body = json.dumps({"stateMachineArn": arn, "input": "{}"})
         per_thread = (args.parked + args.threads - 1) // args.threads
-        t0 = time.time()
-        r = wrk(srv.url, scripts["start"], {"BODY": body, "LIMIT": str(per_thread)}, args.threads, args.conns, 600)
-        elapsed = time.time() - t0
+        r = wrk(srv.url, scripts["start"], {"BODY": body, "LIMIT": str(per_thread)}, args.threads, args.conns, 600,
+                limited=True)
+        elapsed = r["seconds"]
         time.sleep(2)  # let the last commits land
         parked = count_rows(db, "status = 'RUNNING' AND machine_arn = '%s'" % arn)
         rss1 = srv.rss_kib()
