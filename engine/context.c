@@ -3,8 +3,10 @@
 #include "engine/exec_int.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "engine/alloc.h"
+#include "engine/jsonr.h"
 #include "engine/timefmt.h"
 
 static uint64_t next_rand(uint64_t *s) {
@@ -40,8 +42,29 @@ char *sd_new_uuid7(uint64_t *rng, int64_t ms) {
                      (unsigned long long)(b & 0xffffffffffffull));
 }
 
+/* $$.Execution and $$.StateMachine, from the execution's fields: built on
+ * the first read rather than at the start, since most executions never
+ * read them and a parked one would carry ~1 KB of Jansson objects for
+ * nothing. Kept until the root parks in a timer (sd_ctx_drop), so the
+ * states of a running Map do not parse the input once each. */
+static void exec_ctx_build(struct sd_exec *ex) {
+  char ts[32];
+  sd_time_format(ex->start_ms, ts);
+  json_t *input = sd_json_loadb(ex->input_text, ex->input_len, JSON_DECODE_ANY, NULL); /* new */
+  if (input == NULL)
+    input = json_null(); /* the text is our own dump: cannot happen */
+  ex->ctx_exec = json_pack("{s:s, s:o, s:s, s:s, s:s}", "Id", ex->arn, "Input", input, "Name", ex->name,
+                           "RoleArn", ex->role_arn, "StartTime", ts);
+  /* EXPRESS executions cannot be redriven and have no RedriveCount. */
+  if (strcmp(ex->type, "EXPRESS") != 0)
+    json_object_set_new(ex->ctx_exec, "RedriveCount", json_integer(ex->redrive_count));
+  ex->ctx_sm = json_pack("{s:s, s:s}", "Id", ex->machine_arn, "Name", ex->machine_name);
+}
+
 json_t *sd_ctx_build(struct sd_frame *f) {
   struct sd_exec *ex = f->exec;
+  if (ex->ctx_exec == NULL)
+    exec_ctx_build(ex);
   char ts[32];
   sd_time_format(f->entered_ms, ts);
   json_t *ctx = json_object();
@@ -56,6 +79,20 @@ json_t *sd_ctx_build(struct sd_frame *f) {
   if (f->task_token != NULL)
     json_object_set_new(ctx, "Task", json_pack("{s:s}", "Token", f->task_token));
   return ctx;
+}
+
+void sd_ctx_drop(struct sd_frame *f) {
+  json_decref(f->ctx);
+  f->ctx = NULL;
+  f->env.ctx = NULL; /* it pointed at f->ctx */
+  if (f->parent == NULL) {
+    /* The root waits on a timer, so no other frame of the execution runs
+     * (a Map or Parallel root waits on its children instead). */
+    json_decref(f->exec->ctx_exec);
+    f->exec->ctx_exec = NULL;
+    json_decref(f->exec->ctx_sm);
+    f->exec->ctx_sm = NULL;
+  }
 }
 
 const char *sd_frame_task_token(struct sd_frame *f) {

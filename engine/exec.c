@@ -7,6 +7,7 @@
 #include "engine/exec_int.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -584,6 +585,10 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
     sd_resume_timers(f, step);
   switch (step) {
     case SD_STEP_WAIT:
+      /* Parked on a timer alone (a Wait, a back-off): the context objects
+       * are cheap to build again and may sit here for hours. */
+      if (f->timers != NULL && f->call == NULL)
+        sd_ctx_drop(f);
       return; /* its row is written at the end of the turn (resume.c) */
     case SD_STEP_NEXT:
     case SD_STEP_SUCCEED: {
@@ -790,48 +795,71 @@ void sd_exec_stop(struct sd_exec *ex, const char *error, const char *cause) {
   sd_err_clear(&err);
 }
 
-static char *exec_arn(struct sd_engine *eng, const char *type, const char *machine, const char *name) {
-  if (type != NULL && strcmp(type, "EXPRESS") == 0) {
-    char *uuid = sd_new_uuid(&eng->rng);
-    char *arn =
-        sd_asprintf("arn:aws:states:%s:%s:express:%s:%s:%s", eng->region, eng->account, machine, name, uuid);
-    free(uuid);
-    return arn;
-  }
-  return sd_asprintf("arn:aws:states:%s:%s:execution:%s:%s", eng->region, eng->account, machine, name);
+/* The execution's ARN, written at `out` (NULL: only measured). Returns
+ * its length. */
+static size_t exec_arn(char *out, size_t cap, struct sd_engine *eng, const char *type, const char *machine,
+                       const char *name, const char *uuid) {
+  int n = uuid != NULL ? snprintf(out, cap, "arn:aws:states:%s:%s:express:%s:%s:%s", eng->region,
+                                  eng->account, machine, name, uuid)
+                       : snprintf(out, cap, "arn:aws:states:%s:%s:execution:%s:%s", eng->region, eng->account,
+                                  machine, name);
+  return n > 0 ? (size_t)n : 0;
 }
 
-struct sd_exec *sd_exec_new(struct sd_engine *eng, const struct sd_exec_opts *o, json_t *input, char *text,
+/* Copies `s` to *p and moves *p past its NUL; returns the copy. */
+static const char *put_str(char **p, const char *s, size_t len) {
+  char *at = *p;
+  memcpy(at, s, len);
+  at[len] = '\0';
+  *p += len + 1;
+  return at;
+}
+
+struct sd_exec *sd_exec_new(struct sd_engine *eng, const struct sd_exec_opts *o, char *text, size_t len,
                             int64_t start_ms) {
-  struct sd_exec *ex = sd_xcalloc(1, sizeof *ex);
+  const char *machine_name = o->machine_name ? o->machine_name : "StateMachine";
+  const char *type = o->type ? o->type : "STANDARD";
+  char *uuid = o->name ? NULL : sd_new_uuid7(&eng->rng, start_ms);
+  const char *name = o->name ? o->name : uuid;
+  /* EXPRESS ARNs end in a UUID of their own. */
+  char *express_id = strcmp(type, "EXPRESS") == 0 ? sd_new_uuid(&eng->rng) : NULL;
+  char *role = o->role_arn ? NULL
+                           : sd_asprintf("arn:aws:iam::%s:role/service-role/StepFunctions-%s-role",
+                                         eng->account, machine_name);
+  const char *role_arn = o->role_arn ? o->role_arn : role;
+  size_t arn_len = exec_arn(NULL, 0, eng, type, machine_name, name, express_id);
+  size_t sm_len = (size_t)snprintf(NULL, 0, "arn:aws:states:%s:%s:stateMachine:%s", eng->region, eng->account,
+                                   machine_name);
+  size_t lens[] = { strlen(name), strlen(machine_name), strlen(role_arn), strlen(type) };
+  struct sd_exec *ex =
+      sd_xcalloc(1, sizeof *ex + arn_len + sm_len + lens[0] + lens[1] + lens[2] + lens[3] + 6);
+  char *p = ex->strs;
+  exec_arn(p, arn_len + 1, eng, type, machine_name, name, express_id);
+  ex->arn = p;
+  p += arn_len + 1;
+  snprintf(p, sm_len + 1, "arn:aws:states:%s:%s:stateMachine:%s", eng->region, eng->account, machine_name);
+  ex->machine_arn = p;
+  p += sm_len + 1;
+  ex->name = put_str(&p, name, lens[0]);
+  ex->machine_name = put_str(&p, machine_name, lens[1]);
+  ex->role_arn = put_str(&p, role_arn, lens[2]);
+  ex->type = put_str(&p, type, lens[3]);
+  free(uuid);
+  free(express_id);
+  free(role);
+
   ex->eng = eng;
   ex->machine = sd_asl_ref(o->machine);
-  ex->machine_name = sd_xstrdup(o->machine_name ? o->machine_name : "StateMachine");
-  ex->name = o->name ? sd_xstrdup(o->name) : sd_new_uuid7(&eng->rng, start_ms);
-  ex->type = sd_xstrdup(o->type ? o->type : "STANDARD");
-  ex->arn = exec_arn(eng, ex->type, ex->machine_name, ex->name);
-  ex->machine_arn =
-      sd_asprintf("arn:aws:states:%s:%s:stateMachine:%s", eng->region, eng->account, ex->machine_name);
-  ex->role_arn = o->role_arn ? sd_xstrdup(o->role_arn)
-                             : sd_asprintf("arn:aws:iam::%s:role/service-role/StepFunctions-%s-role",
-                                           eng->account, ex->machine_name);
-  ex->input = input;
-  ex->input_text = text;
+  /* sd_jsonw_dumps leaves room to grow; a parked execution keeps the
+   * text for its whole life, so it gets back what it does not use. */
+  ex->input_text = sd_xrealloc(text, len + 1);
+  ex->input_len = len;
   ex->start_ms = start_ms;
   ex->done = o->done;
   ex->data = o->data;
   ex->no_history = o->no_history;
   ex->tag = o->tag ? sd_xstrdup(o->tag) : NULL;
   ex->status = SD_EXEC_RUNNING;
-
-  char ts[32];
-  sd_time_format(ex->start_ms, ts);
-  ex->ctx_exec = json_pack("{s:s, s:O, s:s, s:s, s:s}", "Id", ex->arn, "Input", input, "Name", ex->name,
-                           "RoleArn", ex->role_arn, "StartTime", ts);
-  /* EXPRESS executions cannot be redriven and have no RedriveCount. */
-  if (strcmp(ex->type, "EXPRESS") != 0)
-    json_object_set_new(ex->ctx_exec, "RedriveCount", json_integer(0));
-  ex->ctx_sm = json_pack("{s:s, s:s}", "Id", ex->machine_arn, "Name", ex->machine_name);
   return ex;
 }
 
@@ -846,14 +874,14 @@ struct sd_exec *sd_exec_start(struct sd_engine *eng, const struct sd_exec_opts *
                SD_PAYLOAD_LIMIT);
     return NULL;
   }
-  struct sd_exec *ex = sd_exec_new(eng, o, input, text, sd_engine_now(eng));
+  struct sd_exec *ex = sd_exec_new(eng, o, text, text_len, sd_engine_now(eng));
 
   sd_exec_row(ex);
-  json_t *d = json_pack("{s:s, s:{s:b}, s:s}", "input", text, "inputDetails", "truncated", 0, "roleArn",
-                        ex->role_arn);
+  json_t *d = json_pack("{s:s, s:{s:b}, s:s}", "input", ex->input_text, "inputDetails", "truncated", 0,
+                        "roleArn", ex->role_arn);
   exec_event(ex, NULL, "ExecutionStarted", "executionStartedEventDetails", d);
 
-  ex->root = sd_frame_new(ex, NULL, ex->machine, json_incref(input));
+  ex->root = sd_frame_new(ex, NULL, ex->machine, input); /* input stolen */
   ex->root->prev_id = ex->last_id;
   sd_exec_arm_timeout(ex);
   /* No row until the root runs: a restart before that finds ExecutionStarted
@@ -880,16 +908,9 @@ void sd_exec_free(struct sd_exec *ex) {
   if (ex->root != NULL)
     sd_frame_unref(ex->root);
   sd_asl_unref(ex->machine);
-  free(ex->arn);
-  free(ex->name);
-  free(ex->machine_arn);
-  free(ex->machine_name);
-  free(ex->role_arn);
-  free(ex->type);
   free(ex->tag);
   free(ex->redrive_point);
   free(ex->input_text);
-  json_decref(ex->input);
   json_decref(ex->ctx_exec);
   json_decref(ex->ctx_sm);
   json_decref(ex->output);
@@ -914,6 +935,9 @@ int64_t sd_exec_stop_ms(const struct sd_exec *ex) {
 }
 const char *sd_exec_input_text(const struct sd_exec *ex) {
   return ex->input_text;
+}
+const char *sd_exec_machine_arn(const struct sd_exec *ex) {
+  return ex->machine_arn;
 }
 json_t *sd_exec_output(const struct sd_exec *ex) {
   return ex->output;

@@ -153,6 +153,8 @@ int64_t sd_exec_start_ms(const struct sd_exec *ex);
  * input text the row holds: what the store answers, without reading it. */
 int64_t sd_exec_stop_ms(const struct sd_exec *ex);
 const char *sd_exec_input_text(const struct sd_exec *ex);
+/* $$.StateMachine.Id: the unqualified ARN of the machine it runs; borrowed. */
+const char *sd_exec_machine_arn(const struct sd_exec *ex);
 struct sd_engine *sd_exec_engine(const struct sd_exec *ex);
 
 /* ---- task tokens: completing a waiting Task from outside (engine/task.c) ---- */

@@ -71,16 +71,23 @@ struct sd_engine {
 struct sd_exec {
   struct sd_engine *eng;
   struct sd_machine *machine; /* holds a reference */
-  char *arn;
-  char *name;
-  char *machine_arn;
-  char *machine_name;
-  char *role_arn;
-  char *type;
-  json_t *input;    /* owned */
+  /* The fixed strings live in `strs`, after the struct, in the same
+   * allocation: an execution parked for an hour costs its bytes and the
+   * allocator's per-chunk overhead, and these six would be six chunks. */
+  const char *arn;
+  const char *name;
+  const char *machine_arn;
+  const char *machine_name;
+  const char *role_arn;
+  const char *type;
+  /* The input is kept once, as text (what the row, ExecutionStarted and
+   * DescribeExecution give); $$.Execution.Input parses it when read. */
   char *input_text; /* owned */
-  json_t *ctx_exec; /* $$.Execution, owned */
-  json_t *ctx_sm;   /* $$.StateMachine, owned */
+  size_t input_len;
+  /* $$.Execution and $$.StateMachine, built on the first `$$` read
+   * (context.c) and dropped when the root parks in a timer; owned or NULL. */
+  json_t *ctx_exec;
+  json_t *ctx_sm;
   int64_t start_ms;
   int64_t stop_ms; /* as last written to the row; 0 while running */
   int64_t last_id; /* history ids */
@@ -98,6 +105,7 @@ struct sd_exec {
   struct sd_timer *timeout; /* top-level TimeoutSeconds */
   sd_exec_done_fn done;
   void *data;
+  char strs[]; /* the fixed strings above */
 };
 
 /* Frame fields the scheduler keeps private live in the public struct; these
@@ -110,8 +118,9 @@ void sd_frame_unref(struct sd_frame *f);
 /* exec.c, for resume.c */
 struct sd_frame *sd_frame_new(struct sd_exec *ex, struct sd_frame *parent, const struct sd_machine *m,
                               json_t *input); /* input stolen */
-/* The execution's fields and context objects; `input` and `text` are stolen. */
-struct sd_exec *sd_exec_new(struct sd_engine *eng, const struct sd_exec_opts *o, json_t *input, char *text,
+/* The execution's fields; `text` (stolen), `len` bytes long, is its
+ * input's JSON text. */
+struct sd_exec *sd_exec_new(struct sd_engine *eng, const struct sd_exec_opts *o, char *text, size_t len,
                             int64_t start_ms);
 /* Queues the execution's row (with its redrive point once closed). */
 void sd_exec_row(struct sd_exec *ex);
@@ -150,6 +159,9 @@ void sd_task_tokens_free(struct sd_engine *eng);
 
 /* context.c */
 json_t *sd_ctx_build(struct sd_frame *f); /* new reference */
+/* Drops the context objects cached for a frame parked in a timer (and,
+ * for the root, the execution's): they are rebuilt when next read. */
+void sd_ctx_drop(struct sd_frame *f);
 char *sd_new_uuid(uint64_t *rng);
 /* A version 7 UUID (time-ordered) for the time `ms` (context.c). */
 char *sd_new_uuid7(uint64_t *rng, int64_t ms);

@@ -427,8 +427,6 @@ static struct sd_frame *restore_frame(struct sd_exec *ex, struct sd_frame *paren
     ex->tag = sn.tag ? sd_xstrdup(sn.tag) : NULL;
     ex->redrive_count = sn.redrive_count;
     ex->redrive_ms = sn.redrive_ms;
-    if (sn.redrive_count > 0)
-      json_object_set_new(ex->ctx_exec, "RedriveCount", json_integer(sn.redrive_count));
   }
   if (f->st->nretriers > 0) {
     f->attempts = sd_xcalloc(f->st->nretriers, sizeof *f->attempts);
@@ -481,18 +479,21 @@ struct sd_exec *sd_exec_resume(struct sd_engine *eng, const struct sd_exec_opts 
                                int64_t last_id, json_t *frames, struct sd_err *err) {
   const char *root_text = json_string_value(json_object_get(frames, ""));
   json_t *input = o->input ? json_incref(o->input) : json_object();
+  size_t len;
+  char *text = sd_jsonw_dumps(input, &len);
   if (root_text == NULL && last_id <= 1) {
     /* Killed between ExecutionStarted's commit and the first state's turn
      * (they are written apart): the execution starts from its start state. */
-    struct sd_exec *ex = sd_exec_new(eng, o, input, sd_jsonw_dumps(input, NULL), start_ms);
+    struct sd_exec *ex = sd_exec_new(eng, o, text, len, start_ms);
     ex->last_id = last_id;
-    ex->root = sd_frame_new(ex, NULL, ex->machine, json_incref(input));
+    ex->root = sd_frame_new(ex, NULL, ex->machine, input); /* input stolen */
     ex->root->prev_id = last_id;
     sd_exec_arm_timeout(ex);
     sd_rq_push(eng, sd_rec_new(ex->root, REC_ENTER), false);
     return ex;
   }
-  struct sd_exec *ex = sd_exec_new(eng, o, input, sd_jsonw_dumps(input, NULL), start_ms);
+  json_decref(input);
+  struct sd_exec *ex = sd_exec_new(eng, o, text, len, start_ms);
   ex->last_id = last_id;
   ex->restoring = frames;
   /* Only the root can fail here: a child that cannot be restored fails
@@ -560,12 +561,12 @@ struct sd_exec *sd_exec_redrive(struct sd_engine *eng, const struct sd_exec_opts
     json_decref(snap);
     return NULL;
   }
-  json_t *input = o->input ? json_incref(o->input) : json_object();
-  struct sd_exec *ex = sd_exec_new(eng, o, input, sd_jsonw_dumps(input, NULL), start_ms);
+  size_t len = 2;
+  char *input = o->input ? sd_jsonw_dumps(o->input, &len) : sd_xstrdup("{}");
+  struct sd_exec *ex = sd_exec_new(eng, o, input, len, start_ms);
   ex->last_id = last_id;
   ex->redrive_count = redrive_count;
   ex->redrive_ms = sd_engine_now(eng);
-  json_object_set_new(ex->ctx_exec, "RedriveCount", json_integer(redrive_count));
   free(ex->tag);
   ex->tag = sn.tag ? sd_xstrdup(sn.tag) : NULL;
   struct sd_frame *f = sd_frame_new(ex, NULL, ex->machine, json_incref(sn.input));
