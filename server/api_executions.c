@@ -157,19 +157,20 @@ struct sd_reg_exec *sd_api_exec_begin(struct sd_api *api, struct sd_reg_machine 
     sd_err_set_raw(err, "InvalidExecutionInput", err->cause ? err->cause : "invalid input");
     return NULL;
   }
+  /* The registry borrows the sd_exec's strings (NULL) where they are the
+   * same: a parked execution holds them once. */
+  const char *mq = m->version > 0 ? strrchr(m->arn, ':') : NULL; /* a version runs under its machine's ARN */
+  size_t mlen = mq != NULL ? (size_t)(mq - m->arn) : strlen(m->arn);
+  const char *own = sd_exec_machine_arn(ex);
   struct sd_reg_exec rec = {
-    .arn = sd_xstrdup(sd_exec_arn(ex)),
-    .name = sd_xstrdup(sd_exec_name(ex)),
-    /* A version's record runs under its machine's own ARN. */
-    .machine_arn =
-        m->version > 0 ? sd_xstrndup(m->arn, (size_t)(strrchr(m->arn, ':') - m->arn)) : sd_xstrdup(m->arn),
-    .input = sd_xstrdup(input),
+    .machine_arn = strlen(own) == mlen && memcmp(own, m->arn, mlen) == 0 ? NULL : sd_xstrndup(m->arn, mlen),
+    .input = strcmp(input, sd_exec_input_text(ex)) == 0 ? NULL : sd_xstrdup(input),
     .status = SD_EXEC_RUNNING,
     .start_ms = sd_exec_start_ms(ex),
     .ex = ex,
     .machine = m,
   };
-  sd_api_mock_bind(api, rec.arn, m->name, test_case);
+  sd_api_mock_bind(api, sd_exec_arn(ex), m->name, test_case);
   struct sd_reg_exec *x = sd_registry_exec_add(api->reg, &rec);
   sd_log(SD_LOG_INFO, "execution %s started", x->arn);
   return x;

@@ -1,8 +1,10 @@
 /* In-memory records of state machines and running executions, indexed by
  * ARN, and the write-through of machines to the store. The machine array
  * keeps creation order (ListStateMachines pages over it); a Jansson object
- * maps each ARN to its index, since Jansson's hashtable is the one we
- * already link. Not for: JSON replies (api_*.c). */
+ * maps each machine ARN to its index, since Jansson's hashtable is the one
+ * we already link, and registry_index.c maps execution ARNs, which are
+ * many (a Jansson pair each cost a parked execution ~180 bytes). Not for:
+ * JSON replies (api_*.c). */
 #include "server/registry.h"
 
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "engine/log.h"
 #include "engine/store.h"
 #include "engine/validate.h"
+#include "server/registry_index.h"
 
 /* One queued machine write: a snapshot of the record (or a removal), taken
  * when the change was made, so later changes cannot leak into it. */
@@ -51,7 +54,7 @@ struct sd_registry {
   json_t *machine_index;      /* arn -> index in machines; owned */
   struct sd_reg_exec **execs; /* owned, running (and closing) executions in no order */
   size_t nexecs, cexecs;
-  json_t *exec_index; /* arn -> index in execs; owned */
+  struct sd_reg_index exec_index; /* arn -> index in execs */
   /* Deleted machines, gone from the list and the index but kept while
    * executions point at them: an execution describes the definition it
    * ran (DescribeStateMachineForExecution). Owned. */
@@ -63,7 +66,6 @@ struct sd_registry {
 struct sd_registry *sd_registry_new(void) {
   struct sd_registry *r = sd_xcalloc(1, sizeof *r);
   r->machine_index = json_object();
-  r->exec_index = json_object();
   r->p.tail = &r->p.head;
   return r;
 }
@@ -101,6 +103,23 @@ static void machine_free(struct sd_reg_machine *m) {
 static struct sd_exec **abandoned;
 static size_t nabandoned;
 
+/* Frees the record's strings it owns (the lent ones are ex's). */
+static void exec_strings_free(struct sd_reg_exec *x) {
+  if (!(x->lent & SD_REG_LENT_ARN))
+    free(x->arn);
+  if (!(x->lent & SD_REG_LENT_NAME))
+    free(x->name);
+  if (!(x->lent & SD_REG_LENT_MACHINE))
+    free(x->machine_arn);
+  if (!(x->lent & SD_REG_LENT_INPUT))
+    free(x->input);
+  free(x->version_arn);
+  free(x->alias_arn);
+  free(x->output);
+  free(x->error);
+  free(x->cause);
+}
+
 void sd_registry_free(struct sd_registry *r) {
   if (r == NULL)
     return;
@@ -112,15 +131,7 @@ void sd_registry_free(struct sd_registry *r) {
     } else {
       sd_exec_free(x->ex);
     }
-    free(x->arn);
-    free(x->name);
-    free(x->machine_arn);
-    free(x->version_arn);
-    free(x->alias_arn);
-    free(x->input);
-    free(x->output);
-    free(x->error);
-    free(x->cause);
+    exec_strings_free(x);
     free(x);
   }
   for (size_t i = 0; i < r->nmachines; i++)
@@ -136,7 +147,7 @@ void sd_registry_free(struct sd_registry *r) {
   }
   free(r->machines);
   json_decref(r->machine_index);
-  json_decref(r->exec_index);
+  sd_reg_index_free(&r->exec_index);
   free(r);
 }
 
@@ -236,9 +247,18 @@ struct sd_reg_machine *sd_registry_machine_at(struct sd_registry *r, size_t i) {
 }
 
 struct sd_reg_exec *sd_registry_exec(struct sd_registry *r, const char *arn) {
-  bool found;
-  size_t i = index_get(r->exec_index, arn, &found);
-  return found ? r->execs[i] : NULL;
+  size_t i = sd_reg_index_find(&r->exec_index, r->execs, arn);
+  return i != SIZE_MAX ? r->execs[i] : NULL;
+}
+
+/* Points *field at `own` (ex's string) when the record's copy is NULL or
+ * the same text, freeing the copy. */
+static void lend(struct sd_reg_exec *rec, char **field, const char *own, unsigned bit) {
+  if (own == NULL || (*field != NULL && strcmp(*field, own) != 0))
+    return;
+  free(*field);
+  *field = (char *)own; /* never written through: the record frees it only when not lent */
+  rec->lent |= bit;
 }
 
 struct sd_reg_exec *sd_registry_exec_add(struct sd_registry *r, const struct sd_reg_exec *x) {
@@ -248,8 +268,15 @@ struct sd_reg_exec *sd_registry_exec_add(struct sd_registry *r, const struct sd_
   }
   struct sd_reg_exec *rec = sd_xmalloc(sizeof *rec);
   *rec = *x;
+  rec->lent = 0;
+  if (rec->ex != NULL) {
+    lend(rec, &rec->arn, sd_exec_arn(rec->ex), SD_REG_LENT_ARN);
+    lend(rec, &rec->name, sd_exec_name(rec->ex), SD_REG_LENT_NAME);
+    lend(rec, &rec->machine_arn, sd_exec_machine_arn(rec->ex), SD_REG_LENT_MACHINE);
+    lend(rec, &rec->input, sd_exec_input_text(rec->ex), SD_REG_LENT_INPUT);
+  }
   r->execs[r->nexecs] = rec;
-  json_object_set_new(r->exec_index, rec->arn, json_integer((json_int_t)r->nexecs));
+  sd_reg_index_put(&r->exec_index, r->execs, r->nexecs);
   r->nexecs++;
   /* Counted on the machine's current record, which UpdateStateMachine may
    * replace while the execution runs (the count moves with it). */
@@ -304,32 +331,24 @@ void sd_registry_exec_watch(struct sd_reg_exec *x, sd_reg_watch_fn fn, void *dat
 }
 
 void sd_registry_exec_remove(struct sd_registry *r, struct sd_reg_exec *x) {
-  bool found;
-  size_t i = index_get(r->exec_index, x->arn, &found);
-  if (!found || r->execs[i] != x)
+  size_t i = sd_reg_index_find(&r->exec_index, r->execs, x->arn);
+  if (i == SIZE_MAX || r->execs[i] != x)
     return;
   /* The last record takes the freed slot: the array has no order to keep. */
-  json_object_del(r->exec_index, x->arn);
+  sd_reg_index_del(&r->exec_index, r->execs, i);
   r->nexecs--;
   if (i != r->nexecs) {
     r->execs[i] = r->execs[r->nexecs];
-    json_object_set_new(r->exec_index, r->execs[i]->arn, json_integer((json_int_t)i));
+    sd_reg_index_move(&r->exec_index, r->execs, r->nexecs, i);
   }
   while (x->watchers != NULL) {
     struct sd_reg_watch *w = x->watchers;
     x->watchers = w->next;
     free(w);
   }
+  /* Its strings first: the lent ones are ex's. */
+  exec_strings_free(x);
   sd_exec_free(x->ex);
-  free(x->arn);
-  free(x->name);
-  free(x->machine_arn);
-  free(x->version_arn);
-  free(x->alias_arn);
-  free(x->input);
-  free(x->output);
-  free(x->error);
-  free(x->cause);
   free(x);
 }
 

@@ -70,13 +70,25 @@ struct sd_reg_watch {
   void *data;
 };
 
+/* The fields of struct sd_reg_exec that may borrow the sd_exec's strings. */
+enum {
+  SD_REG_LENT_ARN = 1,
+  SD_REG_LENT_NAME = 2,
+  SD_REG_LENT_MACHINE = 4,
+  SD_REG_LENT_INPUT = 8,
+};
+
+/* arn, name, machine_arn and input are usually the sd_exec's own strings
+ * (the bits in `lent`), not copies: 100,000 parked executions would hold
+ * each twice. The record and its sd_exec are freed together
+ * (sd_registry_exec_remove). */
 struct sd_reg_exec {
-  char *arn;         /* owned */
-  char *name;        /* owned */
-  char *machine_arn; /* the unqualified machine ARN; owned */
+  char *arn;         /* owned, or lent by ex */
+  char *name;        /* owned, or lent by ex */
+  char *machine_arn; /* the unqualified machine ARN; owned, or lent by ex */
   char *version_arn; /* the version it was started on (directly or through an alias); owned or NULL */
   char *alias_arn;   /* the alias it was started through; owned or NULL */
-  char *input;       /* the input text as given; owned */
+  char *input;       /* the input text as given; owned, or lent by ex when its text is the same */
   char *output;      /* JSON text once SUCCEEDED; owned or NULL */
   char *error;       /* owned or NULL */
   char *cause;       /* owned or NULL */
@@ -88,6 +100,7 @@ struct sd_reg_exec {
   struct sd_exec *ex;             /* owned; freed with the record once closed (sd_registry_exec_remove) */
   struct sd_reg_machine *machine; /* the machine it ran; borrowed from the registry, which keeps it */
   struct sd_reg_watch *watchers;  /* owned; called and freed by sd_registry_exec_closed */
+  unsigned lent;                  /* SD_REG_LENT_*: the fields above that are ex's (sd_registry_exec_add) */
 };
 
 struct sd_registry;
@@ -143,7 +156,10 @@ size_t sd_registry_machine_count(const struct sd_registry *r);
 struct sd_reg_machine *sd_registry_machine_at(struct sd_registry *r, size_t i);
 
 struct sd_reg_exec *sd_registry_exec(struct sd_registry *r, const char *arn);
-/* Adds an execution record (fields stolen, as above). */
+/* Adds an execution record (fields stolen, as above). With `ex` set, a
+ * NULL arn, name, machine_arn or input borrows the sd_exec's (its ARN,
+ * name, machine ARN, input text), and so does an owned copy equal to it
+ * (which is freed): the record's `lent` says which. */
 struct sd_reg_exec *sd_registry_exec_add(struct sd_registry *r, const struct sd_reg_exec *x);
 /* All executions in start order: the i-th, or NULL past the end. */
 size_t sd_registry_exec_count(const struct sd_registry *r);
