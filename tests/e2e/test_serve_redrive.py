@@ -173,6 +173,31 @@ class TestRedrive(unittest.TestCase):
         self.assertIn("redriveDate", listed[0])
         self.assertEqual(self.sfn.list_executions(stateMachineArn=m, redriveFilter="NOT_REDRIVEN")["executions"], [])
 
+    def test_context_object_counts_the_redrive(self):
+        # $$.Execution is built when a state reads it (engine/context.c):
+        # after the redrive it carries the new RedriveCount, and the same
+        # Id and Input.
+        ctx = {"id.$": "$$.Execution.Id", "in.$": "$$.Execution.Input", "n.$": "$$.Execution.RedriveCount"}
+        definition = {
+            "StartAt": "A",
+            "States": {
+                "A": {"Type": "Pass", "Parameters": ctx, "ResultPath": "$.a", "Next": "T"},
+                "T": {"Type": "Task", "Resource": ACT + "work", "ResultPath": None, "Next": "C"},
+                "C": {"Type": "Pass", "Parameters": ctx, "ResultPath": "$.c", "End": True},
+            },
+        }
+        arn = self.sfn.start_execution(stateMachineArn=self.machine("CtxRedrive", definition), input='{"x": 1}')[
+            "executionArn"
+        ]
+        self.answer(fail=True)
+        self.wait_status(arn, "FAILED")
+        self.sfn.redrive_execution(executionArn=arn)
+        self.answer(fail=False)
+        d = self.wait_status(arn, "SUCCEEDED")
+        out = json.loads(d["output"])
+        self.assertEqual(out["a"], {"id": arn, "in": {"x": 1}, "n": 0})
+        self.assertEqual(out["c"], {"id": arn, "in": {"x": 1}, "n": 1})
+
     def test_map_reruns_only_its_failed_iteration(self):
         arn = self.sfn.start_execution(stateMachineArn=self.machine("Mapped", MAP), input="[0, 1, 2, 3]")[
             "executionArn"
