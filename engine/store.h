@@ -112,6 +112,11 @@ json_t *sd_store_history(struct sd_store *s, const char *exec_arn, int64_t from_
  * ("ExecutionDoesNotExist") when absent. */
 json_t *sd_store_exec_get(struct sd_store *s, const char *arn, struct sd_err *err);
 
+/* Whether an execution row exists: *id is its key, 0 when there is none.
+ * 0, or -1 with err. (StartExecution's name check: one index probe, where
+ * sd_store_exec_get reads the whole row.) */
+int sd_store_exec_find(struct sd_store *s, const char *arn, int64_t *id, struct sd_err *err);
+
 /* ---- state machines (`stepd serve`) ---- */
 
 /* One state machine row. Strings are borrowed. */

@@ -694,8 +694,7 @@ static int step_id(struct sd_store *s, sqlite3_stmt *st, int64_t *id, const char
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Finds an execution's id; 0 when absent. */
-static int find_exec(struct sd_store *s, const char *arn, int64_t *id, struct sd_err *err) {
+int sd_store_exec_find(struct sd_store *s, const char *arn, int64_t *id, struct sd_err *err) {
   sqlite3_stmt *st = stmt_get(s, ST_EXEC_ID, err);
   if (st == NULL)
     return -1;
@@ -753,7 +752,7 @@ static int put_exec(struct sd_store *s, struct sd_store_batch *b, const struct e
     if (step_insert(s, st, &sl->exec_id, "writing an execution", err) != 0)
       return -1;
     inserted = sl->exec_id != 0;
-    if (!inserted && find_exec(s, b->text.data + sl->off, &sl->exec_id, err) != 0)
+    if (!inserted && sd_store_exec_find(s, b->text.data + sl->off, &sl->exec_id, err) != 0)
       return -1;
   }
   if (!inserted) {
@@ -945,7 +944,7 @@ static json_t *event_json(struct sd_store *s, sqlite3_stmt *st, const char *arn,
 json_t *sd_store_history(struct sd_store *s, const char *exec_arn, int64_t from_id, size_t limit,
                          bool reverse, struct sd_err *err) {
   int64_t id = 0;
-  if (find_exec(s, exec_arn, &id, err) != 0)
+  if (sd_store_exec_find(s, exec_arn, &id, err) != 0)
     return NULL;
   if (id == 0) {
     sd_err_set(err, E_NO_EXEC, "Execution Does Not Exist: '%s'", exec_arn);

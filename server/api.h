@@ -51,6 +51,7 @@ struct sd_api {
   /* RedriveExecution's recent clientTokens (api_redrive.c); owned; NULL
    * until the first; the server frees it with json_decref. */
   json_t *redrive_tokens;
+  struct sd_api_claim *claims; /* name checks in flight (api_names.c); owned by them */
 };
 
 /* One request being answered. An action finishes it exactly once with
@@ -151,22 +152,34 @@ void sd_api_update_state_machine(struct sd_api_call *c);
 void sd_api_start_execution(struct sd_api_call *c);
 /* Starts an execution of `m` (live, not deleting, or one of its versions) named `name` (NULL = a
  * UUID) on `value` (borrowed), given by the client as the text `input`
- * (copied), for `test_case` (may be NULL). Runs inside a writer barrier:
- * the name check reads the store. Returns the record of a new execution,
- * or of the RUNNING one with this name and input (*existed: StartExecution
- * is idempotent then), or NULL with err (ExecutionAlreadyExists,
- * InvalidExecutionInput). Shared by StartExecution, nested executions and schedules. */
+ * (copied), for `test_case` (may be NULL). `taken`: the name check
+ * (sd_api_exec_name_check) found the name's execution in the store; the
+ * registry, looked at first, answers for those it holds. Returns the
+ * record of a new execution, or of the RUNNING one with this name and
+ * input (*existed: StartExecution is idempotent then), or NULL with err
+ * (ExecutionAlreadyExists, InvalidExecutionInput). Shared by
+ * StartExecution, nested executions and schedules. */
 struct sd_reg_exec *sd_api_exec_begin(struct sd_api *api, struct sd_reg_machine *m, const char *name,
-                                      const char *input, json_t *value, const char *test_case, bool *existed,
-                                      struct sd_err *err);
+                                      const char *input, json_t *value, const char *test_case, bool taken,
+                                      bool *existed, struct sd_err *err);
 /* sd_api_exec_begin on a machine, version ("<machine>:<N>") or alias
  * ("<machine>:<alias>", routed by weight) ARN, with StartExecution's errors
  * for a missing or deleting one; a version's or alias's ARN goes to the
  * execution's row once it is committed. For starts that answer no call
  * (nested executions, schedules). */
 struct sd_reg_exec *sd_api_exec_begin_arn(struct sd_api *api, const char *arn, const char *name,
-                                          const char *input, json_t *value, bool *existed,
+                                          const char *input, json_t *value, bool taken, bool *existed,
                                           struct sd_err *err);
+/* The name check of a start named `name` (api_names.c): `arn` is the
+ * execution's ARN (sd_api_exec_arn_for). Calls cb(data, taken, status)
+ * later, never from inside: taken when the store holds that execution;
+ * status -1 when the store cannot be read. Runs on a worker, never on the
+ * loop thread; checks of one ARN share a read and answer in order. */
+typedef void (*sd_api_name_fn)(void *data, bool taken, int status);
+void sd_api_exec_name_check(struct sd_api *api, const char *arn, sd_api_name_fn cb, void *data);
+/* The ARN of execution `name` of the machine, version or alias
+ * `machine_arn` (new string), or NULL when that is no state machine ARN. */
+char *sd_api_exec_arn_for(const struct sd_api *api, const char *machine_arn, const char *name);
 /* After a writer barrier (the execution's row committed), writes the
  * version and alias `x` ran through, if any, to its row; then cb(data,
  * status) (cb may be NULL). */

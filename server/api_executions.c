@@ -91,6 +91,7 @@ struct start {
   char *version_arn; /* started on a version (directly or through an alias); owned or NULL */
   char *alias_arn;   /* started through an alias; owned or NULL */
   int64_t start_ms;
+  bool taken; /* the name check found the name in the store */
 };
 
 static void start_free(struct start *s) {
@@ -115,17 +116,13 @@ static void start_qualified(void *data, int status) {
 }
 
 struct sd_reg_exec *sd_api_exec_begin(struct sd_api *api, struct sd_reg_machine *m, const char *name,
-                                      const char *input, json_t *value, const char *test_case, bool *existed,
-                                      struct sd_err *err) {
+                                      const char *input, json_t *value, const char *test_case, bool taken,
+                                      bool *existed, struct sd_err *err) {
   bool standard = strcmp(m->type, "STANDARD") == 0;
   *existed = false;
   if (name != NULL && standard) {
     char *arn = sd_asprintf("arn:aws:states:%s:%s:execution:%s:%s", api->region, api->account, m->name, name);
     struct sd_reg_exec *old = sd_registry_exec(api->reg, arn);
-    struct sd_err rerr = { 0 };
-    json_t *row = old ? NULL : sd_store_exec_get(api->store, arn, &rerr); /* new */
-    sd_err_clear(&rerr);
-    json_decref(row);
     /* AWS (StartExecution): the same name and input as a RUNNING execution
      * is idempotent; a closed one or another input is a conflict. */
     if (old != NULL && old->status == SD_EXEC_RUNNING && strcmp(old->input, input) == 0) {
@@ -133,7 +130,7 @@ struct sd_reg_exec *sd_api_exec_begin(struct sd_api *api, struct sd_reg_machine 
       free(arn);
       return old;
     }
-    if (old != NULL || row != NULL) {
+    if (old != NULL || taken) {
       sd_err_set(err, "ExecutionAlreadyExists", "Execution Already Exists: '%s'", arn);
       free(arn);
       return NULL;
@@ -225,7 +222,7 @@ void sd_api_exec_qualify(struct sd_api *api, const struct sd_reg_exec *x, sd_reg
 }
 
 struct sd_reg_exec *sd_api_exec_begin_arn(struct sd_api *api, const char *arn, const char *name,
-                                          const char *input, json_t *value, bool *existed,
+                                          const char *input, json_t *value, bool taken, bool *existed,
                                           struct sd_err *err) {
   const char *alias_arn = NULL;
   struct sd_reg_machine *m;
@@ -242,7 +239,7 @@ struct sd_reg_exec *sd_api_exec_begin_arn(struct sd_api *api, const char *arn, c
       return NULL;
     }
   }
-  struct sd_reg_exec *x = sd_api_exec_begin(api, m, name, input, value, NULL, existed, err);
+  struct sd_reg_exec *x = sd_api_exec_begin(api, m, name, input, value, NULL, taken, existed, err);
   if (x == NULL || *existed || m->version == 0)
     return x;
   x->version_arn = sd_xstrdup(m->arn);
@@ -251,8 +248,8 @@ struct sd_reg_exec *sd_api_exec_begin_arn(struct sd_api *api, const char *arn, c
   return x;
 }
 
-/* Checks names against the registry and the store, then starts. Runs in a
- * barrier: the store's rows are then complete and its handle is free. */
+/* Starts, once a given name is checked (status -1: the store could not be
+ * read). */
 static void start_checked(void *data, int status) {
   struct start *s = data;
   struct sd_api_call *c = s->c;
@@ -267,7 +264,7 @@ static void start_checked(void *data, int status) {
     return;
   }
   if (status != 0) {
-    sd_api_error(c, "InternalFailure", "the store cannot be written");
+    sd_api_error(c, "InternalFailure", "the store cannot be read");
     start_free(s);
     return;
   }
@@ -281,7 +278,7 @@ static void start_checked(void *data, int status) {
   struct sd_err err = { 0 };
   bool existed;
   struct sd_reg_exec *x =
-      sd_api_exec_begin(api, v ? v : m, s->name, s->input, s->value, s->test_case, &existed, &err);
+      sd_api_exec_begin(api, v ? v : m, s->name, s->input, s->value, s->test_case, s->taken, &existed, &err);
   if (x == NULL || existed) {
     if (x != NULL)
       sd_api_reply(c, start_reply(x->arn, x->start_ms));
@@ -297,6 +294,12 @@ static void start_checked(void *data, int status) {
   s->arn = sd_xstrdup(x->arn);
   s->start_ms = x->start_ms;
   sd_api_exec_qualify(api, x, start_qualified, s);
+}
+
+static void start_named(void *data, bool taken, int status) {
+  struct start *s = data;
+  s->taken = taken;
+  start_checked(s, status);
 }
 
 void sd_api_start_execution(struct sd_api_call *c) {
@@ -346,14 +349,18 @@ void sd_api_start_execution(struct sd_api_call *c) {
   s->value = value;
   s->version_arn = v ? sd_xstrdup(v->arn) : NULL;
   s->alias_arn = alias_arn ? sd_xstrdup(alias_arn) : NULL;
-  /* Only a given name must be checked against the store (a barrier makes
-   * its rows complete); a generated one is a fresh UUID, and the start
-   * need not wait for a commit before it (one barrier per request, not
-   * two: 1,800 -> N StartExecution/s, bench/README.md). */
-  if (name == NULL)
+  /* Only a given name of a STANDARD execution is checked against the
+   * store, unless the registry holds its execution (and answers);
+   * a generated one is a fresh UUID, and AWS checks no EXPRESS names. */
+  char *arn = name != NULL && strcmp(m->type, "STANDARD") == 0
+                  ? sd_asprintf("arn:aws:states:%s:%s:execution:%s:%s", c->api->region, c->api->account,
+                                m->name, name)
+                  : NULL;
+  if (arn == NULL || sd_registry_exec(c->api->reg, arn) != NULL)
     start_checked(s, 0);
   else
-    sd_engine_flush(c->api->eng, start_checked, s);
+    sd_api_exec_name_check(c->api, arn, start_named, s);
+  free(arn);
   return;
 fail:
   free(machine_arn);

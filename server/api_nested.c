@@ -15,18 +15,16 @@
 #include "integrations/states_exec.h"
 #include "server/registry.h"
 
-/* Inside a writer barrier, as StartExecution's checks run. */
-static void nested_checked(void *data, int status) {
-  struct sd_states_pending *n = data;
+static void nested_start(struct sd_states_pending *n, bool taken, int status) {
   struct sd_api *api = n->host;
   struct sd_err err = { 0 };
   struct sd_reg_exec *x = NULL;
   bool existed = false;
   /* A version or alias ARN runs as StartExecution runs it. */
   if (status != 0)
-    sd_err_set(&err, "InternalFailure", "the store cannot be written");
+    sd_err_set(&err, "InternalFailure", "the store cannot be read");
   else
-    x = sd_api_exec_begin_arn(api, n->machine_arn, n->name, n->input_text, n->input, &existed, &err);
+    x = sd_api_exec_begin_arn(api, n->machine_arn, n->name, n->input_text, n->input, taken, &existed, &err);
   if (x == NULL) {
     n->started(n->data, NULL, &err);
   } else {
@@ -38,11 +36,28 @@ static void nested_checked(void *data, int status) {
   sd_states_pending_free(n);
 }
 
+/* A given name was checked against the store (api_names.c). */
+static void nested_named(void *data, bool taken, int status) {
+  nested_start(data, taken, status);
+}
+
+/* No name: a fresh UUID needs no check; the barrier only makes the start
+ * come later, as the host's contract wants. */
+static void nested_unnamed(void *data, int status) {
+  nested_start(data, false, status);
+}
+
 static int host_start(void *self, const struct sd_states_start *req, sd_states_started_fn started,
                       struct sd_err *err) {
   (void)err;
   struct sd_api *api = self;
-  sd_engine_flush(api->eng, nested_checked, sd_states_pending_new(api, req, started));
+  struct sd_states_pending *n = sd_states_pending_new(api, req, started);
+  char *arn = n->name ? sd_api_exec_arn_for(api, n->machine_arn, n->name) : NULL;
+  if (arn != NULL)
+    sd_api_exec_name_check(api, arn, nested_named, n);
+  else
+    sd_engine_flush(api->eng, nested_unnamed, n);
+  free(arn);
   return 0;
 }
 

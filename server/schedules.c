@@ -444,9 +444,9 @@ static void fire_started(void *data, int status) {
   write_marks(f->ss, f->s, fire_recorded, f);
 }
 
-/* In a barrier: the store's rows are complete, so the name check sees an
- * execution a crashed run started for this fire. */
-static void fire_start(void *data, int status) {
+/* Once the fire's execution name is checked against the store (which
+ * sees an execution a crashed run started for this fire). */
+static void fire_start(void *data, bool taken, int status) {
   struct fire *f = data;
   struct sd_schedule *s = f->s;
   struct sd_api *api = f->ss->api;
@@ -467,7 +467,7 @@ static void fire_start(void *data, int status) {
   else if (value == NULL)
     sd_err_set(&err, "InvalidExecutionInput", "the target's Input is not JSON once its attributes are set");
   else
-    x = sd_api_exec_begin_arn(api, arn, name, input, value, &existed, &err);
+    x = sd_api_exec_begin_arn(api, arn, name, input, value, taken, &existed, &err);
   if (x != NULL && !existed)
     sd_log(SD_LOG_INFO, "schedule %s/%s fired for %s: %s", s->group, s->name, name + strlen(name) - 16,
            x->arn);
@@ -494,7 +494,16 @@ static void fire_claimed(void *data, int status) {
     fire_recorded(f, -1);
     return;
   }
-  sd_engine_flush(f->ss->api->eng, fire_start, f);
+  struct sd_schedule *s = f->s;
+  const char *target = json_string_value(json_object_get(json_object_get(s->doc, "Target"), "Arn"));
+  char *name = sd_schedules_exec_name(s->group, s->name, f->t);
+  char *arn = target ? sd_api_exec_arn_for(f->ss->api, target, name) : NULL;
+  if (arn != NULL)
+    sd_api_exec_name_check(f->ss->api, arn, fire_start, f);
+  else
+    fire_start(f, false, 0); /* no target: fire_start says so */
+  free(arn);
+  free(name);
 }
 
 static void fire_begin(struct sd_schedules *ss, struct sd_schedule *s, int64_t t) {

@@ -566,6 +566,43 @@ class TestExecutions(ServeTestCase):
             input='{"k": 1}',
         )
 
+    def test_same_name_started_at_once_starts_once(self):
+        # Many requests with one new name at the same moment: the name
+        # check runs on a worker, and checks of one ARN share one read and
+        # answer in turn, so exactly one execution starts. The others get
+        # it back (it still runs) or ExecutionAlreadyExists (it closed).
+        def post(name, out):
+            body = json.dumps({"stateMachineArn": self.pass_arn, "name": name, "input": '{"n": 1}'}).encode()
+            req = urllib.request.Request(self.server.url + "/", data=body, method="POST", headers={
+                "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AWSStepFunctions.StartExecution"})
+            go.wait()
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    out.append(("ok", json.loads(r.read())["executionArn"]))
+            except urllib.error.HTTPError as e:
+                out.append(("error", json.loads(e.read())["__type"]))
+
+        for round in range(4):
+            name = "race-%d" % round
+            go = threading.Barrier(16)
+            out = []
+            threads = [threading.Thread(target=post, args=(name, out)) for _ in range(16)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            arn = "arn:aws:states:us-east-1:123456789012:execution:pass:" + name
+            self.assertEqual(len(out), 16)
+            self.assertIn(("ok", arn), out)
+            for kind, what in out:
+                self.assertEqual(what, arn if kind == "ok" else "ExecutionAlreadyExists")
+            self.assertEqual(self.wait_done(arn)["status"], "SUCCEEDED")
+            started = [e for e in self.history(arn) if e["type"] == "ExecutionStarted"]
+            self.assertEqual(len(started), 1)
+        # The writer is fine: new executions still start and run.
+        r = self.sfn.start_execution(stateMachineArn=self.pass_arn)
+        self.assertEqual(self.wait_done(r["executionArn"])["status"], "SUCCEEDED")
+
     def test_execution_errors(self):
         missing = "arn:aws:states:us-east-1:123456789012:execution:pass:missing"
         msg = self.assertApiError("ExecutionDoesNotExist", self.sfn.describe_execution, executionArn=missing)
