@@ -86,6 +86,9 @@ void sd_store_close(struct sd_store *s);
 /* Batches are built on the loop thread and written by one call. */
 struct sd_store_batch *sd_store_batch_new(void);
 void sd_store_batch_free(struct sd_store_batch *b);
+/* Empties a batch for reuse, keeping its arrays (the writer alternates
+ * two batches rather than growing a new one per loop turn). */
+void sd_store_batch_reset(struct sd_store_batch *b);
 size_t sd_store_batch_len(const struct sd_store_batch *b);
 /* A later row of the same execution replaces an earlier one of the batch
  * when that one is a RUNNING row without a frame (whose only effect is the

@@ -323,6 +323,27 @@ void sd_store_batch_free(struct sd_store_batch *b) {
   free(b);
 }
 
+void sd_store_batch_reset(struct sd_store_batch *b) {
+  /* What a burst grew (a Map's thousands of events, large payloads) is
+   * given back rather than kept for good. */
+  if (b->text.cap > (4u << 20) || b->ev_cap > 65536 || b->nslots > 65536) {
+    struct sd_store_batch fresh = { 0 };
+    sd_buf_free(&b->text);
+    free(b->ev);
+    free(b->ex);
+    free(b->fr);
+    free(b->slots);
+    free(b->index);
+    *b = fresh;
+    return;
+  }
+  if (b->nslots > 0)
+    memset(b->index, 0, b->index_cap * sizeof *b->index);
+  b->text.len = 0;
+  b->nev = b->nex = b->nfr = b->nslots = 0;
+  b->last = 0;
+}
+
 size_t sd_store_batch_len(const struct sd_store_batch *b) {
   return b->nev + b->nex + b->nfr;
 }

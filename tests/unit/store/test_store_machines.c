@@ -253,6 +253,38 @@ TEST(store_batch_writes_a_start_and_close_of_one_batch_once) {
   return 0;
 }
 
+TEST(store_batch_reset_is_reused_clean) {
+  /* The writer reuses its batches: a reset one writes only what comes
+   * after, and ARNs interned before do not leak their ids into it. */
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(":memory:", &err);
+  struct sd_store_batch *b = sd_store_batch_new();
+  for (int round = 0; round < 3; round++) {
+    char arn[200], name[16];
+    snprintf(name, sizeof name, "b%d", round);
+    snprintf(arn, sizeof arn, EARN "%s", name);
+    struct sd_store_exec row = {
+      .arn = arn, .name = name, .machine_arn = MARN "m", .status = "RUNNING", .input = "{}", .start_ms = round
+    };
+    sd_store_batch_put_exec(b, &row);
+    struct sd_store_event ev = { .exec_arn = arn, .id = 1, .ts_ms = round, .type = "ExecutionStarted" };
+    sd_store_batch_add_event(b, &ev);
+    ASSERT_INT_EQ(sd_store_batch_len(b), 2);
+    ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+    sd_store_batch_reset(b);
+    ASSERT_INT_EQ(sd_store_batch_len(b), 0);
+    json_t *h = sd_store_history(s, arn, 0, 0, false, &err); /* new */
+    ASSERT_INT_EQ(json_array_size(h), 1);
+    json_decref(h);
+  }
+  json_t *list = sd_store_exec_list(s, MARN "m", NULL, INT64_MAX, INT64_MAX, 0, &err); /* new */
+  ASSERT_INT_EQ(json_array_size(list), 3);
+  json_decref(list);
+  sd_store_batch_free(b);
+  sd_store_close(s);
+  return 0;
+}
+
 TEST(store_batch_keeps_a_closed_row_with_a_frame_before_a_restart) {
   /* A close that keeps a redrive point, then RedriveExecution's RUNNING
    * row in the same batch: both are written (the close put the frame). */
