@@ -15,6 +15,11 @@ void sd_test_register(const char *name, const char *file, sd_test_fn fn);
 /* Compares a JSON value with JSON text; prints both on mismatch. */
 int sd_test_json_eq(json_t *v, const char *expected, const char *file, int line);
 json_t *sd_test_json(const char *text); /* parses or aborts the test; new ref */
+/* A directory of the running test's own, created on first call, empty
+ * then; the runner removes it with all it holds once the test ends, passed,
+ * failed or crashed, so a test need not clean up (and cannot leak into
+ * $TMPDIR or /tmp) on any path. */
+const char *sd_test_dir(void);
 
 #define TEST(name)                                                                                           \
   static int test_##name(void);                                                                              \

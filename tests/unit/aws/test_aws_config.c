@@ -1,6 +1,7 @@
 /* The credential, region and endpoint chain read as the AWS SDKs read it:
  * each test sets the environment and writes the shared files it needs into
- * a temporary directory (the runner forks, so nothing leaks between tests). */
+ * its own directory (sd_test_dir: the runner forks, so nothing leaks
+ * between tests, and removes the directory after each). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,7 @@ static const struct sd_aws_service lambda = { .id = "Lambda",
 static const struct sd_aws_service sfn = { .id = "SFN", .prefix = "states" };
 static const struct sd_aws_service two_words = { .id = "Elastic Beanstalk", .prefix = "elasticbeanstalk" };
 
-static char dir[64];
+static const char *dir; /* the test's directory: HOME */
 
 /* A clean environment with HOME in a fresh directory. */
 static void fresh(void) {
@@ -38,17 +39,15 @@ static void fresh(void) {
                                       NULL };
   for (size_t i = 0; vars[i]; i++)
     unsetenv(vars[i]);
-  snprintf(dir, sizeof dir, "/tmp/sd_aws_XXXXXX");
-  if (mkdtemp(dir) == NULL)
-    abort();
+  dir = sd_test_dir();
   setenv("HOME", dir, 1);
-  char p[128];
+  char p[1100];
   snprintf(p, sizeof p, "%s/.aws", dir);
   mkdir(p, 0700);
 }
 
 static void write_file(const char *name, const char *text) {
-  char p[128];
+  char p[1100];
   snprintf(p, sizeof p, "%s/.aws/%s", dir, name);
   FILE *f = fopen(p, "w");
   fputs(text, f);
@@ -116,7 +115,7 @@ TEST(profile_from_shared_files) {
 
 TEST(files_named_by_variables) {
   fresh();
-  char p[128];
+  char p[1100];
   snprintf(p, sizeof p, "%s/creds", dir);
   FILE *f = fopen(p, "w");
   fputs("[default]\naws_access_key_id = ELSEWHERE\naws_secret_access_key = S\n", f);

@@ -15,26 +15,13 @@
 #define ARN2 "arn:aws:states:us-east-1:123456789012:execution:M:e2"
 #define MARN "arn:aws:states:us-east-1:123456789012:stateMachine:M"
 
-/* A fresh file path in a fresh directory; cleanup() removes both. */
-static char dir[256], dbpath[512];
+/* A database path in the test's own directory, which the runner removes
+ * with the file, its -wal and -shm whatever the test's outcome. */
+static char dbpath[1100];
 
 static const char *tmp_db(void) {
-  const char *t = getenv("TMPDIR");
-  snprintf(dir, sizeof dir, "%s/sd_store_XXXXXX", t ? t : "/tmp");
-  if (mkdtemp(dir) == NULL)
-    abort();
-  snprintf(dbpath, sizeof dbpath, "%s/stepd.db", dir);
+  snprintf(dbpath, sizeof dbpath, "%s/stepd.db", sd_test_dir());
   return dbpath;
-}
-
-static void cleanup(void) {
-  char p[600];
-  const char *sfx[] = { "", "-wal", "-shm" };
-  for (int i = 0; i < 3; i++) {
-    snprintf(p, sizeof p, "%s%s", dbpath, sfx[i]);
-    unlink(p);
-  }
-  rmdir(dir);
 }
 
 static void write_file(const char *path, const void *data, size_t n) {
@@ -486,7 +473,6 @@ TEST(store_file_migrates_and_reopens) {
   json_decref(h);
   sd_store_close(r);
   sd_store_close(s);
-  cleanup();
   return 0;
 }
 
@@ -498,7 +484,6 @@ TEST(store_rejects_newer_schema) {
   ASSERT_STR_EQ(err.name, "InternalFailure");
   ASSERT(strstr(err.cause, "schema version 99 is newer") != NULL);
   sd_err_clear(&err);
-  cleanup();
   return 0;
 }
 
@@ -515,7 +500,6 @@ TEST(store_foreign_database) {
   long long v = -1;
   ASSERT(query_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'executions'", &v) == 0);
   ASSERT_INT_EQ(v, 0);
-  cleanup();
   return 0;
 }
 
@@ -531,7 +515,6 @@ TEST(store_not_a_database) {
   ASSERT(strstr(err.cause, path) != NULL);
   ASSERT(strstr(err.cause, "file is not a database") != NULL);
   sd_err_clear(&err);
-  cleanup();
 
   ASSERT(sd_store_open("/nonexistent-dir/x/y.db", &err) == NULL);
   ASSERT(strstr(err.cause, "unable to open") != NULL);
@@ -594,7 +577,6 @@ TEST(store_damaged_file) {
   if (getenv("SD_TEST_VERBOSE"))
     fprintf(stderr, "truncated: %s\n", err.cause);
   sd_err_clear(&err);
-  cleanup();
   return 0;
 }
 
@@ -624,6 +606,5 @@ TEST(store_damaged_row) {
   ASSERT(strstr(err.cause, "execution row '" ARN "' is damaged") != NULL);
   sd_err_clear(&err);
   sd_store_close(s);
-  cleanup();
   return 0;
 }

@@ -12,25 +12,12 @@
 #include "engine/store.h"
 #include "runner.h"
 
-static char mdir[512], mpath[600];
+/* A database path in the test's own directory (the runner removes it). */
+static char mpath[1100];
 
 static const char *mtmp_db(void) {
-  const char *t = getenv("TMPDIR");
-  snprintf(mdir, sizeof mdir, "%s/sd_mstore_XXXXXX", t ? t : "/tmp");
-  if (mkdtemp(mdir) == NULL)
-    abort();
-  snprintf(mpath, sizeof mpath, "%s/stepd.db", mdir);
+  snprintf(mpath, sizeof mpath, "%s/stepd.db", sd_test_dir());
   return mpath;
-}
-
-static void mcleanup(void) {
-  char p[700];
-  const char *sfx[] = { "", "-wal", "-shm", "-lock" };
-  for (int i = 0; i < 4; i++) {
-    snprintf(p, sizeof p, "%s%s", mpath, sfx[i]);
-    unlink(p);
-  }
-  rmdir(mdir);
 }
 
 #define MARN "arn:aws:states:us-east-1:123456789012:stateMachine:"
@@ -442,7 +429,6 @@ TEST(store_version_1_file_migrates_to_2) {
   struct sd_store_machine m = machine(MARN "m", "{}", 1, 1);
   ASSERT_INT_EQ(sd_store_machine_put(s, &m, &err), 0);
   sd_store_close(s);
-  mcleanup();
   return 0;
 }
 
@@ -461,6 +447,5 @@ TEST(store_lock_is_exclusive) {
   fd = sd_store_lock(path, &err);
   ASSERT(fd >= 0);
   sd_store_unlock(fd);
-  mcleanup();
   return 0;
 }

@@ -291,9 +291,8 @@ static void many_turn(uv_idle_t *h) {
 }
 
 TEST(writer_many_turns_file) {
-  char path[256];
-  const char *t = getenv("TMPDIR");
-  snprintf(path, sizeof path, "%s/sd_writer_%ld.db", t ? t : "/tmp", (long)getpid());
+  char path[1100];
+  snprintf(path, sizeof path, "%s/writer.db", sd_test_dir());
   struct fixture fx;
   fx_open(&fx, path);
   fx.w = sd_writer_new(&fx.loop, fx.store);
@@ -309,11 +308,5 @@ TEST(writer_many_turns_file) {
     ASSERT_INT_EQ(json_integer_value(json_object_get(json_array_get(h, i), "id")), i + 1);
   json_decref(h);
   ASSERT_INT_EQ(fx_finish(&fx), 0);
-  char p[300];
-  const char *sfx[] = { "", "-wal", "-shm" };
-  for (int i = 0; i < 3; i++) {
-    snprintf(p, sizeof p, "%s%s", path, sfx[i]);
-    remove(p);
-  }
   return 0;
 }

@@ -14,7 +14,8 @@
 /* Runs the command with stdout sent to a file; returns its exit status and
  * the output in *out (caller frees). */
 static int run(int argc, char **argv, char **out) {
-  char path[] = "/tmp/sd_validate_cli_XXXXXX";
+  char path[1100]; /* the runner removes the test's directory */
+  snprintf(path, sizeof path, "%s/out_XXXXXX", sd_test_dir());
   int fd = mkstemp(path);
   if (fd < 0)
     return -1;
@@ -33,7 +34,7 @@ static int run(int argc, char **argv, char **out) {
 }
 
 static char *write_temp(const char *text) {
-  char *path = sd_xstrdup("/tmp/sd_validate_def_XXXXXX");
+  char *path = sd_asprintf("%s/def_XXXXXX", sd_test_dir());
   int fd = mkstemp(path);
   if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
     abort();
