@@ -19,6 +19,14 @@ struct sd_err;
 struct sd_store;
 struct sd_store_batch;
 
+/* A string column of a row a store read returned (an object of column
+ * values): borrowed from the row; `dflt` when the column is absent or
+ * NULL. */
+static inline const char *sd_store_row_str(json_t *row, const char *key, const char *dflt) {
+  const char *v = json_string_value(json_object_get(row, key));
+  return v ? v : dflt;
+}
+
 /* One execution row. Strings are borrowed by the setters, copied into the batch. */
 struct sd_store_exec {
   const char *arn;

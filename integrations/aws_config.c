@@ -16,6 +16,7 @@
 
 #include "engine/alloc.h"
 #include "engine/err.h"
+#include "engine/str.h"
 
 const char SD_AWS_E_CONFIG[] = "InvalidConfig";
 
@@ -35,15 +36,6 @@ void sd_aws_creds_clear(struct sd_aws_creds *c) {
   free(c->secret);
   free(c->token);
   memset(c, 0, sizeof *c);
-}
-
-static char *trim(char *s) {
-  while (isspace((unsigned char)*s))
-    s++;
-  size_t n = strlen(s);
-  while (n > 0 && isspace((unsigned char)s[n - 1]))
-    s[--n] = '\0';
-  return s;
 }
 
 static void ini_add(struct sd_aws_ini *ini, const char *section, const char *key, const char *value) {
@@ -75,7 +67,7 @@ int sd_aws_ini_load(struct sd_aws_ini *ini, const char *path, struct sd_err *err
   while (fgets(line, sizeof line, f) != NULL) {
     lineno++;
     bool indented = line[0] == ' ' || line[0] == '\t';
-    char *s = trim(line);
+    char *s = sd_str_trim(line);
     if (*s == '\0' || *s == '#' || *s == ';')
       continue;
     if (*s == '[') {
@@ -86,7 +78,7 @@ int sd_aws_ini_load(struct sd_aws_ini *ini, const char *path, struct sd_err *err
       }
       *end = '\0';
       free(section);
-      section = sd_xstrdup(trim(s + 1));
+      section = sd_xstrdup(sd_str_trim(s + 1));
       free(parent);
       parent = NULL;
       continue;
@@ -97,7 +89,7 @@ int sd_aws_ini_load(struct sd_aws_ini *ini, const char *path, struct sd_err *err
       break;
     }
     *eq = '\0';
-    char *key = trim(s), *value = trim(eq + 1);
+    char *key = sd_str_trim(s), *value = sd_str_trim(eq + 1);
     if (indented && parent != NULL) {
       char *full = sd_xstrcat3(parent, ".", key);
       ini_add(ini, section, full, value);

@@ -27,6 +27,7 @@
 #include "engine/exec.h"
 #include "engine/jsonw.h"
 #include "engine/log.h"
+#include "engine/str.h"
 
 #define RESOURCE "arn:aws:states:::states:startExecution"
 
@@ -74,10 +75,7 @@ static void request_id(char out[37]) {
     for (size_t i = 0; i < sizeof r; i++)
       r[i] = (unsigned char)(t >> ((i % 8) * 8)) ^ (unsigned char)(i * 37);
   }
-  r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
-  r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-  snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2],
-           r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+  sd_str_uuid4(r, out);
 }
 
 void sd_states_api_error(struct sd_err *err) {

@@ -45,10 +45,6 @@ static json_t *describe_json(const char *arn, const char *machine_arn, const cha
   return out;
 }
 
-static const char *row_str(json_t *row, const char *key) {
-  return json_string_value(json_object_get(row, key));
-}
-
 /* ---- answers read from the store ----
  *
  * Closed executions are not in memory (on_exec_done frees them), and an
@@ -143,13 +139,16 @@ static void describe_answer(struct sread *r) {
     sread_error(r);
     return;
   }
-  const char *name = row_str(row, "name"), *machine = row_str(row, "machine_arn");
-  const char *st = row_str(row, "status"), *input = row_str(row, "input");
-  json_t *out = describe_json(r->arn, machine ? machine : "", name ? name : "", st ? st : "RUNNING",
-                              json_integer_value(json_object_get(row, "start_ms")),
-                              json_integer_value(json_object_get(row, "stop_ms")), input ? input : "{}",
-                              row_str(row, "output"), row_str(row, "error"), row_str(row, "cause"),
-                              row_str(row, "version_arn"), row_str(row, "alias_arn")); /* new */
+  const char *name = sd_store_row_str(row, "name", NULL),
+             *machine = sd_store_row_str(row, "machine_arn", NULL);
+  const char *st = sd_store_row_str(row, "status", NULL), *input = sd_store_row_str(row, "input", NULL);
+  json_t *out =
+      describe_json(r->arn, machine ? machine : "", name ? name : "", st ? st : "RUNNING",
+                    json_integer_value(json_object_get(row, "start_ms")),
+                    json_integer_value(json_object_get(row, "stop_ms")), input ? input : "{}",
+                    sd_store_row_str(row, "output", NULL), sd_store_row_str(row, "error", NULL),
+                    sd_store_row_str(row, "cause", NULL), sd_store_row_str(row, "version_arn", NULL),
+                    sd_store_row_str(row, "alias_arn", NULL)); /* new */
   sd_api_redrive_fields(out, row, sd_engine_now(r->c->api->eng));
   sd_api_reply(r->c, out);
 }
@@ -193,7 +192,7 @@ static json_t *machine_for_execution(const char *machine_arn, const struct sd_re
 static json_t *read_exec_machine(struct sread *r, struct sd_store *s) {
   json_t *row = sd_store_exec_get(s, r->arn, &r->err);  /* new */
   json_t *rev = json_object_get(row, "machine_rev_ms"); /* borrowed */
-  const char *machine_arn = row_str(row, "machine_arn");
+  const char *machine_arn = sd_store_row_str(row, "machine_arn", NULL);
   if (rev != NULL && machine_arn != NULL) {
     struct sd_err err = { 0 };
     json_t *m = sd_store_machine_revision(s, machine_arn, json_integer_value(rev), &err); /* new */
@@ -214,17 +213,18 @@ static void dsmfe_answer(struct sread *r) {
   json_t *rev = json_object_get(r->res, "revision"); /* borrowed */
   if (rev != NULL) {
     json_t *out =
-        json_pack("{s:s, s:s, s:s, s:s, s:o, s:{s:s, s:b}, s:{s:b}}", "stateMachineArn", row_str(rev, "arn"),
-                  "name", row_str(rev, "name"), "definition", row_str(rev, "definition"), "roleArn",
-                  row_str(rev, "role_arn"), "updateDate",
+        json_pack("{s:s, s:s, s:s, s:s, s:o, s:{s:s, s:b}, s:{s:b}}", "stateMachineArn",
+                  sd_store_row_str(rev, "arn", NULL), "name", sd_store_row_str(rev, "name", NULL),
+                  "definition", sd_store_row_str(rev, "definition", NULL), "roleArn",
+                  sd_store_row_str(rev, "role_arn", NULL), "updateDate",
                   sd_api_time(json_integer_value(json_object_get(rev, "updated_ms"))), "loggingConfiguration",
                   "level", "OFF", "includeExecutionData", 0, "tracingConfiguration", "enabled", 0); /* new */
-    if (row_str(rev, "revision_id") != NULL)
-      json_object_set_new(out, "revisionId", json_string(row_str(rev, "revision_id")));
+    if (sd_store_row_str(rev, "revision_id", NULL) != NULL)
+      json_object_set_new(out, "revisionId", json_string(sd_store_row_str(rev, "revision_id", NULL)));
     sd_api_reply(r->c, out);
     return;
   }
-  const char *machine_arn = row_str(r->res, "machine_arn");
+  const char *machine_arn = sd_store_row_str(r->res, "machine_arn", NULL);
   struct sd_reg_machine *m = machine_arn ? sd_registry_machine(r->c->api->reg, machine_arn) : NULL;
   if (m == NULL)
     sd_api_error(r->c, "ExecutionDoesNotExist", "Execution Does Not Exist: '%s'", r->arn);
@@ -285,16 +285,19 @@ static void list_answer(struct sread *r) {
       json_object_set_new(out, "nextToken", json_string(tok));
       break;
     }
-    const char *st = row_str(row, "status"), *name = row_str(row, "name"), *arn = row_str(row, "arn");
-    const char *machine = row_str(row, "machine_arn");
+    const char *st = sd_store_row_str(row, "status", NULL), *name = sd_store_row_str(row, "name", NULL),
+               *arn = sd_store_row_str(row, "arn", NULL);
+    const char *machine = sd_store_row_str(row, "machine_arn", NULL);
     json_t *item =
         json_pack("{s:s, s:s, s:s, s:s, s:o}", "executionArn", arn ? arn : "", "stateMachineArn",
                   machine ? machine : r->arn, "name", name ? name : "", "status", st ? st : "RUNNING",
                   "startDate", sd_api_time(json_integer_value(json_object_get(row, "start_ms"))));
-    if (row_str(row, "version_arn") != NULL)
-      json_object_set_new(item, "stateMachineVersionArn", json_string(row_str(row, "version_arn")));
-    if (row_str(row, "alias_arn") != NULL)
-      json_object_set_new(item, "stateMachineAliasArn", json_string(row_str(row, "alias_arn")));
+    if (sd_store_row_str(row, "version_arn", NULL) != NULL)
+      json_object_set_new(item, "stateMachineVersionArn",
+                          json_string(sd_store_row_str(row, "version_arn", NULL)));
+    if (sd_store_row_str(row, "alias_arn", NULL) != NULL)
+      json_object_set_new(item, "stateMachineAliasArn",
+                          json_string(sd_store_row_str(row, "alias_arn", NULL)));
     if (st != NULL && strcmp(st, "RUNNING") != 0)
       json_object_set_new(item, "stopDate", sd_api_time(json_integer_value(json_object_get(row, "stop_ms"))));
     json_int_t redrives = json_integer_value(json_object_get(row, "redrive_count"));

@@ -32,6 +32,7 @@
 
 #include "engine/alloc.h"
 #include "engine/err.h"
+#include "engine/str.h"
 #include "integrations/aws_config.h"
 
 #define SKEW_MS  (15 * 60 * 1000) /* AWS's allowed clock skew */
@@ -142,15 +143,6 @@ size_t sd_auth_count(const struct sd_auth *a) {
 
 /* ---- the Authorization header ---- */
 
-static char *trim(char *s) {
-  while (isspace((unsigned char)*s))
-    s++;
-  size_t n = strlen(s);
-  while (n > 0 && isspace((unsigned char)s[n - 1]))
-    s[--n] = '\0';
-  return s;
-}
-
 struct authz {
   char *key_id, *date, *region, *service; /* from Credential=ID/DATE/REGION/SERVICE/aws4_request; owned */
   char *signed_headers;                   /* owned */
@@ -176,7 +168,7 @@ static char *part(const char *params, const char *name) {
     size_t len = end ? (size_t)(end - p) : strlen(p);
     if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
       char *raw = sd_xstrndup(p + n + 1, len - n - 1);
-      char *v = sd_xstrdup(trim(raw));
+      char *v = sd_xstrdup(sd_str_trim(raw));
       free(raw);
       return v;
     }

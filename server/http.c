@@ -20,6 +20,7 @@
 #include "server/mhd.h"
 #include "engine/err.h"
 #include "engine/log.h"
+#include "engine/str.h"
 
 /* AWS caps a Step Functions request at 1 MB ("Maximum request size",
  * Step Functions quotas); a larger body is not buffered, and the handler
@@ -115,18 +116,19 @@ static void req_free(struct sd_http_req *r) {
 }
 
 /* A request id shaped like AWS's (a version-4 UUID): the SDKs report it as
- * ResponseMetadata.RequestId, and it ties a client's error to a log line. */
+ * ResponseMetadata.RequestId, and it ties a client's error to a log line.
+ * A xorshift generator rather than a system call per request: ids need
+ * only be distinct. */
 static void request_id(struct sd_http *h, char out[37]) {
-  uint64_t v[2];
-  for (int i = 0; i < 2; i++) {
+  unsigned char r[16];
+  for (int i = 0; i < 16; i += 8) {
     h->rng ^= h->rng << 13;
     h->rng ^= h->rng >> 7;
     h->rng ^= h->rng << 17;
-    v[i] = h->rng;
+    for (int b = 0; b < 8; b++)
+      r[i + b] = (unsigned char)(h->rng >> (8 * b));
   }
-  snprintf(out, 37, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(v[0] >> 32), (unsigned)(v[0] >> 16) & 0xffff,
-           (unsigned)v[0] & 0xfff, (unsigned)(0x8000 | ((v[1] >> 48) & 0x3fff)),
-           (unsigned long long)(v[1] & 0xffffffffffffull));
+  sd_str_uuid4(r, out);
 }
 
 static enum MHD_Result queue_reply(struct sd_http_req *r) {

@@ -523,38 +523,33 @@ static int by_creation(const void *a, const void *b) {
   return strcmp(json_string_value(json_object_get(x, "arn")), json_string_value(json_object_get(y, "arn")));
 }
 
-static const char *row_str(json_t *row, const char *key) {
-  const char *v = json_string_value(json_object_get(row, key));
-  return v ? v : "";
-}
-
 /* Compiles one stored machine and adds it with its versions and aliases;
  * false when it does not compile. */
 static bool load_one(struct sd_registry *r, json_t *row, struct sd_store *store,
                      const struct sd_state_ops *const *ops) {
-  const char *text = row_str(row, "definition");
+  const char *text = sd_store_row_str(row, "definition", "");
   struct sd_err err = { 0 };
   json_t *def = sd_validate_parse(text, strlen(text), &err); /* new */
   struct sd_machine *m = def ? sd_asl_compile(ops, def, &err) : NULL;
   json_decref(def);
   if (m == NULL) {
-    sd_log(SD_LOG_ERROR, "state machine %s in the store does not compile, skipped: %s", row_str(row, "arn"),
-           err.cause ? err.cause : "invalid definition");
+    sd_log(SD_LOG_ERROR, "state machine %s in the store does not compile, skipped: %s",
+           sd_store_row_str(row, "arn", ""), err.cause ? err.cause : "invalid definition");
     sd_err_clear(&err);
     return false;
   }
   json_error_t jerr;
-  json_t *tags = json_loads(row_str(row, "tags"), 0, &jerr); /* new */
+  json_t *tags = json_loads(sd_store_row_str(row, "tags", ""), 0, &jerr); /* new */
   if (!json_is_object(tags)) {
     json_decref(tags);
     tags = json_object();
   }
   struct sd_reg_machine rec = {
-    .arn = sd_xstrdup(row_str(row, "arn")),
-    .name = sd_xstrdup(row_str(row, "name")),
+    .arn = sd_xstrdup(sd_store_row_str(row, "arn", "")),
+    .name = sd_xstrdup(sd_store_row_str(row, "name", "")),
     .definition = sd_xstrdup(text),
-    .role_arn = sd_xstrdup(row_str(row, "role_arn")),
-    .type = sd_xstrdup(row_str(row, "type")),
+    .role_arn = sd_xstrdup(sd_store_row_str(row, "role_arn", "")),
+    .type = sd_xstrdup(sd_store_row_str(row, "type", "")),
     .created_ms = json_integer_value(json_object_get(row, "creation_ms")),
     .updated_ms = json_integer_value(json_object_get(row, "updated_ms")),
     .m = m,
@@ -582,8 +577,8 @@ int sd_registry_load(struct sd_registry *r, struct sd_store *store, const struct
   for (size_t i = 0; rc == 0 && i < n; i++) {
     json_t *row = sorted[i];
     /* DELETING waited for executions of the earlier run; none runs now. */
-    if (strcmp(row_str(row, "status"), "DELETING") == 0)
-      rc = sd_store_machine_delete(store, row_str(row, "arn"), err);
+    if (strcmp(sd_store_row_str(row, "status", ""), "DELETING") == 0)
+      rc = sd_store_machine_delete(store, sd_store_row_str(row, "arn", ""), err);
     else
       load_one(r, row, store, ops);
   }
