@@ -10,7 +10,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_serve_compat import STEPD, Server  # noqa: E402
+from test_serve_compat import STEPD  # noqa: E402
+from serve_harness import Server  # noqa: E402
 
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
 

@@ -20,7 +20,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_serve_api import FAIL, PASS, ROLE, WAIT_LONG, Server, ServeTestCase, boto3  # noqa: E402  (also sets dummy credentials)
+from test_serve_api import FAIL, PASS, ROLE, WAIT_LONG, ServeTestCase, boto3  # noqa: E402  (also sets dummy credentials)
+from serve_harness import Server  # noqa: E402
 
 STEPD = os.environ.get("STEPD") or os.path.join(os.path.dirname(__file__), "..", "..", "build", "stepd")
 TIMES_OUT = {"TimeoutSeconds": 1, "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 600, "End": True}}}

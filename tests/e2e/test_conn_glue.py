@@ -191,7 +191,8 @@ class TestGlueUnderServe(GlueCase):
     def test_sync_through_the_api(self):
         try:
             import botocore.config
-            from test_serve_api import ROLE as SFN_ROLE, Server
+            from test_serve_api import ROLE as SFN_ROLE
+            from serve_harness import Server
         except ImportError:
             self.skipTest("boto3 is not importable")
         saved = dict(os.environ)

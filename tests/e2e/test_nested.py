@@ -233,7 +233,7 @@ class TestNestedServe(ServeTestCase):
 
 class TestNestedRecovery(unittest.TestCase):
     def test_sync_parent_waits_again_after_kill_9(self):
-        from test_serve_compat import Server, history
+        from serve_harness import Server, history
 
         first = Server()
         self.addCleanup(first.tmp.cleanup)  # holds the database both servers use

@@ -4,39 +4,21 @@
 Skips (exit 77) when boto3 is not importable."""
 import json
 import os
-import re
-import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 import urllib.error
 import urllib.request
 
-try:
-    import boto3
-    import botocore.config
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve_harness import ROLE, STEPD, ServeCase, Server, boto3  # noqa: E402,F401  (also sets dummy credentials)
+
+if boto3 is not None:
     import botocore.exceptions
-except ImportError:  # pragma: no cover - depends on the machine
-    boto3 = None
-
-STEPD = os.environ.get("STEPD") or os.path.join(os.path.dirname(__file__), "..", "..", "build", "stepd")
-ROLE = "arn:aws:iam::123456789012:role/stepd-test"
-
-# Clients sign requests: give them dummy credentials and a region.
-os.environ.update(
-    AWS_ACCESS_KEY_ID="x",
-    AWS_SECRET_ACCESS_KEY="x",
-    AWS_SESSION_TOKEN="x",
-    AWS_DEFAULT_REGION="us-east-1",
-    AWS_EC2_METADATA_DISABLED="true",
-)
-for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SFN"):
-    os.environ.pop(var, None)
 
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"x": 1}, "ResultPath": "$.r", "End": True}}}
 WAIT1 = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": True}}}
@@ -45,97 +27,8 @@ PASS2 = {"StartAt": "Q", "States": {"Q": {"Type": "Pass", "End": True}}}
 FAIL = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Custom.Bad", "Cause": "it went wrong"}}}
 
 
-class Server:
-    """A `stepd serve` process on a free port with its own database."""
-
-    def __init__(self, db=None, host="127.0.0.1", args=()):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.db = db or os.path.join(self.tmp.name, "stepd.db")
-        self.log_path = os.path.join(self.tmp.name, "serve.log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [STEPD, "serve", "--listen", "%s:0" % host, "--db", self.db, *args],
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-        )
-        self.port = None
-        deadline = time.time() + 30
-        while self.port is None:
-            m = re.search(r"listening on %s:(\d+)" % re.escape(host), self.read_log())
-            if m:
-                self.port = int(m.group(1))
-            elif self.proc.poll() is not None or time.time() > deadline:
-                self.kill()
-                raise RuntimeError("stepd serve did not start:\n" + self.read_log())
-            else:
-                time.sleep(0.02)
-        self.url = "http://%s:%d" % (host, self.port)
-
-    def read_log(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def client(self):
-        cfg = botocore.config.Config(retries={"max_attempts": 1, "mode": "standard"})
-        # A session per client: boto3's default session is not thread-safe.
-        session = boto3.session.Session()
-        return session.client("stepfunctions", endpoint_url=self.url, region_name="us-east-1", config=cfg)
-
-    def stop(self):
-        """SIGTERM, then wait: returns the exit status (kills it on a hang)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                raise AssertionError("stepd serve did not stop on SIGTERM:\n" + self.read_log())
-        self.log.close()
-        return self.proc.returncode
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-
-    def cleanup(self):
-        self.kill()
-        self.tmp.cleanup()
-
-
-class ServeTestCase(unittest.TestCase):
+class ServeTestCase(ServeCase):
     """One server per test class; checked for a clean exit at the end."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server()
-        cls.sfn = cls.server.client()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            code = cls.server.stop()
-            log = cls.server.read_log()
-            if code != 0 or "Sanitizer" in log or "runtime error" in log:
-                raise AssertionError("stepd serve exited with %s:\n%s" % (code, log))
-        finally:
-            cls.server.cleanup()
-
-    def create(self, name, definition, **kw):
-        return self.sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE, **kw)[
-            "stateMachineArn"
-        ]
-
-    def wait_done(self, arn, timeout=30):
-        deadline = time.time() + timeout
-        while True:
-            d = self.sfn.describe_execution(executionArn=arn)
-            if d["status"] != "RUNNING":
-                return d
-            if time.time() > deadline:
-                self.fail("execution %s still RUNNING" % arn)
-            time.sleep(0.05)
 
     def history(self, arn, **kw):
         return self.sfn.get_execution_history(executionArn=arn, **kw)["events"]

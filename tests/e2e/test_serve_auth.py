@@ -15,7 +15,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_serve_api import PASS, ROLE, STEPD, Server, boto3  # noqa: E402
+from test_serve_api import PASS, ROLE, STEPD, boto3  # noqa: E402
+from serve_harness import Server  # noqa: E402
 
 if boto3 is not None:
     import botocore
@@ -73,12 +74,8 @@ class TestSigV4(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         try:
-            code = cls.server.stop()
-            log = cls.server.read_log()
-            if code != 0 or "Sanitizer" in log or "runtime error" in log:
-                raise AssertionError("stepd serve exited with %s:\n%s" % (code, log))
+            cls.server.check_clean_exit()
         finally:
-            cls.server.cleanup()
             cls.dir.cleanup()
 
     def client(self, key=KEY, secret=SECRET, token=None, region="us-east-1", signed=True):
@@ -296,13 +293,7 @@ class TestLimits(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            code = cls.server.stop()
-            log = cls.server.read_log()
-            if code != 0 or "Sanitizer" in log:
-                raise AssertionError("stepd serve exited with %s:\n%s" % (code, log))
-        finally:
-            cls.server.cleanup()
+        cls.server.check_clean_exit()
 
     def test_input_over_256_kib_is_refused(self):
         arn = self.sfn.create_state_machine(name="limits", definition=json.dumps(PASS),

@@ -10,7 +10,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_serve_api import FAIL, PASS, ROLE, WAIT_LONG, Server  # noqa: E402  (also sets dummy credentials)
+from test_serve_api import FAIL, PASS, ROLE, WAIT_LONG  # noqa: E402  (also sets dummy credentials)
+from serve_harness import Server  # noqa: E402
 
 AWS = shutil.which("aws")
 
@@ -22,13 +23,7 @@ class TestServeWithAwsCli(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            code = cls.server.stop()
-            log = cls.server.read_log()
-            if code != 0 or "Sanitizer" in log:
-                raise AssertionError("stepd serve exited with %s:\n%s" % (code, log))
-        finally:
-            cls.server.cleanup()
+        cls.server.check_clean_exit()
 
     def aws(self, *args, ok=True):
         proc = subprocess.run(

@@ -7,7 +7,6 @@ Skips (exit 77) when boto3 is not importable."""
 import json
 import os
 import re
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -16,26 +15,13 @@ import threading
 import time
 import unittest
 
-try:
-    import boto3
-    import botocore.config
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve_harness import ROLE, STEPD, ServeCase, Server, boto3, history  # noqa: E402,F401  (names other tests import from here)
+
+if boto3 is not None:
     import botocore.exceptions
-except ImportError:  # pragma: no cover - depends on the machine
-    boto3 = None
 
-STEPD = os.environ.get("STEPD") or os.path.join(os.path.dirname(__file__), "..", "..", "build", "stepd")
-ROLE = "arn:aws:iam::123456789012:role/stepd-test"
 PREFIX = "arn:aws:states:us-east-1:123456789012:"
-
-os.environ.update(
-    AWS_ACCESS_KEY_ID="x",
-    AWS_SECRET_ACCESS_KEY="x",
-    AWS_SESSION_TOKEN="x",
-    AWS_DEFAULT_REGION="us-east-1",
-    AWS_EC2_METADATA_DISABLED="true",
-)
-for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SFN", "WAIT_TIME_SCALE"):
-    os.environ.pop(var, None)
 
 # A Task retried on the service's error: the mock answers each attempt.
 PAY = {
@@ -76,119 +62,7 @@ PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"x": 1}, "Re
 FAIL = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Custom.Bad", "Cause": "it went wrong"}}}
 
 
-class Server:
-    """A `stepd serve` on a free port with its own database, or on `db` (a
-    restart on an existing file)."""
-
-    def __init__(self, args=(), env=None, db=None, start_timeout=30):
-        self.tmp = tempfile.TemporaryDirectory()
-        self.db = db or os.path.join(self.tmp.name, "stepd.db")
-        self.log_path = os.path.join(self.tmp.name, "serve.log")
-        self.log = open(self.log_path, "w")
-        full_env = dict(os.environ)
-        full_env.update(env or {})
-        self.proc = subprocess.Popen(
-            [STEPD, "serve", "--listen", "127.0.0.1:0", "--db", self.db] + list(args),
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-            env=full_env,
-        )
-        self.port = None
-        deadline = time.time() + start_timeout
-        while self.port is None:
-            m = re.search(r"listening on 127\.0\.0\.1:(\d+)", self.read_log())
-            if m:
-                self.port = int(m.group(1))
-            elif self.proc.poll() is not None or time.time() > deadline:
-                self.kill()
-                raise RuntimeError("stepd serve did not start:\n" + self.read_log())
-            else:
-                time.sleep(0.02)
-        self.url = "http://127.0.0.1:%d" % self.port
-
-    def read_log(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def client(self, **cfg):
-        # StartSyncExecution's endpoint has the host prefix "sync-", which a
-        # local address cannot take: clients turn it off.
-        config = botocore.config.Config(
-            retries={"max_attempts": 1, "mode": "standard"}, inject_host_prefix=False, read_timeout=60, **cfg
-        )
-        session = boto3.session.Session()
-        return session.client("stepfunctions", endpoint_url=self.url, region_name="us-east-1", config=config)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                raise AssertionError("stepd serve did not stop on SIGTERM:\n" + self.read_log())
-        self.log.close()
-        return self.proc.returncode
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-
-    def check_clean_exit(self):
-        try:
-            code = self.stop()
-            log = self.read_log()
-            if code != 0 or "Sanitizer" in log or "runtime error" in log:
-                raise AssertionError("stepd serve exited with %s:\n%s" % (code, log))
-        finally:
-            self.kill()
-            self.tmp.cleanup()
-
-
-def history(sfn, arn):
-    """An execution's whole history, every page followed."""
-    events, token = [], None
-    while True:
-        kw = {"executionArn": arn, "maxResults": 1000}
-        if token:
-            kw["nextToken"] = token
-        page = sfn.get_execution_history(**kw)
-        events += page["events"]
-        token = page.get("nextToken")
-        if not token:
-            return events
-
-
-class CompatCase(unittest.TestCase):
-    ARGS = ()
-    ENV = None
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server(cls.ARGS, cls.ENV)
-        cls.sfn = cls.server.client()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.check_clean_exit()
-
-    def create(self, name, definition, **kw):
-        return self.sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE, **kw)[
-            "stateMachineArn"
-        ]
-
-    def wait_done(self, arn, timeout=30):
-        deadline = time.time() + timeout
-        while True:
-            d = self.sfn.describe_execution(executionArn=arn)
-            if d["status"] != "RUNNING":
-                return d
-            if time.time() > deadline:
-                self.fail("execution %s still RUNNING" % arn)
-            time.sleep(0.05)
-
+class CompatCase(ServeCase):
     def assert_error(self, code, fn, **kw):
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
             fn(**kw)

@@ -25,7 +25,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_serve_compat import ROLE, Server, boto3, history  # noqa: E402
+from test_serve_compat import ROLE, boto3  # noqa: E402
+from serve_harness import Server, history  # noqa: E402
 
 ACT = "arn:aws:states:us-east-1:123456789012:activity:"
 POLL_ENV = {"STEPD_ACTIVITY_POLL_SECONDS": "0.1"}

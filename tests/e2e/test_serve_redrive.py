@@ -16,7 +16,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_serve_compat import ROLE, Server, boto3, history  # noqa: E402
+from test_serve_compat import ROLE, boto3  # noqa: E402
+from serve_harness import Server, history  # noqa: E402
 
 try:
     import botocore.exceptions

@@ -11,7 +11,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_serve_api import PASS, ROLE, STEPD, WAIT_LONG, Server, boto3  # noqa: E402
+from test_serve_api import PASS, ROLE, STEPD, WAIT_LONG, boto3  # noqa: E402
+from serve_harness import Server  # noqa: E402
 
 if boto3 is not None:
     import botocore.exceptions

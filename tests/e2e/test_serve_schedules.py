@@ -13,7 +13,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_serve_compat import ROLE, Server, boto3  # noqa: E402
+from test_serve_compat import ROLE, boto3  # noqa: E402
+from serve_harness import Server  # noqa: E402
 
 if boto3 is not None:
     import botocore.config

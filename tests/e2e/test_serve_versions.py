@@ -14,7 +14,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_serve_api import PASS, PASS2, ROLE, WAIT_LONG, Server, boto3  # noqa: E402
+from test_serve_api import PASS, PASS2, ROLE, WAIT_LONG, boto3  # noqa: E402
+from serve_harness import ServeCase, Server  # noqa: E402
 
 if boto3 is not None:
     import botocore
@@ -30,7 +31,7 @@ def has_versions(client):
     return "PublishStateMachineVersion" in client.meta.service_model.operation_names
 
 
-class VersionsTestCase(unittest.TestCase):
+class VersionsTestCase(ServeCase):
     db = None
 
     @classmethod
@@ -43,29 +44,10 @@ class VersionsTestCase(unittest.TestCase):
             raise unittest.SkipTest("botocore %s has no state machine versions (added in 1.29.150)"
                                     % botocore.__version__)
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            code = cls.server.stop()
-            log = cls.server.read_log()
-            if code != 0 or "Sanitizer" in log or "runtime error" in log:
-                raise AssertionError("stepd serve exited with %s:\n%s" % (code, log))
-        finally:
-            cls.server.cleanup()
-
     def error(self, fn, **kw):
         with self.assertRaises(botocore.exceptions.ClientError) as cm:
             fn(**kw)
         return cm.exception.response["Error"]["Code"], cm.exception.response["Error"]["Message"]
-
-    def wait_done(self, arn, timeout=30):
-        deadline = time.time() + timeout
-        while True:
-            d = self.sfn.describe_execution(executionArn=arn)
-            if d["status"] != "RUNNING":
-                return d
-            self.assertLess(time.time(), deadline, "execution still RUNNING")
-            time.sleep(0.05)
 
 
 class TestVersions(VersionsTestCase):
