@@ -17,6 +17,7 @@
 struct sd_activities;
 struct sd_auth;
 struct sd_engine;
+struct sd_exec;
 struct sd_mock;
 struct sd_http_req;
 struct sd_reg_exec;
@@ -192,6 +193,10 @@ void sd_api_states_host(struct sd_api *api, struct sd_states_host *out);
  * marks FAILED (States.Runtime) those it cannot (sd_exec_resume). Runs
  * before the loop, with the engine's writer idle. 0 or -1 with err. */
 int sd_api_recover(struct sd_api *api, struct sd_err *err);
+/* Registers `ex`, resumed or redriven from its execution row `row`
+ * (borrowed; sd_store_exec_running's or sd_store_exec_get's) on machine
+ * `m`, as RUNNING: the registry's record and its mock test case, if any. */
+void sd_api_exec_adopt(struct sd_api *api, struct sd_exec *ex, struct sd_reg_machine *m, json_t *row);
 void sd_api_describe_execution(struct sd_api_call *c);
 void sd_api_describe_state_machine_for_execution(struct sd_api_call *c);
 void sd_api_get_execution_history(struct sd_api_call *c);

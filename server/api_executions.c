@@ -520,6 +520,25 @@ static char *dup_or_null(const char *s) {
   return s ? sd_xstrdup(s) : NULL;
 }
 
+void sd_api_exec_adopt(struct sd_api *api, struct sd_exec *ex, struct sd_reg_machine *m, json_t *row) {
+  const char *input = json_string_value(json_object_get(row, "input"));
+  struct sd_reg_exec rec = {
+    .arn = sd_xstrdup(sd_exec_arn(ex)),
+    .name = sd_xstrdup(sd_exec_name(ex)),
+    .machine_arn = sd_xstrdup(sd_store_row_str(row, "machine_arn", "")),
+    .input = sd_xstrdup(input ? input : "{}"),
+    .status = SD_EXEC_RUNNING,
+    .start_ms = sd_exec_start_ms(ex),
+    .ex = ex,
+    .machine = m,
+    .version_arn = dup_or_null(sd_store_row_str(row, "version_arn", NULL)),
+    .alias_arn = dup_or_null(sd_store_row_str(row, "alias_arn", NULL)),
+  };
+  if (sd_exec_tag(ex) != NULL)
+    sd_api_mock_bind(api, rec.arn, m->name, sd_exec_tag(ex));
+  sd_registry_exec_add(api->reg, &rec);
+}
+
 /* Resumes one RUNNING row; NULL with `why` set when it cannot be. */
 static struct sd_exec *recover_one(struct sd_api *api, json_t *row, struct sd_reg_machine **mp,
                                    struct sd_err *why) {
@@ -585,22 +604,7 @@ int sd_api_recover(struct sd_api *api, struct sd_err *err) {
         break;
       continue;
     }
-    const char *input = json_string_value(json_object_get(row, "input"));
-    struct sd_reg_exec rec = {
-      .arn = sd_xstrdup(sd_exec_arn(ex)),
-      .name = sd_xstrdup(sd_exec_name(ex)),
-      .machine_arn = sd_xstrdup(json_string_value(json_object_get(row, "machine_arn"))),
-      .input = sd_xstrdup(input ? input : "{}"),
-      .status = SD_EXEC_RUNNING,
-      .start_ms = sd_exec_start_ms(ex),
-      .ex = ex,
-      .machine = m,
-      .version_arn = dup_or_null(json_string_value(json_object_get(row, "version_arn"))),
-      .alias_arn = dup_or_null(json_string_value(json_object_get(row, "alias_arn"))),
-    };
-    if (sd_exec_tag(ex) != NULL)
-      sd_api_mock_bind(api, rec.arn, m->name, sd_exec_tag(ex));
-    sd_registry_exec_add(api->reg, &rec);
+    sd_api_exec_adopt(api, ex, m, row);
     resumed++;
   }
   json_decref(rows);

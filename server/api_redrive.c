@@ -173,10 +173,6 @@ static int64_t last_event_id(struct sd_store *s, const char *arn, struct sd_err 
   return id;
 }
 
-static char *dup_or_null(const char *s) {
-  return s ? sd_xstrdup(s) : NULL;
-}
-
 /* Starts the execution again and registers it as running; answers an
  * error and returns -1 when it cannot. */
 static int redrive_start(struct redrive *r, json_t *row) {
@@ -217,21 +213,7 @@ static int redrive_start(struct redrive *r, json_t *row) {
     sd_err_clear(&err);
     return -1;
   }
-  struct sd_reg_exec rec = {
-    .arn = sd_xstrdup(sd_exec_arn(ex)),
-    .name = sd_xstrdup(sd_exec_name(ex)),
-    .machine_arn = sd_xstrdup(machine_arn),
-    .input = sd_xstrdup(input ? input : "{}"),
-    .status = SD_EXEC_RUNNING,
-    .start_ms = sd_exec_start_ms(ex),
-    .ex = ex,
-    .machine = m,
-    .version_arn = dup_or_null(json_string_value(json_object_get(row, "version_arn"))),
-    .alias_arn = dup_or_null(json_string_value(json_object_get(row, "alias_arn"))),
-  };
-  if (sd_exec_tag(ex) != NULL)
-    sd_api_mock_bind(api, rec.arn, m->name, sd_exec_tag(ex));
-  sd_registry_exec_add(api->reg, &rec);
+  sd_api_exec_adopt(api, ex, m, row);
   r->ms = sd_exec_redrive_ms(ex);
   sd_log(SD_LOG_INFO, "execution %s redriven (%d)", r->arn, count);
   return 0;
