@@ -7,6 +7,7 @@
 
 #include "engine/alloc.h"
 #include "engine/jsonr.h"
+#include "engine/str.h"
 #include "engine/timefmt.h"
 
 static uint64_t next_rand(uint64_t *s) {
@@ -18,12 +19,10 @@ static uint64_t next_rand(uint64_t *s) {
 }
 
 char *sd_new_uuid(uint64_t *rng) {
-  uint64_t a = next_rand(rng), b = next_rand(rng);
-  a = (a & 0xffffffffffff0fffull) | 0x4000ull;             /* version 4 */
-  b = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull; /* variant 10 */
-  return sd_asprintf("%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)((a >> 16) & 0xffff),
-                     (unsigned)(a & 0xffff), (unsigned)(b >> 48),
-                     (unsigned long long)(b & 0xffffffffffffull));
+  char text[37];
+  uint64_t a = next_rand(rng);
+  sd_str_uuid4(a, next_rand(rng), text);
+  return sd_xstrdup(text);
 }
 
 /* RFC 9562's version 7: the first 48 bits are the time in ms, the rest
@@ -37,9 +36,9 @@ char *sd_new_uuid7(uint64_t *rng, int64_t ms) {
   uint64_t t = (uint64_t)(ms > 0 ? ms : 0) & 0xffffffffffffull;
   uint64_t a = (t << 16) | 0x7000u | (next_rand(rng) & 0xfff);
   uint64_t b = (next_rand(rng) & 0x3fffffffffffffffull) | 0x8000000000000000ull; /* variant 10 */
-  return sd_asprintf("%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)((a >> 16) & 0xffff),
-                     (unsigned)(a & 0xffff), (unsigned)(b >> 48),
-                     (unsigned long long)(b & 0xffffffffffffull));
+  char text[37];
+  sd_str_uuid(a, b, text);
+  return sd_xstrdup(text);
 }
 
 /* $$.Execution and $$.StateMachine, from the execution's fields: built on

@@ -14,8 +14,13 @@ char *sd_str_trim(char *s) {
   return s;
 }
 
-void sd_str_uuid4(const unsigned char r[16], char out[37]) {
-  unsigned char v = (unsigned char)((r[6] & 0x0f) | 0x40), w = (unsigned char)((r[8] & 0x3f) | 0x80);
-  snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2],
-           r[3], r[4], r[5], v, r[7], w, r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+void sd_str_uuid(uint64_t hi, uint64_t lo, char out[37]) {
+  snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(hi >> 32), (unsigned)((hi >> 16) & 0xffff),
+           (unsigned)(hi & 0xffff), (unsigned)(lo >> 48), (unsigned long long)(lo & 0xffffffffffffull));
+}
+
+void sd_str_uuid4(uint64_t hi, uint64_t lo, char out[37]) {
+  hi = (hi & 0xffffffffffff0fffull) | 0x4000ull;             /* version 4 */
+  lo = (lo & 0x3fffffffffffffffull) | 0x8000000000000000ull; /* variant 10 */
+  sd_str_uuid(hi, lo, out);
 }

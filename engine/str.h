@@ -4,14 +4,20 @@
 #ifndef SD_ENGINE_STR_H
 #define SD_ENGINE_STR_H
 
+#include <stdint.h>
+
 /* Cuts leading and trailing white space (isspace) off `s` in place:
  * returns a pointer into `s`, whose end is moved. */
 char *sd_str_trim(char *s);
 
-/* Writes the 16 random bytes of `r` as a version-4 UUID (RFC 4122: the
- * version and variant bits set), AWS's request id shape, into `out`
- * ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" and a NUL). The caller picks the
- * randomness: a request id needs no cryptographic quality. */
-void sd_str_uuid4(const unsigned char r[16], char out[37]);
+/* Writes the 128 bits hi:lo as a UUID's text into `out` (8-4-4-4-12 hex
+ * digits and a NUL), as they are: the caller has set the version and
+ * variant bits (RFC 9562). */
+void sd_str_uuid(uint64_t hi, uint64_t lo, char out[37]);
+
+/* The same for random bits made a version-4 UUID (variant 10): AWS's
+ * request ids and generated execution names. The caller picks the
+ * randomness: these ids need no cryptographic quality. */
+void sd_str_uuid4(uint64_t hi, uint64_t lo, char out[37]);
 
 #endif

@@ -69,13 +69,12 @@ bool sd_states_name_ok(const char *name) {
 
 /* A version 4 UUID, as AWS's request ids are. */
 static void request_id(char out[37]) {
-  unsigned char r[16];
+  uint64_t r[2];
   if (uv_random(NULL, NULL, r, sizeof r, 0, NULL) != 0) {
-    uint64_t t = uv_hrtime();
-    for (size_t i = 0; i < sizeof r; i++)
-      r[i] = (unsigned char)(t >> ((i % 8) * 8)) ^ (unsigned char)(i * 37);
+    r[0] = uv_hrtime();
+    r[1] = r[0] * 0x9e3779b97f4a7c15ull;
   }
-  sd_str_uuid4(r, out);
+  sd_str_uuid4(r[0], r[1], out);
 }
 
 void sd_states_api_error(struct sd_err *err) {

@@ -120,15 +120,14 @@ static void req_free(struct sd_http_req *r) {
  * A xorshift generator rather than a system call per request: ids need
  * only be distinct. */
 static void request_id(struct sd_http *h, char out[37]) {
-  unsigned char r[16];
-  for (int i = 0; i < 16; i += 8) {
+  uint64_t v[2];
+  for (int i = 0; i < 2; i++) {
     h->rng ^= h->rng << 13;
     h->rng ^= h->rng >> 7;
     h->rng ^= h->rng << 17;
-    for (int b = 0; b < 8; b++)
-      r[i + b] = (unsigned char)(h->rng >> (8 * b));
+    v[i] = h->rng;
   }
-  sd_str_uuid4(r, out);
+  sd_str_uuid4(v[0], v[1], out);
 }
 
 static enum MHD_Result queue_reply(struct sd_http_req *r) {
