@@ -182,9 +182,32 @@ static int run_flow(struct run *r, json_t *in, struct sd_err *err) {
   return finish(r, result, err);
 }
 
+/* A mocked Map still selects its items: AWS fails the test when ItemsPath
+ * (applied to the input after InputPath, or to the context object for a
+ * "$$" path) is not an array, before ItemSelector. The recorded case
+ * (TestStateContextObject.test_state_map_context_object) names "$$" as
+ * "$": a context path is reported as the path within the context object. */
+static int check_items(struct run *r, json_t *in, struct sd_err *err) {
+  json_t *text = json_object_get(r->f->st->def, "ItemsPath"); /* borrowed */
+  if (text == NULL)
+    return json_is_array(in) ? 0 : sd_err_set(err, SD_E_RUNTIME, "Reference path \"$\" must point to array.");
+  struct sd_path *p = sd_path_compile(json_string_value(text), SD_PATH_REF, err);
+  json_t *items = p ? sd_path_get(p, in, sd_frame_env(r->f), err) : NULL; /* new */
+  int rc = items ? 0 : -1;
+  if (items != NULL && !json_is_array(items)) {
+    const char *shown = sd_path_text(p) + (sd_path_is_context(p) ? 1 : 0);
+    rc = sd_err_set(err, SD_E_RUNTIME, "Reference path \"%s\" must point to array.", shown);
+  }
+  json_decref(items);
+  sd_path_free(p);
+  return rc;
+}
+
 /* Task / Parallel / Map: the mock stands for the call or the branches. */
 static int run_mocked(struct run *r, json_t *in, const struct sd_ts_req *rq, struct sd_err *err) {
   const struct sd_state *st = r->f->st;
+  if (strcmp(st->ops->type, "Map") == 0 && check_items(r, in, err) != 0)
+    return -1;
   json_t *eff = json_incref(in);
   if (st->parameters != NULL) {
     json_decref(eff);

@@ -83,6 +83,31 @@ TEST(task_mock_result_and_info_level) {
   return 0;
 }
 
+/* A mocked Map still selects its items: ItemsPath must give an array. */
+TEST(mocked_map_checks_its_items) {
+  struct ts t;
+  ts_open(&t);
+  const char *proc = "\"ItemProcessor\":{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}},"
+                     "\"End\":true}";
+  char def[512];
+  snprintf(def, sizeof def, "{\"Type\":\"Map\",\"ItemsPath\":\"$.items\",%s", proc);
+  json_t *a = ts_run(&t, def, NULL, "{\"items\":{\"not\":\"a list\"}}", "[1]", NULL, SD_TS_INFO);
+  ASSERT(a != NULL);
+  ASSERT_JSON_EQ(a, "{\"status\":\"FAILED\",\"error\":\"States.Runtime\","
+                    "\"cause\":\"Reference path \\\"$.items\\\" must point to array.\"}");
+  json_decref(a);
+  a = ts_run(&t, def, NULL, "{\"items\":[1,2]}", "[\"one\",\"two\"]", NULL, SD_TS_INFO);
+  ASSERT_JSON_EQ(a, "{\"status\":\"SUCCEEDED\",\"output\":[\"one\",\"two\"]}");
+  json_decref(a);
+  snprintf(def, sizeof def, "{\"Type\":\"Map\",%s", proc);
+  a = ts_run(&t, def, NULL, "{\"items\":[1]}", "[1]", NULL, SD_TS_INFO);
+  ASSERT_JSON_EQ(a, "{\"status\":\"FAILED\",\"error\":\"States.Runtime\","
+                    "\"cause\":\"Reference path \\\"$\\\" must point to array.\"}");
+  json_decref(a);
+  ts_close(&t);
+  return 0;
+}
+
 TEST(retrier_gives_retriable_without_retrying) {
   struct ts t;
   ts_open(&t);
