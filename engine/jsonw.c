@@ -191,11 +191,13 @@ static bool put_short_real(struct sd_buf *b, double d) {
   return false;
 }
 
-static void put_real(struct sd_buf *b, double d) {
-  if (put_short_real(b, d))
+/* `prec` 0: the shortest exact text, else %.17g; otherwise that many
+ * significant digits (json_dumps' JSON_REAL_PRECISION). */
+static void put_real(struct sd_buf *b, double d, int prec) {
+  if (prec == 0 && put_short_real(b, d))
     return;
   char tmp[64];
-  int n = snprintf(tmp, sizeof tmp, "%.17g", d);
+  int n = snprintf(tmp, sizeof tmp, "%.*g", prec ? prec : 17, d);
   if (n < 0 || n >= (int)sizeof tmp)
     n = 0;
   /* As Jansson: a real always shows it is one ("1.0"), and exponents lose
@@ -220,7 +222,7 @@ static void put_real(struct sd_buf *b, double d) {
   sd_buf_add(b, tmp, (size_t)n);
 }
 
-static void put_value(struct sd_buf *b, json_t *v, int level) {
+static void put_value(struct sd_buf *b, json_t *v, int level, int prec) {
   switch (json_typeof(v)) {
     case JSON_OBJECT: {
       put_byte(b, '{');
@@ -234,7 +236,7 @@ static void put_value(struct sd_buf *b, json_t *v, int level) {
         first = false;
         put_string(b, k, klen, level);
         put_byte(b, ':');
-        put_value(b, x, level);
+        put_value(b, x, level, prec);
       }
       put_byte(b, '}');
       return;
@@ -245,7 +247,7 @@ static void put_value(struct sd_buf *b, json_t *v, int level) {
       for (size_t i = 0; i < n; i++) {
         if (i)
           put_byte(b, ',');
-        put_value(b, json_array_get(v, i), level);
+        put_value(b, json_array_get(v, i), level, prec);
       }
       put_byte(b, ']');
       return;
@@ -257,7 +259,7 @@ static void put_value(struct sd_buf *b, json_t *v, int level) {
       put_int(b, json_integer_value(v));
       return;
     case JSON_REAL:
-      put_real(b, json_real_value(v));
+      put_real(b, json_real_value(v), prec);
       return;
     case JSON_TRUE:
       sd_buf_add(b, "true", 4);
@@ -272,20 +274,24 @@ static void put_value(struct sd_buf *b, json_t *v, int level) {
 }
 
 void sd_jsonw_value(struct sd_buf *b, json_t *v, bool in_string) {
-  put_value(b, v, in_string ? 2 : 1);
+  put_value(b, v, in_string ? 2 : 1, 0);
 }
 
 void sd_jsonw_string(struct sd_buf *b, const char *s, size_t n) {
   put_string(b, s, n, 1);
 }
 
-char *sd_jsonw_dumps(json_t *v, size_t *len) {
+char *sd_jsonw_dumps_prec(json_t *v, int precision, size_t *len) {
   /* Most state data is a few hundred bytes: one allocation, no regrowth. */
   struct sd_buf b = { .cap = 512 };
   b.data = sd_xmalloc(b.cap);
   b.data[0] = '\0';
-  put_value(&b, v, 1);
+  put_value(&b, v, 1, precision);
   if (len)
     *len = b.len;
   return sd_buf_steal(&b);
+}
+
+char *sd_jsonw_dumps(json_t *v, size_t *len) {
+  return sd_jsonw_dumps_prec(v, 0, len);
 }

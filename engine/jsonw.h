@@ -23,5 +23,9 @@ void sd_jsonw_string(struct sd_buf *b, const char *s, size_t n);
 /* The compact text of `v` as a new string (caller frees), like
  * json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY). */
 char *sd_jsonw_dumps(json_t *v, size_t *len);
+/* The same with reals at `precision` significant digits, as
+ * json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(precision)) writes them
+ * (the API's replies: epoch seconds). */
+char *sd_jsonw_dumps_prec(json_t *v, int precision, size_t *len);
 
 #endif

@@ -11,6 +11,8 @@
 
 #include "engine/alloc.h"
 #include "engine/err.h"
+#include "engine/jsonr.h"
+#include "engine/jsonw.h"
 #include "engine/log.h"
 #include "integrations/states_exec.h"
 #include "server/auth.h"
@@ -72,10 +74,12 @@ static void call_free(struct sd_api_call *c) {
 }
 
 static void reply_json(struct sd_api_call *c, int status, json_t *out) {
-  /* 15 digits print epoch seconds as 1700000000.123, not 1700000000.1229999. */
-  char *text = json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(15));
+  /* 15 digits print epoch seconds as 1700000000.123, not 1700000000.1229999.
+   * The engine's writer writes Jansson's text at a fraction of its cost. */
+  size_t len;
+  char *text = sd_jsonw_dumps_prec(out, 15, &len);
   json_decref(out);
-  sd_http_reply(c->req, status, CONTENT_TYPE, text, strlen(text));
+  sd_http_reply(c->req, status, CONTENT_TYPE, text, len);
   call_free(c);
 }
 
@@ -213,7 +217,7 @@ void sd_api_handle(struct sd_http_req *req, void *data) {
     c->in = json_object();
   } else {
     json_error_t e;
-    c->in = json_loadb(body, len, 0, &e);
+    c->in = sd_json_loadb(body, len, 0, &e); /* Jansson's results and messages, faster */
     if (c->in == NULL || !json_is_object(c->in)) {
       sd_api_error(c, "SerializationException", "the request body is not a JSON object");
       return;
@@ -322,7 +326,9 @@ json_t *sd_api_parse_input(struct sd_api_call *c, const char *input) {
   if (sd_api_check_len(c, "input", input, SD_API_MAX_PAYLOAD) != 0)
     return NULL;
   json_error_t e;
-  json_t *value = json_loads(input ? input : "{}", JSON_DECODE_ANY, &e);
+  if (input == NULL)
+    input = "{}";
+  json_t *value = sd_json_loadb(input, strlen(input), JSON_DECODE_ANY, &e);
   if (value == NULL)
     sd_api_error(c, "InvalidExecutionInput",
                  "Invalid State Machine Execution Input: '%s at line %d, column %d'", e.text, e.line,

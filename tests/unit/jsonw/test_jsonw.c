@@ -2,6 +2,7 @@
  * in-string form must decode back to that text. */
 #include "runner.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "engine/alloc.h"
@@ -27,6 +28,37 @@ TEST(matches_jansson_compact) {
     char *got = sd_jsonw_dumps(v, &n);
     ASSERT_STR_EQ(got, want);
     ASSERT_INT_EQ(n, strlen(want));
+    free(got);
+    free(want);
+    json_decref(v);
+  }
+  return 0;
+}
+
+/* The API's replies: reals at 15 digits, exactly as json_dumps with
+ * JSON_REAL_PRECISION(15) writes them (epoch seconds with ms among them). */
+TEST(precision_matches_jansson) {
+  static const char *const extra[] = {
+    "{\"startDate\": 1764080000.123, \"stopDate\": 1764080000.1229999, \"x\": 0.1}",
+    "[1700000000.5, 1700000000.001, 1e20, 1.0, 123456789.123456789, 2.5e-7]",
+  };
+  for (size_t i = 0; i < sizeof docs / sizeof docs[0] + 2; i++) {
+    json_t *v =
+        sd_test_json(i < sizeof docs / sizeof docs[0] ? docs[i] : extra[i - sizeof docs / sizeof docs[0]]);
+    char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+    size_t n;
+    char *got = sd_jsonw_dumps_prec(v, 15, &n);
+    ASSERT_STR_EQ(got, want);
+    ASSERT_INT_EQ(n, strlen(want));
+    free(got);
+    free(want);
+    json_decref(v);
+  }
+  for (int64_t ms = 1764080000000; ms < 1764080000000 + 2000; ms += 7) {
+    json_t *v = json_pack("{s:f}", "t", (double)ms / 1000.0);
+    char *want = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    char *got = sd_jsonw_dumps_prec(v, 15, NULL);
+    ASSERT_STR_EQ(got, want);
     free(got);
     free(want);
     json_decref(v);
