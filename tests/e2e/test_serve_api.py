@@ -717,6 +717,18 @@ class TestStore(unittest.TestCase):
             arn = sfn.start_execution(stateMachineArn=m["stateMachineArn"])["executionArn"]
             events = sfn.get_execution_history(executionArn=arn)["events"]
             self.assertEqual(events[0]["type"], "ExecutionStarted")
+            # A name check reads the store inside a barrier (no read
+            # handle): a closed execution's name is taken, a new one is not.
+            named = sfn.start_execution(stateMachineArn=m["stateMachineArn"], name="once", input="{}")
+            deadline = time.time() + 10
+            while sfn.describe_execution(executionArn=named["executionArn"])["status"] == "RUNNING":
+                self.assertLess(time.time(), deadline)
+                time.sleep(0.02)
+            with self.assertRaises(botocore.exceptions.ClientError) as cm:
+                sfn.start_execution(stateMachineArn=m["stateMachineArn"], name="once", input="{}")
+            self.assertEqual(cm.exception.response["Error"]["Code"], "ExecutionAlreadyExists")
+            other = sfn.start_execution(stateMachineArn=m["stateMachineArn"], name="twice", input="{}")
+            self.assertTrue(other["executionArn"].endswith(":twice"))
             self.assertEqual(server.stop(), 0, server.read_log())
         finally:
             server.cleanup()
