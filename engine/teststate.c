@@ -162,18 +162,23 @@ static int run_handler(struct run *r, struct sd_err *err) {
   return 0;
 }
 
+/* The effective input: Parameters applied to `in` (borrowed), shown as
+ * afterParameters. A new reference, or NULL with err. */
+static json_t *after_parameters(struct run *r, json_t *in, struct sd_err *err) {
+  const struct sd_state *st = r->f->st;
+  json_t *eff = st->parameters ? sd_tmpl_eval(st->parameters, in, sd_frame_env(r->f), err) : json_incref(in);
+  if (eff != NULL)
+    inspect(r, "afterParameters", eff);
+  return eff;
+}
+
 /* Pass: effective input, its Result (or that input), then the output half of
  * the data flow. */
 static int run_flow(struct run *r, json_t *in, struct sd_err *err) {
   const struct sd_state *st = r->f->st;
-  json_t *eff = json_incref(in);
-  if (st->parameters != NULL) {
-    json_decref(eff);
-    eff = sd_tmpl_eval(st->parameters, in, sd_frame_env(r->f), err);
-    if (eff == NULL)
-      return -1;
-  }
-  inspect(r, "afterParameters", eff);
+  json_t *eff = after_parameters(r, in, err); /* new */
+  if (eff == NULL)
+    return -1;
   json_t *fixed = json_object_get(st->def, "Result"); /* borrowed */
   json_t *result = fixed ? json_incref(fixed) : json_incref(eff);
   json_decref(eff);
@@ -208,14 +213,9 @@ static int run_mocked(struct run *r, json_t *in, const struct sd_ts_req *rq, str
   const struct sd_state *st = r->f->st;
   if (strcmp(st->ops->type, "Map") == 0 && check_items(r, in, err) != 0)
     return -1;
-  json_t *eff = json_incref(in);
-  if (st->parameters != NULL) {
-    json_decref(eff);
-    eff = sd_tmpl_eval(st->parameters, in, sd_frame_env(r->f), err);
-    if (eff == NULL)
-      return -1;
-  }
-  inspect(r, "afterParameters", eff);
+  json_t *eff = after_parameters(r, in, err); /* new */
+  if (eff == NULL)
+    return -1;
   json_decref(eff);
   if (rq->mock_error != NULL) {
     const char *e = json_string_value(json_object_get(rq->mock_error, "error"));
