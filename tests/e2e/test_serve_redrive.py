@@ -129,6 +129,16 @@ class TestRedrive(unittest.TestCase):
     def wait_status(self, arn, status):
         return wait_status(self, self.sfn, arn, status)
 
+    def fail_then_redrive(self, name, definition, input):
+        """Starts an execution whose activity task fails, redrives it and
+        answers the task this time: the execution, SUCCEEDED."""
+        arn = self.sfn.start_execution(stateMachineArn=self.machine(name, definition), input=input)["executionArn"]
+        self.answer(fail=True)
+        self.wait_status(arn, "FAILED")
+        self.sfn.redrive_execution(executionArn=arn)
+        self.answer(fail=False)
+        return arn, self.wait_status(arn, "SUCCEEDED")
+
     def check_ids(self, events):
         self.assertEqual([e["id"] for e in events], list(range(1, len(events) + 1)), events)
 
@@ -187,27 +197,13 @@ class TestRedrive(unittest.TestCase):
                 "C": {"Type": "Pass", "Parameters": ctx, "ResultPath": "$.c", "End": True},
             },
         }
-        arn = self.sfn.start_execution(stateMachineArn=self.machine("CtxRedrive", definition), input='{"x": 1}')[
-            "executionArn"
-        ]
-        self.answer(fail=True)
-        self.wait_status(arn, "FAILED")
-        self.sfn.redrive_execution(executionArn=arn)
-        self.answer(fail=False)
-        d = self.wait_status(arn, "SUCCEEDED")
+        arn, d = self.fail_then_redrive("CtxRedrive", definition, '{"x": 1}')
         out = json.loads(d["output"])
         self.assertEqual(out["a"], {"id": arn, "in": {"x": 1}, "n": 0})
         self.assertEqual(out["c"], {"id": arn, "in": {"x": 1}, "n": 1})
 
     def test_map_reruns_only_its_failed_iteration(self):
-        arn = self.sfn.start_execution(stateMachineArn=self.machine("Mapped", MAP), input="[0, 1, 2, 3]")[
-            "executionArn"
-        ]
-        self.answer(fail=True)
-        self.wait_status(arn, "FAILED")
-        self.sfn.redrive_execution(executionArn=arn)
-        self.answer(fail=False)
-        d = self.wait_status(arn, "SUCCEEDED")
+        arn, d = self.fail_then_redrive("Mapped", MAP, "[0, 1, 2, 3]")
         self.assertEqual(json.loads(d["output"]), [0, 1, {"did": 2}, 3])
         events = history(self.sfn, arn)
         self.check_ids(events)
