@@ -116,6 +116,19 @@ class Server:
             self.cleanup()
 
 
+def wait_done(test, sfn, arn, timeout=30):
+    """DescribeExecution once `arn` is no longer RUNNING; fails `test` after
+    `timeout` seconds."""
+    deadline = time.time() + timeout
+    while True:
+        d = sfn.describe_execution(executionArn=arn)
+        if d["status"] != "RUNNING":
+            return d
+        if time.time() > deadline:
+            test.fail("execution %s still RUNNING" % arn)
+        time.sleep(0.05)
+
+
 def history(sfn, arn):
     """An execution's whole history, every page followed."""
     events, token = [], None
@@ -152,11 +165,4 @@ class ServeCase(unittest.TestCase):
         ]
 
     def wait_done(self, arn, timeout=30):
-        deadline = time.time() + timeout
-        while True:
-            d = self.sfn.describe_execution(executionArn=arn)
-            if d["status"] != "RUNNING":
-                return d
-            if time.time() > deadline:
-                self.fail("execution %s still RUNNING" % arn)
-            time.sleep(0.05)
+        return wait_done(self, self.sfn, arn, timeout)

@@ -17,7 +17,7 @@ from collections import OrderedDict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_serve_compat import ROLE, boto3  # noqa: E402
-from serve_harness import Server, history  # noqa: E402
+from serve_harness import Server, history, wait_done  # noqa: E402
 
 EXEC = {"e.$": "$$.Execution", "sm.$": "$$.StateMachine"}
 CTX = {
@@ -62,15 +62,6 @@ KEYS = ["Id", "Input", "Name", "RoleArn", "StartTime", "RedriveCount"]
 
 @unittest.skipIf(boto3 is None, "boto3 is not installed")
 class TestContextObject(unittest.TestCase):
-    def wait_done(self, sfn, arn, timeout=30):
-        deadline = time.time() + timeout
-        while True:
-            d = sfn.describe_execution(executionArn=arn)
-            if d["status"] != "RUNNING":
-                return d
-            self.assertLess(time.time(), deadline, "execution %s still RUNNING" % arn)
-            time.sleep(0.05)
-
     def check(self, d, machine_arn, name):
         self.assertEqual(d["status"], "SUCCEEDED", d)
         out = json.loads(d["output"], object_pairs_hook=OrderedDict)
@@ -102,7 +93,7 @@ class TestContextObject(unittest.TestCase):
         m = sfn.create_state_machine(name="Ctx", definition=json.dumps(CTX), roleArn=ROLE)["stateMachineArn"]
         # Uninterrupted: parked in W, then B rebuilds the objects.
         plain = sfn.start_execution(stateMachineArn=m, name="plain", input=INPUT)["executionArn"]
-        self.check(self.wait_done(sfn, plain), m, "plain")
+        self.check(wait_done(self, sfn, plain), m, "plain")
         self.assertEqual(sfn.describe_execution(executionArn=plain)["input"], INPUT)
 
         killed = sfn.start_execution(stateMachineArn=m, name="killed", input=INPUT)["executionArn"]
@@ -120,10 +111,10 @@ class TestContextObject(unittest.TestCase):
         self.addCleanup(second.tmp.cleanup)
         self.addCleanup(second.kill)
         sfn = self.sfn = second.client()
-        self.check(self.wait_done(sfn, killed), m, "killed")
+        self.check(wait_done(self, sfn, killed), m, "killed")
         # Started after the restart, on the restored registry.
         again = sfn.start_execution(stateMachineArn=m, name="again", input=INPUT)["executionArn"]
-        self.check(self.wait_done(sfn, again), m, "again")
+        self.check(wait_done(self, sfn, again), m, "again")
         self.assertEqual(second.stop(), 0, second.read_log())
         self.assertNotIn("Sanitizer", second.read_log())
         self.assertNotIn("runtime error", second.read_log())

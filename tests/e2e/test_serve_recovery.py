@@ -15,7 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_serve_compat import ROLE, boto3  # noqa: E402
-from serve_harness import Server, history  # noqa: E402
+from serve_harness import Server, history, wait_done  # noqa: E402
 
 # Waits 2 s, then passes: the output shows both ran once.
 WAIT2 = {
@@ -71,15 +71,6 @@ MOCK_CONFIG = {
 
 @unittest.skipIf(boto3 is None, "boto3 is not installed")
 class TestKillRestart(unittest.TestCase):
-    def wait_done(self, sfn, arn, timeout=30):
-        deadline = time.time() + timeout
-        while True:
-            d = sfn.describe_execution(executionArn=arn)
-            if d["status"] != "RUNNING":
-                return d
-            self.assertLess(time.time(), deadline, "execution %s still RUNNING" % arn)
-            time.sleep(0.05)
-
     def check_history(self, sfn, arn, once=True):
         events = history(sfn, arn)
         self.assertEqual([e["id"] for e in events], list(range(1, len(events) + 1)), events)
@@ -152,7 +143,7 @@ class TestKillRestart(unittest.TestCase):
         self.addCleanup(second.kill)
         sfn = second.client()
         for i, arn in enumerate(waits):
-            d = self.wait_done(sfn, arn)
+            d = wait_done(self, sfn, arn)
             self.assertEqual(d["status"], "SUCCEEDED", d)
             self.assertEqual(json.loads(d["output"]), {"i": i, "p": "done"})
             events = self.check_history(sfn, arn)
@@ -163,7 +154,7 @@ class TestKillRestart(unittest.TestCase):
             self.assertGreaterEqual(waited, 1.99, events)
             self.assertLess(waited, 4.0, events)
         for i, arn in enumerate(pays):
-            d = self.wait_done(sfn, arn)
+            d = wait_done(self, sfn, arn)
             self.assertEqual(d["status"], "SUCCEEDED", d)
             self.assertEqual(json.loads(d["output"]), {"i": i, "r": {"charged": True}})
             events = self.check_history(sfn, arn)
@@ -174,11 +165,11 @@ class TestKillRestart(unittest.TestCase):
             self.assertEqual(sum(e["type"] == "TaskFailed" for e in events), 3, events)
             self.assertEqual(sum(e["type"] == "TaskScheduled" for e in events), 4, events)
             self.assertEqual(sum(e["type"] == "TaskSucceeded" for e in events), 1, events)
-        d = self.wait_done(sfn, fresh)
+        d = wait_done(self, sfn, fresh)
         self.assertEqual(d["status"], "SUCCEEDED", d)
         self.assertEqual(json.loads(d["output"]), {"i": 99, "p": "done"})
         self.assertEqual(len(self.check_history(sfn, fresh)), 6)
-        d = self.wait_done(sfn, mapped)
+        d = wait_done(self, sfn, mapped)
         self.assertEqual(d["status"], "SUCCEEDED", d)
         self.assertEqual(json.loads(d["output"]), [1, 2])
         events = self.check_history(sfn, mapped, once=False)

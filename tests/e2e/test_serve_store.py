@@ -6,26 +6,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_serve_api import PASS, ROLE, STEPD, WAIT_LONG, boto3  # noqa: E402
-from serve_harness import Server  # noqa: E402
+from serve_harness import Server, wait_done  # noqa: E402
 
 if boto3 is not None:
     import botocore.exceptions
-
-
-def wait_done(sfn, arn, timeout=30):
-    deadline = time.time() + timeout
-    while True:
-        d = sfn.describe_execution(executionArn=arn)
-        if d["status"] != "RUNNING":
-            return d
-        if time.time() > deadline:
-            raise AssertionError("execution %s still RUNNING" % arn)
-        time.sleep(0.02)
 
 
 class TestOwner(unittest.TestCase):
@@ -144,12 +132,12 @@ class TestFinishedExecutions(unittest.TestCase):
         payload = json.dumps({"blob": "x" * 200000})
         first = None
         for i in range(10):  # warm up allocator and page cache
-            wait_done(self.sfn, self.sfn.start_execution(stateMachineArn=arn, input=payload)["executionArn"])
+            wait_done(self, self.sfn, self.sfn.start_execution(stateMachineArn=arn, input=payload)["executionArn"])
         base = rss_kb(self.server.proc.pid)
         for i in range(150):
             e = self.sfn.start_execution(stateMachineArn=arn, name="b%d" % i, input=payload)["executionArn"]
             first = first or e
-            wait_done(self.sfn, e)
+            wait_done(self, self.sfn, e)
         grown = rss_kb(self.server.proc.pid) - base
         # Kept in memory, 150 executions would hold 150 x (input text,
         # parsed input, output) of 200 kB each: 60+ MB.
@@ -168,13 +156,13 @@ class TestFinishedExecutions(unittest.TestCase):
         w = self.sfn.create_state_machine(name="waits", definition=json.dumps(WAIT_LONG), roleArn=ROLE)["stateMachineArn"]
         names = ["p%d" % i for i in range(7)]
         for n in names:
-            wait_done(self.sfn, self.sfn.start_execution(stateMachineArn=arn, name=n)["executionArn"])
+            wait_done(self, self.sfn, self.sfn.start_execution(stateMachineArn=arn, name=n)["executionArn"])
         running = self.sfn.start_execution(stateMachineArn=w, name="w1")["executionArn"]
         page = self.sfn.list_executions(stateMachineArn=arn, maxResults=3)
         seen = [e["name"] for e in page["executions"]]
         token = page["nextToken"]
         # Executions started meanwhile do not shift the pages handed out.
-        wait_done(self.sfn, self.sfn.start_execution(stateMachineArn=arn, name="late")["executionArn"])
+        wait_done(self, self.sfn, self.sfn.start_execution(stateMachineArn=arn, name="late")["executionArn"])
         while token:
             page = self.sfn.list_executions(stateMachineArn=arn, maxResults=3, nextToken=token)
             seen += [e["name"] for e in page["executions"]]
@@ -184,7 +172,7 @@ class TestFinishedExecutions(unittest.TestCase):
         self.assertEqual([(e["executionArn"], e["status"]) for e in r], [(running, "RUNNING")])
         self.assertNotIn("stopDate", r[0])
         self.sfn.stop_execution(executionArn=running)
-        wait_done(self.sfn, running)
+        wait_done(self, self.sfn, running)
         self.assertEqual(self.sfn.list_executions(stateMachineArn=w, statusFilter="RUNNING")["executions"], [])
         a = self.sfn.list_executions(stateMachineArn=w, statusFilter="ABORTED")["executions"]
         self.assertEqual([e["name"] for e in a], ["w1"])
