@@ -87,6 +87,37 @@ void sd_api_reply(struct sd_api_call *c, json_t *out) {
   reply_json(c, 200, out);
 }
 
+void sd_api_reply_text(struct sd_api_call *c, char *text, size_t len) {
+  sd_http_reply(c->req, 200, CONTENT_TYPE, text, len);
+  call_free(c);
+}
+
+void sd_api_put_time(struct sd_buf *b, int64_t ms) {
+  /* What sd_api_time prints at 15 digits: whole seconds, then the
+   * milliseconds without trailing zeros, or ".0" (Jansson's mark of a
+   * real). Exact while the seconds have at most 12 digits. */
+  if (ms < 0 || ms >= 1000000000000000) {
+    json_t *t = sd_api_time(ms); /* new */
+    size_t n;
+    char *text = sd_jsonw_dumps_prec(t, 15, &n);
+    sd_buf_add(b, text, n);
+    free(text);
+    json_decref(t);
+    return;
+  }
+  char tmp[32];
+  int frac = (int)(ms % 1000), n;
+  if (frac == 0)
+    n = snprintf(tmp, sizeof tmp, "%lld.0", (long long)(ms / 1000));
+  else if (frac % 100 == 0)
+    n = snprintf(tmp, sizeof tmp, "%lld.%d", (long long)(ms / 1000), frac / 100);
+  else if (frac % 10 == 0)
+    n = snprintf(tmp, sizeof tmp, "%lld.%02d", (long long)(ms / 1000), frac / 10);
+  else
+    n = snprintf(tmp, sizeof tmp, "%lld.%03d", (long long)(ms / 1000), frac);
+  sd_buf_add(b, tmp, (size_t)n);
+}
+
 int sd_api_error(struct sd_api_call *c, const char *type, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);

@@ -73,6 +73,13 @@ void sd_api_schedules_handle(struct sd_api_call *c);
 
 /* Answers 200 with `out` (stolen). */
 void sd_api_reply(struct sd_api_call *c, json_t *out);
+/* Answers 200 with `text` (stolen; len bytes of JSON), for a reply built
+ * without a json_t (StartExecution's, once per request). */
+void sd_api_reply_text(struct sd_api_call *c, char *text, size_t len);
+/* Appends the epoch-seconds text sd_api_time's value gets in a reply
+ * (1700000000.123, 1700000000.0), without making the value. */
+struct sd_buf;
+void sd_api_put_time(struct sd_buf *b, int64_t ms);
 /* Answers 400 {"__type": type, "message": ...}. Returns -1. */
 int sd_api_error(struct sd_api_call *c, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
