@@ -87,8 +87,9 @@ TEST(task_mock_result_and_info_level) {
 TEST(mocked_map_checks_its_items) {
   struct ts t;
   ts_open(&t);
-  const char *proc = "\"ItemProcessor\":{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}},"
-                     "\"End\":true}";
+  const char *proc =
+      "\"ItemProcessor\":{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\",\"End\":true}}},"
+      "\"End\":true}";
   char def[512];
   snprintf(def, sizeof def, "{\"Type\":\"Map\",\"ItemsPath\":\"$.items\",%s", proc);
   json_t *a = ts_run(&t, def, NULL, "{\"items\":{\"not\":\"a list\"}}", "[1]", NULL, SD_TS_INFO);
