@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "engine/alloc.h"
+#include "engine/str.h"
 #include "engine/err.h"
 #include "engine/jsonr.h"
 #include "engine/store_sqlite_int.h"
@@ -311,15 +312,20 @@ struct sd_store_batch *sd_store_batch_new(void) {
   return sd_xcalloc(1, sizeof(struct sd_store_batch));
 }
 
-void sd_store_batch_free(struct sd_store_batch *b) {
-  if (b == NULL)
-    return;
+/* Frees what the batch holds; its fields are left dangling. */
+static void batch_release(struct sd_store_batch *b) {
   sd_buf_free(&b->text);
   free(b->ev);
   free(b->ex);
   free(b->fr);
   free(b->slots);
   free(b->index);
+}
+
+void sd_store_batch_free(struct sd_store_batch *b) {
+  if (b == NULL)
+    return;
+  batch_release(b);
   free(b);
 }
 
@@ -328,12 +334,7 @@ void sd_store_batch_reset(struct sd_store_batch *b) {
    * given back rather than kept for good. */
   if (b->text.cap > (4u << 20) || b->ev_cap > 65536 || b->nslots > 65536) {
     struct sd_store_batch fresh = { 0 };
-    sd_buf_free(&b->text);
-    free(b->ev);
-    free(b->ex);
-    free(b->fr);
-    free(b->slots);
-    free(b->index);
+    batch_release(b);
     *b = fresh;
     return;
   }
@@ -349,10 +350,8 @@ size_t sd_store_batch_len(const struct sd_store_batch *b) {
 }
 
 static uint32_t hash_str(const char *s) {
-  uint32_t h = 2166136261u; /* FNV-1a */
-  for (; *s; s++)
-    h = (h ^ (unsigned char)*s) * 16777619u;
-  return h;
+  uint64_t h = sd_str_hash(s);
+  return (uint32_t)(h ^ (h >> 32));
 }
 
 static void index_grow(struct sd_store_batch *b) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/alloc.h"
+#include "engine/str.h"
 
 struct entry {
   struct entry *next;
@@ -26,13 +27,6 @@ struct sd_tokens {
   char **ring;     /* timed-out tokens, oldest first from ring_head; owned copies */
   size_t ring_head, ring_len;
 };
-
-static uint64_t hash(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s != '\0'; s++)
-    h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
-}
 
 struct sd_tokens *sd_tokens_new(void) {
   struct sd_tokens *t = sd_xcalloc(1, sizeof *t);
@@ -62,7 +56,7 @@ void sd_tokens_free(struct sd_tokens *t) {
 }
 
 static struct entry **find(const struct sd_tokens *t, const char *token) {
-  struct entry **pp = &t->buckets[hash(token) & (t->nbuckets - 1)];
+  struct entry **pp = &t->buckets[sd_str_hash(token) & (t->nbuckets - 1)];
   while (*pp != NULL && strcmp((*pp)->token, token) != 0)
     pp = &(*pp)->next;
   return pp;
@@ -77,7 +71,7 @@ static void grow(struct sd_tokens *t) {
     struct entry *e = t->buckets[i];
     while (e != NULL) {
       struct entry *next = e->next;
-      size_t k = hash(e->token) & (n - 1);
+      size_t k = sd_str_hash(e->token) & (n - 1);
       e->next = b[k];
       b[k] = e;
       e = next;

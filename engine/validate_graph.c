@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/str.h"
 #include "engine/validate_impl.h"
 
 /* Names are borrowed from the definition, which outlives every scope (they
@@ -38,12 +39,8 @@ struct sd_vd_scope {
   size_t nedges, capedges;
 };
 
-/* FNV-1a: state names are short, and the index is only probed by name. */
 static size_t name_hash(const char *name) {
-  uint64_t h = 14695981039346656037u;
-  for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-    h = (h ^ *p) * 1099511628211u;
-  return (size_t)h;
+  return (size_t)sd_str_hash(name);
 }
 
 struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, json_t *states, const char *start) {

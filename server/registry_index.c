@@ -11,15 +11,11 @@
 #include <string.h>
 
 #include "engine/alloc.h"
+#include "engine/str.h"
 #include "server/registry.h"
 
 static uint64_t hash_str(const char *s) {
-  /* FNV-1a: ARNs share long prefixes, and every byte counts in it. */
-  uint64_t h = 1469598103934665603ull;
-  for (; *s != '\0'; s++) {
-    h ^= (unsigned char)*s;
-    h *= 1099511628211ull;
-  }
+  uint64_t h = sd_str_hash(s);
   return h ^ (h >> 29);
 }
 
