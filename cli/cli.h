@@ -43,6 +43,17 @@ struct sd_aws *sd_cli_aws_new(struct uv_loop_s *loop, const char *config_path, c
 /* Shared helpers (cli/common.c). */
 /* Reads a whole file (or "-" for stdin); NULL with a message on stderr. */
 char *sd_cli_read_file(const char *path, size_t *len);
+/* A file's bytes for one read-through: a regular file is mapped (its page
+ * cache pages, nothing copied or zeroed), anything else is read. */
+struct sd_cli_text {
+  const char *data;
+  size_t len;
+  void *map;   /* the mapping, or NULL */
+  char *owned; /* the buffer read, or NULL */
+};
+/* 0, or -1 with a message on stderr. Close with sd_cli_text_close. */
+int sd_cli_text_open(struct sd_cli_text *t, const char *path);
+void sd_cli_text_close(struct sd_cli_text *t);
 /* Prints "stepd: <fmt>" to stderr. */
 void sd_cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct sd_err;

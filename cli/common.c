@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,6 +76,39 @@ char *sd_cli_read_file(const char *path, size_t *len) {
   }
   *len = b.len;
   return sd_buf_steal(&b);
+}
+
+/* Why map: `stepd run` reads its definition and input once, front to back,
+ * and a 232 KB definition read into a fresh buffer costs ~60 page faults
+ * (2-3 us each on these VMs) plus the copy; mapped, the page cache's own
+ * pages are used, and Linux maps 16 of them a fault. */
+int sd_cli_text_open(struct sd_cli_text *t, const char *path) {
+  *t = (struct sd_cli_text){ 0 };
+  int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY);
+  struct stat st;
+  if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+      (uintmax_t)st.st_size <= MAX_FILE) {
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p != MAP_FAILED) {
+      close(fd);
+      t->map = p;
+      t->data = p;
+      t->len = (size_t)st.st_size;
+      return 0;
+    }
+  }
+  if (fd >= 0)
+    close(fd);
+  t->owned = sd_cli_read_file(path, &t->len);
+  t->data = t->owned;
+  return t->owned != NULL ? 0 : -1;
+}
+
+void sd_cli_text_close(struct sd_cli_text *t) {
+  if (t->map != NULL)
+    munmap(t->map, t->len);
+  free(t->owned);
+  *t = (struct sd_cli_text){ 0 };
 }
 
 void sd_cli_errorf(const char *fmt, ...) {

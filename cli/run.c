@@ -255,17 +255,16 @@ static void bg_validate_main(void *arg) {
 
 /* Loads, validates and compiles the definition; prints diagnostics. */
 static struct sd_machine *load_machine(const char *path, const char *type) {
-  size_t len;
-  char *text = sd_cli_read_file(path, &len);
-  if (text == NULL)
+  struct sd_cli_text text;
+  if (sd_cli_text_open(&text, path) != 0)
     return NULL;
   struct sd_err err = { 0 };
   /* The definition's values live as long as the machine, i.e. the
    * process: read them into the arena. */
   sd_json_arena_use(true);
-  json_t *def = sd_validate_parse(text, len, &err);
+  json_t *def = sd_validate_parse(text.data, text.len, &err);
   sd_json_arena_use(false);
-  free(text);
+  sd_cli_text_close(&text);
   if (def == NULL) {
     sd_cli_errorf("%s:%s: %s", path, err.where ? err.where : "?", err.cause ? err.cause : "invalid JSON");
     sd_err_clear(&err);
@@ -303,12 +302,11 @@ static struct sd_machine *load_machine(const char *path, const char *type) {
 
 static json_t *load_input(const struct run_opts *o) {
   if (o->input_file != NULL) {
-    size_t len;
-    char *text = sd_cli_read_file(o->input_file, &len);
-    if (text == NULL)
+    struct sd_cli_text text;
+    if (sd_cli_text_open(&text, o->input_file) != 0)
       return NULL;
-    json_t *v = parse_json_arg("the input file", text, len);
-    free(text);
+    json_t *v = parse_json_arg("the input file", text.data, text.len);
+    sd_cli_text_close(&text);
     return v;
   }
   if (o->input != NULL)

@@ -232,6 +232,31 @@ class RunBadInput(StepdTestCase):
         self.assertIn("input", r.stderr)
         self.assertNotIn("Sanitizer", r.stderr)
 
+    def test_files_ending_on_a_page_boundary(self):
+        # Definition and input files are mapped, not copied: the reader must
+        # stop at the file's end when no byte follows it in the page, and
+        # an empty or truncated file is still an error naming where.
+        d = chain(("A", {"Type": "Pass"}))
+        text = json.dumps(d)
+        d["Comment"] = "x" * (8192 - len(text) - len(', "Comment": ""'))
+        path = self.write("page.asl.json", json.dumps(d))
+        self.assertEqual(os.path.getsize(path), 8192)
+        inp = self.write("page.json", '"' + "y" * 4094 + '"')
+        self.assertEqual(os.path.getsize(inp), 4096)
+        r = self.stepd("run", path, "--input-file", inp)
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout), "y" * 4094)
+        cut = self.write("cut.asl.json", json.dumps(d)[:-1] + " ")
+        r = self.stepd("run", cut)
+        self.assertEqual(r.code, 2)
+        self.assertIn("1:8192", r.stderr)
+        r = self.stepd("run", path, "--input-file", self.write("half.json", '{"a":'))
+        self.assertEqual(r.code, 2)
+        self.assertIn("1:5", r.stderr)
+        r = self.stepd("run", self.write("empty.asl.json", ""))
+        self.assertEqual(r.code, 2)
+        self.assertIn("empty.asl.json", r.stderr)
+
     def test_input_over_limit(self):
         d = chain(("A", {"Type": "Pass"}))
         path = self.write("m.asl.json", d)
