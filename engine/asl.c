@@ -14,6 +14,7 @@
 #include "engine/alloc.h"
 #include "engine/err.h"
 #include "engine/path.h"
+#include "engine/str.h"
 #include "engine/tmpl.h"
 
 __attribute__((format(printf, 3, 4))) static int fail_at(struct sd_err *err, const char *ptr, const char *fmt,
@@ -222,6 +223,14 @@ static int compile_common(struct sd_state *st, const struct common *fp, struct s
   return 0;
 }
 
+/* The event types of one state type ("PassStateEntered", ...), built once
+ * per type in use and kept by the root machine: a 1,000-state chain made a
+ * block per state (0.2M instructions of malloc alone). */
+struct sd_asl_events {
+  const struct sd_state_ops *ops;
+  char *block; /* entered, exited and (states that wait) aborted, NUL-separated; owned */
+};
+
 static void free_errors(char **errors, size_t n) {
   for (size_t i = 0; i < n; i++)
     free(errors[i]);
@@ -244,8 +253,6 @@ static void free_state(struct sd_state *st) {
     sd_path_free(st->catchers[i].result_path);
   }
   free(st->catchers);
-  free(st->ptr);        /* st->name too: it is the tail of ptr */
-  free(st->ev_entered); /* the exited and aborted names too: one block */
 }
 
 static void free_machine(struct sd_machine *m) {
@@ -255,26 +262,57 @@ static void free_machine(struct sd_machine *m) {
     free_state(&m->states[i]);
   free(m->states);
   free(m->ptr);
-  json_decref(m->names);
+  free(m->ptrs);
+  free(m->slots);
+  for (size_t i = 0; i < m->nevents; i++)
+    free(m->events[i].block);
+  free(m->events);
   if (m->root == m)
     json_decref(m->def);
   free(m);
 }
 
-/* The state's event types ("PassStateEntered", ...) in one allocation. */
-static void set_event_names(struct sd_state *st) {
+static void set_event_names(struct sd_machine *root, struct sd_state *st) {
   static const char *const sfx[] = { "StateEntered", "StateExited", "StateAborted" };
-  size_t n = st->ops->resume != NULL ? 3 : 2, plen = strlen(st->ops->events), total = 0;
-  for (size_t i = 0; i < n; i++)
-    total += plen + strlen(sfx[i]) + 1;
-  char *blk = sd_xmalloc(total), *at = blk;
-  char **out[] = { &st->ev_entered, &st->ev_exited, &st->ev_aborted };
+  size_t n = st->ops->resume != NULL ? 3 : 2;
+  size_t k = 0;
+  while (k < root->nevents && root->events[k].ops != st->ops)
+    k++;
+  if (k == root->nevents) {
+    size_t plen = strlen(st->ops->events), total = 0;
+    for (size_t i = 0; i < n; i++)
+      total += plen + strlen(sfx[i]) + 1;
+    char *blk = sd_xmalloc(total), *at = blk;
+    for (size_t i = 0; i < n; i++) {
+      size_t slen = strlen(sfx[i]);
+      memcpy(at, st->ops->events, plen);
+      memcpy(at + plen, sfx[i], slen + 1);
+      at += plen + slen + 1;
+    }
+    root->events = sd_xrealloc(root->events, (root->nevents + 1) * sizeof *root->events);
+    root->events[root->nevents++] = (struct sd_asl_events){ st->ops, blk };
+  }
+  const char *at = root->events[k].block;
+  const char **out[] = { &st->ev_entered, &st->ev_exited, &st->ev_aborted };
   for (size_t i = 0; i < n; i++) {
-    size_t slen = strlen(sfx[i]);
-    memcpy(at, st->ops->events, plen);
-    memcpy(at + plen, sfx[i], slen + 1);
     *out[i] = at;
-    at += plen + slen + 1;
+    at += strlen(at) + 1;
+  }
+}
+
+/* The name index (see struct sd_machine): every state's name, found by
+ * FNV-1a. Names are the keys of one JSON object, hence unique. */
+static void index_names(struct sd_machine *m) {
+  size_t nslots = 8;
+  while (nslots < 2 * m->nstates)
+    nslots *= 2;
+  m->mask = nslots - 1;
+  m->slots = sd_xcalloc(nslots, sizeof *m->slots);
+  for (size_t i = 0; i < m->nstates; i++) {
+    size_t h = (size_t)sd_str_hash(m->states[i].name) & m->mask;
+    while (m->slots[h] != 0)
+      h = (h + 1) & m->mask;
+    m->slots[h] = (int)i + 1;
   }
 }
 
@@ -289,21 +327,30 @@ static int compile_machine(struct sd_machine *m, struct sd_compile *cc, struct s
     return fail_at(err, m->ptr[0] ? m->ptr : "/", "%s", "StartAt must be a string");
   m->nstates = json_object_size(states);
   m->states = sd_xcalloc(m->nstates, sizeof *m->states);
-  m->names = json_object();
-  size_t i = 0;
+  /* Each pointer is ptr + "/States/" + name, unescaped: name is its tail.
+   * All of them in one block, sized by a first walk over the keys. */
+  static const char mid[] = "/States/";
+  size_t plen = strlen(m->ptr), mlen = sizeof mid - 1, total = 0;
   const char *name;
+  size_t nlen;
   json_t *sdef;
-  json_object_foreach(states, name, sdef) {
+  json_object_keylen_foreach(states, name, nlen, sdef) total += plen + mlen + nlen + 1;
+  char *at = m->ptrs = sd_xmalloc(total);
+  size_t i = 0;
+  json_object_keylen_foreach(states, name, nlen, sdef) {
     struct sd_state *st = &m->states[i];
     st->index = (int)i++;
     st->machine = m;
-    /* The pointer is ptr + "/States/" + name, unescaped: name is its tail. */
-    st->ptr = sd_xstrcat3(m->ptr, "/States/", name);
-    st->name = st->ptr + strlen(m->ptr) + strlen("/States/"); /* borrowed from ptr */
+    st->ptr = at;
+    memcpy(at, m->ptr, plen);
+    memcpy(at + plen, mid, mlen);
+    memcpy(at + plen + mlen, name, nlen + 1);
+    st->name = at + plen + mlen; /* borrowed from ptr */
+    at += plen + mlen + nlen + 1;
     st->def = sdef;
     st->next = -1;
-    json_object_set_new(m->names, name, json_integer(st->index));
   }
+  index_names(m);
   m->start = sd_asl_find(m, json_string_value(start));
   if (m->start < 0)
     return fail_at(err, m->ptr[0] ? m->ptr : "/", "StartAt '%s' names no state", json_string_value(start));
@@ -317,7 +364,7 @@ static int compile_machine(struct sd_machine *m, struct sd_compile *cc, struct s
     st->ops = find_ops(cc->ops, json_string_value(type));
     if (st->ops == NULL)
       return fail_at(err, st->ptr, "unknown state Type '%s'", json_string_value(type));
-    set_event_names(st);
+    set_event_names(m->root, st);
     if (compile_common(st, &f, err) != 0)
       return -1;
     if (st->ops->compile && st->ops->compile(st, cc, err) != 0) {
@@ -398,8 +445,12 @@ void sd_asl_free_sub(struct sd_machine *m) {
 }
 
 int sd_asl_find(const struct sd_machine *m, const char *name) {
-  json_t *v = m->names ? json_object_get(m->names, name) : NULL;
-  return v ? (int)json_integer_value(v) : -1;
+  if (m->slots == NULL || name == NULL)
+    return -1;
+  for (size_t h = (size_t)sd_str_hash(name) & m->mask; m->slots[h] != 0; h = (h + 1) & m->mask)
+    if (strcmp(m->states[m->slots[h] - 1].name, name) == 0)
+      return m->slots[h] - 1;
+  return -1;
 }
 
 bool sd_asl_errors_match(char *const *errors, size_t n, const char *name) {

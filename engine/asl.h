@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+struct sd_asl_events;
 struct sd_err;
 struct sd_frame;
 struct sd_machine;
@@ -93,7 +94,7 @@ struct sd_state {
   const struct sd_state_ops *ops;
   struct sd_machine *machine; /* the (sub-)machine holding this state; borrowed */
   char *name;                 /* the tail of ptr ("/States/<name>"): not separately owned */
-  char *ptr;                  /* JSON pointer in the definition, e.g. "/States/Fetch"; owned */
+  char *ptr; /* JSON pointer in the definition, e.g. "/States/Fetch"; in the machine's ptrs */
   int index;
   int next; /* Next as an index; -1 when End or none */
   bool end;
@@ -118,9 +119,11 @@ struct sd_state {
 
   void *priv; /* the state type's compiled fields; freed by ops->free */
 
-  char *ev_entered; /* "PassStateEntered": history types, built once; owned */
-  char *ev_exited;  /* "PassStateExited"; owned */
-  char *ev_aborted; /* "TaskStateAborted" for states that wait (Task, Wait, Map, Parallel); owned or NULL */
+  /* History types, built once per state type and shared by its states:
+   * borrowed from the root machine's `events`. */
+  const char *ev_entered; /* "PassStateEntered" */
+  const char *ev_exited;  /* "PassStateExited" */
+  const char *ev_aborted; /* "TaskStateAborted" for states that wait (Task, Wait, Map, Parallel), or NULL */
 };
 
 struct sd_machine {
@@ -132,8 +135,18 @@ struct sd_machine {
   double timeout_seconds; /* top-level TimeoutSeconds; 0 = none */
   enum sd_qlang qlang;
   struct sd_machine *root;
-  json_t *names; /* state name -> index (hashed: a 1,000-state chain resolves Next in O(n)); owned */
-  int refs;      /* root only: executions and engine holding it */
+  /* State name -> index: open addressing over `states`, slot = index + 1,
+   * 0 empty; mask + 1 slots, a power of two at least twice nstates (a
+   * 1,000-state chain resolves Next in O(n), without a Jansson object's
+   * seeded hash and per-key allocations). Owned. */
+  int *slots;
+  size_t mask;
+  char *ptrs; /* every state's ptr (and name) in one block; owned */
+  /* Root only: the history event types of each state type in use, one
+   * block per type that its states' ev_* point into (owned). */
+  struct sd_asl_events *events;
+  size_t nevents;
+  int refs; /* root only: executions and engine holding it */
 };
 
 /* Compiles the root definition `def` (borrowed; a reference is taken).

@@ -239,10 +239,9 @@ static int snapshot_parse(json_t *snap, const struct sd_machine *m, const char *
                        "it was running a Map or Parallel state, whose branches and iterations the "
                        "stepd that wrote it did not record.",
                        key);
-  json_t *idx = json_object_get(m->names, sn->state);
-  if (!json_is_integer(idx))
+  *st = sd_asl_find(m, sn->state);
+  if (*st < 0)
     return resume_fail(err, "its state machine no longer has the state it was in.", key);
-  *st = (int)json_integer_value(idx);
   if (json_array_size(sn->attempts) != m->states[*st].nretriers)
     return resume_fail(err, "its state machine's Retry fields changed.", key);
   return 0;
