@@ -24,7 +24,7 @@
 struct sd_vd_edge {
   size_t from;
   const char *to; /* borrowed */
-  char *loc;      /* owned */
+  size_t loc;     /* offset of its pointer in the scope's locs */
 };
 
 struct sd_vd_scope {
@@ -37,6 +37,9 @@ struct sd_vd_scope {
   size_t n;
   struct sd_vd_edge *edges; /* owned */
   size_t nedges, capedges;
+  /* The edges' pointers, NUL-separated: one buffer rather than a string
+   * allocated per edge (a 1,000-state chain has 1,000 edges). */
+  struct sd_buf locs;
 };
 
 static size_t name_hash(const char *name) {
@@ -86,7 +89,9 @@ void sd_vd_scope_edge(struct sd_vd_ctx *c, struct sd_vd_scope *s, size_t index, 
     s->edges = sd_xrealloc(s->edges, s->capedges * sizeof *s->edges);
   }
   size_t mark = field ? sd_vd_push(c, field) : c->ptr.len;
-  s->edges[s->nedges++] = (struct sd_vd_edge){ index, target, sd_xstrdup(sd_vd_loc(c)) };
+  const char *loc = sd_vd_loc(c);
+  s->edges[s->nedges++] = (struct sd_vd_edge){ index, target, s->locs.len };
+  sd_buf_add(&s->locs, loc, strlen(loc) + 1);
   sd_vd_pop(c, mark);
 }
 
@@ -152,8 +157,8 @@ static void check_scope(struct sd_vd_ctx *c, const struct sd_vd_scope *s) {
   bool dangling = false;
   for (size_t e = 0; e < s->nedges; e++)
     if (target_index(s, s->edges[e].to) < 0) {
-      sd_vd_diag(c, SD_VD_ERROR, SD_VD_MISSING_TARGET, s->edges[e].loc, "Missing 'Next' target: %s",
-                 s->edges[e].to);
+      sd_vd_diag(c, SD_VD_ERROR, SD_VD_MISSING_TARGET, s->locs.data + s->edges[e].loc,
+                 "Missing 'Next' target: %s", s->edges[e].to);
       dangling = true;
     }
   long start = target_index(s, s->start);
@@ -192,14 +197,17 @@ static void check_scope(struct sd_vd_ctx *c, const struct sd_vd_scope *s) {
       work[nwork++] = i;
     }
   flood(&bwd, finishes, work, nwork);
+  /* A state's pointer is built only for a diagnostic: most states get none. */
   for (size_t i = 0; i < s->n; i++) {
-    state_loc(&loc, s, i);
-    if (!reached[i])
+    if (!reached[i]) {
+      state_loc(&loc, s, i);
       sd_vd_diag(c, SD_VD_ERROR, SD_VD_MISSING_TARGET, loc.data, "State \"%s\" is not reachable.",
                  s->names[i]);
-    else if (!finishes[i] && !dangling) /* a fixed target may well be the way out */
+    } else if (!finishes[i] && !dangling) { /* a fixed target may well be the way out */
+      state_loc(&loc, s, i);
       sd_vd_diag(c, SD_VD_WARNING, SD_VD_NO_END_PATH, loc.data,
                  "State \"%s\" has no path to a terminal state", s->names[i]);
+    }
   }
   free(reached);
   free(finishes);
@@ -220,8 +228,7 @@ void sd_vd_graph_check(struct sd_vd_ctx *c) {
 void sd_vd_scopes_free(struct sd_vd_ctx *c) {
   for (size_t i = 0; i < c->nscopes; i++) {
     struct sd_vd_scope *s = c->scopes[i];
-    for (size_t e = 0; e < s->nedges; e++)
-      free(s->edges[e].loc);
+    sd_buf_free(&s->locs);
     free(s->edges);
     free(s->names);
     free(s->terminal);

@@ -55,8 +55,12 @@ struct sd_vd_ctx {
   json_t *diags;                       /* array of diagnostics; owned */
   size_t nerrors;
   bool truncated;
-  struct sd_buf ptr;           /* JSON pointer of the value being checked ("" = root) */
-  json_t *names;               /* state name -> pointer of its first definition; owned */
+  struct sd_buf ptr; /* JSON pointer of the value being checked ("" = root) */
+  /* Every state name seen so far, nested machines included: an
+   * open-addressing set (names borrowed from the definition; the array
+   * owned), where a Jansson object hashed and allocated per name. */
+  const char **names;
+  size_t names_cap, nnames;    /* names_cap: 0 or a power of two */
   json_t *labels;              /* Map Label -> pointer of its first use; owned */
   struct sd_vd_scope **scopes; /* one per (sub-)machine, in walk order; owned */
   size_t nscopes, capscopes;

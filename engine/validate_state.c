@@ -11,6 +11,7 @@
 #include "engine/validate.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/err.h"
@@ -152,33 +153,49 @@ void sd_vd_fields(struct sd_vd_ctx *c, json_t *obj, const char *const *both, con
 
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
-/* Checks the keys of st and fills vals (NFIELDS entries, borrowed) with the
- * value of each known field, NULL when absent: the one walk over the keys
- * answers what would otherwise be a hash lookup per field. */
-static void state_fields(struct sd_vd_ctx *c, json_t *st, unsigned bit, enum sd_vd_ql ql, json_t **vals) {
+/* A state's keys, each with the field it names (NFIELDS: none). */
+struct keyed {
+  const char *key; /* borrowed from the state */
+  size_t field;
+};
+
+/* Fills vals (NFIELDS entries, borrowed) with the value of each known
+ * field, NULL when absent, and keys (json_object_size(st) entries) with
+ * each key and its field: the one walk over the keys answers what would
+ * otherwise be a hash lookup per field (Type and QueryLanguage included,
+ * read before the keys are judged). Reports nothing. */
+static void state_fields(json_t *st, json_t **vals, struct keyed *keys) {
   const char *key;
   json_t *v;
+  size_t k = 0;
   memset(vals, 0, NFIELDS * sizeof *vals);
   json_object_foreach(st, key, v) {
-    const struct field *f = NULL;
-    for (size_t i = 0; i < NFIELDS && f == NULL; i++)
-      if (fields[i].name[0] == key[0] && strcmp(fields[i].name, key) == 0)
-        f = &fields[i];
-    if (f != NULL)
-      vals[f - fields] = v;
+    size_t i = 0;
+    while (i < NFIELDS && (fields[i].name[0] != key[0] || strcmp(fields[i].name, key) != 0))
+      i++;
+    if (i < NFIELDS)
+      vals[i] = v;
+    keys[k++] = (struct keyed){ key, i };
+  }
+}
+
+/* Reports the keys that this type or language does not take, in key order. */
+static void judge_fields(struct sd_vd_ctx *c, const struct keyed *keys, size_t n, unsigned bit,
+                         enum sd_vd_ql ql) {
+  for (size_t k = 0; k < n; k++) {
+    const struct field *f = keys[k].field < NFIELDS ? &fields[keys[k].field] : NULL;
     if (f == NULL || !(f->types & bit))
-      sd_vd_err(c, "Field '%s' is not supported", key);
+      sd_vd_err(c, "Field '%s' is not supported", keys[k].key);
     else if ((f->lang == L_PATH && ql == SD_VD_JSONATA) || (f->lang == L_ATA && ql == SD_VD_JSONPATH))
-      sd_vd_wrong_lang(c, key, ql);
+      sd_vd_wrong_lang(c, keys[k].key, ql);
   }
 }
 
 /* A state's language: its own QueryLanguage, else the machine's. States in
  * nested machines inherit the top level's, not the enclosing Map's (as AWS
  * judges them). */
-static enum sd_vd_ql state_ql(struct sd_vd_ctx *c, json_t *st) {
+static enum sd_vd_ql state_ql(struct sd_vd_ctx *c, json_t *q) {
   static const char *const langs[] = { "JSONPath", "JSONata", NULL };
-  json_t *q = json_object_get(st, "QueryLanguage");
   if (q == NULL)
     return c->top_ql;
   sd_vd_enum(c, "QueryLanguage", q, langs);
@@ -468,24 +485,32 @@ void sd_vd_state(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, j
     sd_vd_err(c, "Value must be an object.");
     return;
   }
-  json_t *type = json_object_get(st, "Type");
-  if (type == NULL) {
-    sd_vd_err(c, "The field 'Type' is required but was missing");
-    return;
-  }
+  json_t *vals[NFIELDS];
+  struct keyed few[16];
+  size_t nkeys = json_object_size(st);
+  struct keyed *keys = nkeys <= sizeof few / sizeof few[0] ? few : sd_xcalloc(nkeys, sizeof *keys);
+  state_fields(st, vals, keys);
+  json_t *type = vals[F_TYPE];
   unsigned bit = 0;
-  for (size_t i = 0; i < sizeof types / sizeof types[0] && json_is_string(type); i++)
-    if (strcmp(types[i].name, json_string_value(type)) == 0)
+  const char *tname = json_string_value(type);
+  for (size_t i = 0; i < sizeof types / sizeof types[0] && tname != NULL && bit == 0; i++)
+    if (types[i].name[0] == tname[0] && strcmp(types[i].name, tname) == 0)
       bit = types[i].bit;
-  if (bit == 0) {
+  if (type == NULL)
+    sd_vd_err(c, "The field 'Type' is required but was missing");
+  else if (bit == 0)
     sd_vd_err_at(c, "Type",
                  "The field 'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, "
                  "Choice, Parallel, Map]");
+  if (bit == 0) {
+    if (keys != few)
+      free(keys);
     return;
   }
-  enum sd_vd_ql ql = state_ql(c, st);
-  json_t *vals[NFIELDS];
-  state_fields(c, st, bit, ql, vals);
+  enum sd_vd_ql ql = state_ql(c, vals[F_QL]);
+  judge_fields(c, keys, nkeys, bit, ql);
+  if (keys != few)
+    free(keys);
   json_t *v;
   if ((v = vals[F_COMMENT]) != NULL)
     sd_vd_string(c, "Comment", v);
