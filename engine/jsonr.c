@@ -22,6 +22,12 @@
 #define SHARED_MAX     32 /* longer strings are seldom repeated */
 #define SHARED_MIN_DOC 4096
 
+struct shared {
+  json_t *v;        /* one reference; NULL: empty */
+  const char *text; /* v's bytes, read once rather than through two calls a lookup */
+  size_t len;
+};
+
 struct reader {
   const char *s;
   size_t n;
@@ -32,7 +38,7 @@ struct reader {
   bool failed;
   char *scratch; /* for strings with escapes; owned */
   size_t scap;
-  json_t **shared; /* SHARED_SLOTS recent short strings, one reference each; owned; NULL: no sharing */
+  struct shared *shared; /* SHARED_SLOTS recent short strings; owned; NULL: no sharing */
 };
 
 __attribute__((format(printf, 4, 5))) static void fail(struct reader *r, size_t at, enum json_error_code code,
@@ -365,19 +371,37 @@ static json_t *read_number(struct reader *r) {
   return v;
 }
 
+/* The slot of a short string: its first and last eight bytes and its
+ * length, mixed by multiplication (a few instructions, where FNV-1a took
+ * eight a byte). Strings that differ only in the middle share a slot,
+ * which costs a miss, never a wrong value. */
+static size_t shared_slot(const char *s, size_t n) {
+  uint64_t a = 0, b = 0;
+  if (n >= 8) {
+    memcpy(&a, s, 8);
+    memcpy(&b, s + n - 8, 8);
+  } else {
+    memcpy(&a, s, n);
+  }
+  uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ n;
+  return (size_t)(h >> 56) & (SHARED_SLOTS - 1);
+}
+
 /* A new reference to a string value holding s (n bytes, valid UTF-8). */
 static json_t *string_value(struct reader *r, const char *s, size_t n) {
   if (n > SHARED_MAX || r->shared == NULL)
     return json_stringn_nocheck(s, n);
-  uint32_t h = 2166136261u; /* FNV-1a */
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ (unsigned char)s[i]) * 16777619u;
-  json_t **slot = &r->shared[(h ^ (h >> 16)) & (SHARED_SLOTS - 1)];
-  if (*slot != NULL && json_string_length(*slot) == n && memcmp(json_string_value(*slot), s, n) == 0)
-    return json_incref(*slot);
+  struct shared *slot = &r->shared[shared_slot(s, n)];
+  if (slot->v != NULL && slot->len == n && memcmp(slot->text, s, n) == 0)
+    return json_incref(slot->v);
   json_t *v = json_stringn_nocheck(s, n);
-  json_decref(*slot);
-  *slot = json_incref(v);
+  /* A string already shared (the slot's reference and two or more in the
+   * document) keeps its slot: the unique strings of a definition (each
+   * state's Next) would otherwise push out the ones that repeat. */
+  if (slot->v != NULL && slot->v->refcount > 2)
+    return v;
+  json_decref(slot->v);
+  *slot = (struct shared){ json_incref(v), json_string_value(v), n };
   return v;
 }
 
@@ -404,30 +428,34 @@ static json_t *read_object(struct reader *r) {
     /* No string read holds a NUL: read_string refuses "\u0000". */
     if (!read_string(r, &k, &klen))
       break;
-    /* The key may live in scratch, which the value may overwrite. */
+    /* A key with escapes lives in scratch, which the value may overwrite:
+     * copy it. Any other points into the text, which outlives the read. */
     char kbuf[128];
-    char *key = klen < sizeof kbuf ? kbuf : sd_xmalloc(klen + 1);
-    memcpy(key, k, klen);
-    key[klen] = '\0';
+    const char *key = k;
+    if (k == r->scratch) {
+      char *copy = klen < sizeof kbuf ? kbuf : sd_xmalloc(klen + 1);
+      memcpy(copy, k, klen);
+      key = copy;
+    }
     skip_ws(r);
     if (r->pos >= r->n || r->s[r->pos] != ':') {
       fail(r, r->pos, json_error_invalid_syntax, "':' expected");
-      if (key != kbuf)
-        free(key);
+      if (key != k && key != kbuf)
+        free((char *)key);
       break;
     }
     r->pos++;
     skip_ws(r);
     json_t *v = read_value(r);
     if (v == NULL) {
-      if (key != kbuf)
-        free(key);
+      if (key != k && key != kbuf)
+        free((char *)key);
       break;
     }
     size_t before = json_object_size(obj);
     json_object_setn_new_nocheck(obj, key, klen, v);
-    if (key != kbuf)
-      free(key);
+    if (key != k && key != kbuf)
+      free((char *)key);
     if ((r->flags & JSON_REJECT_DUPLICATES) && json_object_size(obj) == before) {
       fail(r, key_at, json_error_duplicate_key, "duplicate object key");
       break;
@@ -556,7 +584,7 @@ json_t *sd_jsonr_fast(const char *buf, size_t len, size_t flags, json_error_t *e
   }
   free(r.scratch);
   for (size_t i = 0; r.shared != NULL && i < SHARED_SLOTS; i++)
-    json_decref(r.shared[i]);
+    json_decref(r.shared[i].v);
   free(r.shared);
   return v;
 }
