@@ -13,6 +13,7 @@
 
 #include "engine/alloc.h"
 #include "engine/err.h"
+#include "engine/intern.h"
 #include "engine/path.h"
 #include "engine/str.h"
 #include "engine/tmpl.h"
@@ -399,9 +400,9 @@ struct sd_machine *sd_asl_compile(const struct sd_state_ops *const *ops, json_t 
     m->timeout_seconds = (double)json_integer_value(to);
   }
   struct sd_compile cc = { .ops = ops, .root = m };
-  sd_path_intern_begin();
+  sd_intern_begin();
   int rc = compile_machine(m, &cc, err);
-  sd_path_intern_end();
+  sd_intern_end();
   if (rc != 0) {
     free_machine(m);
     return NULL;

@@ -21,6 +21,7 @@
 
 #include "engine/alloc.h"
 #include "engine/err.h"
+#include "engine/intern.h"
 #include "engine/intrinsic_priv.h"
 #include "engine/path.h"
 
@@ -375,8 +376,17 @@ bool sd_intrinsic_is_call(const char *text) {
   return text != NULL && strncmp(text, "States.", 7) == 0;
 }
 
+static void release_intrinsic(void *f) {
+  sd_intrinsic_free(f);
+}
+
 struct sd_intrinsic *sd_intrinsic_compile(const char *text, struct sd_err *err) {
   struct parser p = { .s = text, .len = strlen(text), .err = err };
+  struct sd_intrinsic *shared = sd_intern_find(SD_INTERN_INTRINSIC, text, p.len, 0);
+  if (shared != NULL) {
+    shared->refs++;
+    return shared;
+  }
   if (!sd_intrinsic_is_call(text)) {
     fail(&p, 0, "expected a call of a States. function");
     return NULL;
@@ -391,13 +401,15 @@ struct sd_intrinsic *sd_intrinsic_compile(const char *text, struct sd_err *err) 
     return NULL;
   }
   struct sd_intrinsic *f = sd_xmalloc(sizeof *f);
+  f->refs = 2; /* the caller's and the span's */
   f->text = sd_xstrdup(text);
   f->root = root;
+  sd_intern_add(SD_INTERN_INTRINSIC, f, f->text, p.len, 0, release_intrinsic);
   return f;
 }
 
 void sd_intrinsic_free(struct sd_intrinsic *f) {
-  if (f == NULL)
+  if (f == NULL || --f->refs > 0)
     return;
   node_free(f->root);
   free(f->text);

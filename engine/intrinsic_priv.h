@@ -48,6 +48,7 @@ struct sd_intrinsic_node {
 };
 
 struct sd_intrinsic {
+  unsigned refs;                  /* holders: more than one once interned (intern.h) */
   char *text;                     /* as written; owned */
   struct sd_intrinsic_node *root; /* always a CALL; owned */
 };

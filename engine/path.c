@@ -14,7 +14,7 @@
 
 #include "engine/alloc.h"
 #include "engine/err.h"
-#include "engine/path_int.h"
+#include "engine/intern.h"
 
 enum step_kind {
   ST_NAME,    /* .name or ['name'] */
@@ -54,7 +54,7 @@ struct sd_path {
   bool relative; /* "@" inside a filter: evaluated on the current item */
   bool definite; /* every step yields at most one node */
   bool ref;      /* only ST_NAME and ST_INDEX steps */
-  unsigned refs; /* holders: more than one once interned (path_intern.c) */
+  unsigned refs; /* holders: more than one once interned (intern.c) */
 };
 
 /* Filters: a small expression tree over operands that are literals or
@@ -103,7 +103,8 @@ static void step_clear(struct step *st) {
   filter_free(st->filter);
 }
 
-struct sd_path *sd_path_ref(struct sd_path *p) {
+/* One more reference to p; returns p. */
+static struct sd_path *path_ref(struct sd_path *p) {
   p->refs++;
   return p;
 }
@@ -539,18 +540,22 @@ static struct sd_path *compile_text(const char *s, size_t len, size_t base, bool
   return p;
 }
 
+static void release_path(void *p) {
+  sd_path_free(p);
+}
+
 struct sd_path *sd_path_compile(const char *text, unsigned flags, struct sd_err *err) {
   if (text == NULL) {
     sd_err_set(err, SD_E_INVALID_DEFINITION, "A path must be a string");
     return NULL;
   }
   size_t len = strlen(text);
-  struct sd_path *p = sd_path_intern_find(text, len, flags);
+  struct sd_path *p = sd_intern_find(SD_INTERN_PATH, text, len, flags);
   if (p != NULL)
-    return sd_path_ref(p);
+    return path_ref(p);
   p = compile_text(text, len, 0, false, flags, err);
   if (p != NULL)
-    sd_path_intern_add(p, len, flags);
+    sd_intern_add(SD_INTERN_PATH, path_ref(p), sd_path_text(p), len, flags, release_path);
   return p;
 }
 

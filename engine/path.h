@@ -25,17 +25,8 @@ struct sd_path;
 /* Compiles `text`. On error returns NULL with err->name "InvalidDefinition"
  * and a cause naming the offending character ("... at position N"). */
 struct sd_path *sd_path_compile(const char *text, unsigned flags, struct sd_err *err);
-/* Drops one reference: a path interned in a span may be shared. */
+/* Drops one reference: a path interned in a span (intern.h) may be shared. */
 void sd_path_free(struct sd_path *p);
-
-/* Interning span: between begin and end, on the calling thread,
- * sd_path_compile returns the path it already compiled for the same text and
- * flags, shared (paths are immutable once compiled; each holder still frees
- * its own). sd_asl_compile makes one span per definition, whose states
- * repeat the same few paths hundreds of times. Spans nest; the outermost end
- * closes it. */
-void sd_path_intern_begin(void);
-void sd_path_intern_end(void);
 
 const char *sd_path_text(const struct sd_path *p); /* as written; borrowed */
 bool sd_path_is_context(const struct sd_path *p);  /* starts with "$$" */

@@ -1,12 +1,14 @@
-/* Interning spans (sd_path_intern_begin / _end): one compiled path per text
+/* Interning spans (sd_intern_begin / _end): one compiled path per text
  * and flags inside a span, shared by reference; nothing shared outside. */
 #include "path_test.h"
 
+#include "engine/intern.h"
+#include "engine/intrinsic.h"
 #include "engine/path.h"
 
 TEST(path_intern_shares_within_a_span) {
   struct sd_err err = { 0 };
-  sd_path_intern_begin();
+  sd_intern_begin();
   struct sd_path *a = sd_path_compile("$.acc.i", 0, &err);
   struct sd_path *b = sd_path_compile("$.acc.i", 0, &err);
   struct sd_path *ref = sd_path_compile("$.acc.i", SD_PATH_REF, &err);
@@ -16,15 +18,15 @@ TEST(path_intern_shares_within_a_span) {
   sd_err_clear(&err);
   ASSERT(sd_path_compile("$.a[", SD_PATH_REF, &err) == NULL);
   sd_err_clear(&err);
-  sd_path_intern_begin(); /* nested: same span */
+  sd_intern_begin(); /* nested: same span */
   struct sd_path *c = sd_path_compile("$.acc.i", 0, &err);
-  sd_path_intern_end();
+  sd_intern_end();
   ASSERT(a != NULL && a == b && a == c);
   ASSERT(ref != NULL && ref != a); /* flags are part of the key */
   ASSERT(other != NULL && other != a);
   sd_path_free(b);
   sd_path_free(c);
-  sd_path_intern_end();
+  sd_intern_end();
   /* The span is closed; the holders keep what they hold. */
   ASSERT_STR_EQ(sd_path_text(a), "$.acc.i");
   json_t *in = sd_test_json("{\"acc\": {\"i\": 7}}");
@@ -39,6 +41,37 @@ TEST(path_intern_shares_within_a_span) {
   sd_path_free(a);
   sd_path_free(ref);
   sd_path_free(other);
+  ASSERT(err.name == NULL);
+  ASSERT_NO_LEAKS();
+  return 0;
+}
+
+/* Intrinsic calls are interned too, apart from paths of the same text;
+ * each holder frees its own, and the last free releases the call. */
+TEST(intrinsic_intern_shares_within_a_span) {
+  struct sd_err err = { 0 };
+  sd_intern_begin();
+  struct sd_intrinsic *a = sd_intrinsic_compile("States.Format('{}', $.x)", &err);
+  struct sd_intrinsic *b = sd_intrinsic_compile("States.Format('{}', $.x)", &err);
+  struct sd_intrinsic *other = sd_intrinsic_compile("States.Format('{}', $.y)", &err);
+  /* A failed compile is not remembered: the second one fails the same way. */
+  ASSERT(sd_intrinsic_compile("States.Nope($.x)", &err) == NULL);
+  sd_err_clear(&err);
+  ASSERT(sd_intrinsic_compile("States.Nope($.x)", &err) == NULL);
+  sd_err_clear(&err);
+  ASSERT(a != NULL && a == b && other != NULL && other != a);
+  sd_intrinsic_free(b);
+  sd_intern_end();
+  json_t *in = sd_test_json("{\"x\": 7}");
+  json_t *v = sd_intrinsic_eval(a, in, NULL, &err);
+  ASSERT_JSON_EQ(v, "\"7\"");
+  json_decref(v);
+  json_decref(in);
+  struct sd_intrinsic *c = sd_intrinsic_compile("States.Format('{}', $.x)", &err);
+  ASSERT(c != NULL && c != a);
+  sd_intrinsic_free(c);
+  sd_intrinsic_free(a);
+  sd_intrinsic_free(other);
   ASSERT(err.name == NULL);
   ASSERT_NO_LEAKS();
   return 0;
