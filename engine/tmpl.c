@@ -39,13 +39,17 @@ struct tnode {
   struct sd_path *path;    /* T_PATH; owned */
   struct sd_intrinsic *fn; /* T_FUNC; owned */
   const char *field;       /* T_PATH, T_FUNC: the key as written, for causes; borrowed from def */
-  struct tfield *fields;   /* T_OBJECT; owned, one allocation with the child nodes */
+  struct tfield *fields;   /* T_OBJECT; one allocation with the child nodes: owned, or the tail of
+                              the sd_tmpl itself when in_tmpl */
   struct tnode *items;     /* T_ARRAY; owned */
   size_t n;
+  bool in_tmpl;
 };
 
 /* The def is kept so that keys and fields can point into it rather than be
- * copied: a definition is never mutated once loaded. */
+ * copied: a definition is never mutated once loaded. A root object's
+ * fields and nodes follow the struct in its allocation (one malloc less a
+ * template: Parameters is nearly always an object). */
 struct sd_tmpl {
   struct tnode root;
   json_t *def; /* owned reference */
@@ -61,7 +65,8 @@ static void node_clear(struct tnode *t) {
     node_clear(t->fields[i].node);
   for (size_t i = 0; t->items != NULL && i < t->n; i++)
     node_clear(&t->items[i]);
-  free(t->fields);
+  if (!t->in_tmpl)
+    free(t->fields);
   free(t->items);
   memset(t, 0, sizeof *t);
 }
@@ -108,7 +113,8 @@ static int compile_dynamic(const char *key, json_t *v, const char *where, struct
     t->fn = sd_intrinsic_compile(text, &inner);
     t->kind = T_FUNC;
   }
-  sd_err_clear(&inner);
+  if (inner.name != NULL || inner.cause != NULL || inner.where != NULL) /* most compile: no call */
+    sd_err_clear(&inner);
   if (t->path == NULL && t->fn == NULL) {
     memset(t, 0, sizeof *t);
     sd_err_set(err, SD_E_INVALID_DEFINITION,
@@ -142,11 +148,19 @@ static void make_const(json_t *def, struct tnode *t) {
   t->value = json_deep_copy(def);
 }
 
-static int compile_object(json_t *def, const char *where, struct tnode *t, struct sd_err *err) {
+/* Bytes for an object's fields and their nodes. */
+static size_t fields_size(json_t *def) {
+  size_t size = json_object_size(def) ? json_object_size(def) : 1;
+  return size * (sizeof(struct tfield) + sizeof(struct tnode));
+}
+
+/* `block` (zeroed, fields_size bytes) holds the fields when not NULL. */
+static int compile_object(json_t *def, const char *where, struct tnode *t, void *block, struct sd_err *err) {
   size_t size = json_object_size(def) ? json_object_size(def) : 1;
   t->kind = T_OBJECT;
   /* Fields and their nodes in one allocation. */
-  t->fields = sd_xcalloc(1, size * (sizeof *t->fields + sizeof(struct tnode)));
+  t->fields = block != NULL ? block : sd_xcalloc(1, fields_size(def));
+  t->in_tmpl = block != NULL;
   struct tnode *nodes = (struct tnode *)(void *)(t->fields + size);
   bool dynamic = false;
   const char *key;
@@ -199,7 +213,7 @@ static int compile_array(json_t *def, const char *where, struct tnode *t, struct
 /* Fills *t (zeroed) from def (borrowed); -1 with err, *t left empty. */
 static int compile_node(json_t *def, const char *where, struct tnode *t, struct sd_err *err) {
   if (json_is_object(def))
-    return compile_object(def, where, t, err);
+    return compile_object(def, where, t, NULL, err);
   if (json_is_array(def))
     return compile_array(def, where, t, err);
   t->kind = T_CONST;
@@ -213,8 +227,10 @@ struct sd_tmpl *sd_tmpl_compile(json_t *def, const char *where, struct sd_err *e
     sd_err_set_where(err, "%s", where ? where : "");
     return NULL;
   }
-  struct sd_tmpl *t = sd_xcalloc(1, sizeof *t);
-  if (compile_node(def, where, &t->root, err) != 0) {
+  size_t extra = json_is_object(def) ? fields_size(def) : 0;
+  struct sd_tmpl *t = sd_xcalloc(1, sizeof *t + extra);
+  int rc = extra ? compile_object(def, where, &t->root, t + 1, err) : compile_node(def, where, &t->root, err);
+  if (rc != 0) {
     free(t);
     return NULL;
   }
