@@ -176,6 +176,11 @@ void sd_frame_unref(struct sd_frame *f) {
     return;
   frame_clear_state(f);
   io_cache_clear(f);
+  if (f->io_memo != NULL) {
+    sd_jsonw_memo_free(&f->io_memo[0]);
+    sd_jsonw_memo_free(&f->io_memo[1]);
+    free(f->io_memo);
+  }
   json_decref(f->input);
   json_decref(f->output);
   json_decref(f->item);
@@ -308,15 +313,19 @@ int64_t sd_frame_event(struct sd_frame *f, const char *type, const char *details
 
 /* The JSON text of v (borrowed) as a JSON string literal (quoted and
  * escaped), written in one pass: what an event shows of a state's input or
- * output. Returns a new string; *len is its length. */
-static char *io_literal(json_t *v, size_t *len) {
+ * output. Containers `from` holds are copied from its text, and `into`
+ * (may be NULL) records where this text holds each (jsonw.h). Returns a new
+ * string; *len is its length. */
+static char *io_literal(json_t *v, size_t *len, const struct sd_jsonw_memo *from,
+                        struct sd_jsonw_memo *into) {
   /* Sized for most state data up front: growing from nothing cost five
    * reallocs per value (callgrind, pass-chain-1000). */
   struct sd_buf b = { .cap = 512 };
   b.data = sd_xmalloc(b.cap);
-  b.data[0] = '\0';
-  sd_buf_putc(&b, '"');
-  sd_jsonw_value(&b, v, true);
+  b.data[0] = '"';
+  b.data[1] = '\0';
+  b.len = 1;
+  sd_jsonw_value_memo(&b, v, true, from, into);
   sd_buf_putc(&b, '"');
   *len = b.len;
   return sd_buf_steal(&b);
@@ -370,31 +379,59 @@ static int64_t frame_io_event(struct sd_frame *f, const char *type, const char *
 
 /* ---- stepping ---- */
 
-/* Forgets the text of the last state output (see frame_exited_checked). */
+/* Forgets the text of the last state input or output (see io_write). */
 static void io_cache_clear(struct sd_frame *f) {
+  if (f->io_memo != NULL)
+    sd_jsonw_memo_clear(&f->io_memo[0]);
   free(f->io_text);
   f->io_text = NULL;
   json_decref(f->io_of);
   f->io_of = NULL;
 }
 
-static void frame_enter_event(struct sd_frame *f) {
-  const char *type = f->st->ev_entered;
-  size_t len;
-  char *text;
-  /* A state's input is, nearly always, the value the previous state just
-   * exited with, whose literal is already written: reuse it. */
-  if (f->io_of == f->input && f->io_text != NULL) {
-    text = f->io_text;
-    len = f->io_len;
-    f->io_text = NULL;
-  } else {
-    text = io_literal(f->input, &len);
+/* The memo a text of this frame can copy from: the frame's last text, or,
+ * before it has one, its parent's (a branch's or an iteration's input is
+ * the Parallel's input or one of the Map's items). NULL when neither. */
+static const struct sd_jsonw_memo *io_from(const struct sd_frame *f) {
+  if (f->io_text != NULL)
+    return &f->io_memo[0];
+  if (f->parent != NULL && f->parent->io_text != NULL)
+    return &f->parent->io_memo[0];
+  return NULL;
+}
+
+/* Writes v's io_literal as the frame's new io_text, copying what it can
+ * from the last one (a state's output mostly holds its input's subtrees);
+ * *len is its length. Returns the text, which the frame owns. */
+static const char *io_write(struct sd_frame *f, json_t *v, size_t *len) {
+  if (v == f->io_of && f->io_text != NULL) {
+    *len = f->io_len;
+    return f->io_text;
   }
+  if (f->io_memo == NULL)
+    f->io_memo = sd_xcalloc(2, sizeof *f->io_memo);
+  char *text = io_literal(v, len, io_from(f), &f->io_memo[1]);
   io_cache_clear(f);
+  struct sd_jsonw_memo tmp = f->io_memo[0];
+  f->io_memo[0] = f->io_memo[1];
+  f->io_memo[1] = tmp;
+  f->io_memo[0].text = text;
+  f->io_text = text;
+  f->io_len = *len;
+  f->io_of = json_incref(v);
+  return text;
+}
+
+static void frame_enter_event(struct sd_frame *f) {
+  size_t len;
+  /* A state's input is, nearly always, the value the previous state just
+   * exited with, whose literal is already written (io_write). The text
+   * stays with the frame while the state runs: its output is written from
+   * it. */
+  const char *text = io_write(f, f->input, &len);
   f->entered_ms = sd_engine_now(f->exec->eng);
-  f->entered_id = frame_io_event(f, type, "stateEnteredEventDetails", f->st->name, "input", text, len);
-  free(text);
+  f->entered_id =
+      frame_io_event(f, f->st->ev_entered, "stateEnteredEventDetails", f->st->name, "input", text, len);
 }
 
 static void frame_start(struct sd_frame *f) {
@@ -466,24 +503,19 @@ static int frame_exited_checked(struct sd_frame *f, json_t *output, struct sd_er
   if (!f->st->ops->has_exited && !limits)
     return 0;
   size_t len;
-  char *text = io_literal(output, &len);
-  int rc = 0;
+  /* Kept for the next state's Entered event, which shows the same value. */
+  const char *text = io_write(f, output, &len);
   /* The literal is never shorter than the text and its two quotes: only
    * a big one needs the text's own size. */
-  if (limits && len - 2 > SD_PAYLOAD_LIMIT && text_size(output) > SD_PAYLOAD_LIMIT) {
-    rc = sd_err_set(err, SD_E_DATA_LIMIT_EXCEEDED,
-                    "The state/task '%s' returned a result with a size exceeding the maximum number of bytes "
-                    "service limit.",
-                    f->st->name);
-  } else if (f->st->ops->has_exited) {
+  if (limits && len - 2 > SD_PAYLOAD_LIMIT && text_size(output) > SD_PAYLOAD_LIMIT)
+    return sd_err_set(
+        err, SD_E_DATA_LIMIT_EXCEEDED,
+        "The state/task '%s' returned a result with a size exceeding the maximum number of bytes "
+        "service limit.",
+        f->st->name);
+  if (f->st->ops->has_exited)
     frame_io_event(f, f->st->ev_exited, "stateExitedEventDetails", f->st->name, "output", text, len);
-  }
-  /* Kept for the next state's Entered event, which shows the same value. */
-  io_cache_clear(f);
-  f->io_text = text;
-  f->io_len = len;
-  f->io_of = json_incref(output);
-  return rc;
+  return 0;
 }
 
 static void frame_exited(struct sd_frame *f, json_t *output) {
@@ -587,8 +619,10 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
     case SD_STEP_WAIT:
       /* Parked on a timer alone (a Wait, a back-off): the context objects
        * are cheap to build again and may sit here for hours. */
-      if (f->timers != NULL && f->call == NULL)
+      if (f->timers != NULL && f->call == NULL) {
         sd_ctx_drop(f);
+        io_cache_clear(f);
+      }
       return; /* its row is written at the end of the turn (resume.c) */
     case SD_STEP_NEXT:
     case SD_STEP_SUCCEED: {
@@ -758,7 +792,8 @@ static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *o
   struct sd_frame *at = ex->root->done ? NULL : ex->root;
   if (status == SD_EXEC_SUCCEEDED) {
     size_t len;
-    char *text = io_literal(output, &len);
+    /* The output is, nearly always, the root's last text. */
+    char *text = io_literal(output, &len, ex->root->io_text != NULL ? &ex->root->io_memo[0] : NULL, NULL);
     char *d = io_details_text(NULL, "output", text, len);
     exec_event_text(ex, at, type, key, d);
     free(d);

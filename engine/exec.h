@@ -20,6 +20,7 @@
 
 struct sd_buf;
 struct sd_engine;
+struct sd_jsonw_memo;
 struct sd_exec;
 struct sd_frame;
 struct sd_store;
@@ -199,9 +200,14 @@ struct sd_frame {
   struct sd_timer *timers;          /* armed timers; owned by the engine */
   char *task_token;                 /* $$.Task.Token of the current state; owned or NULL */
   json_t *ctx;                      /* context object cache for the current state; owned or NULL */
-  char *io_text; /* io_of's JSON text as a JSON string literal (the last output written); owned or NULL */
+  char *io_text; /* io_of's JSON text as a JSON string literal (the last input or output written); owned or
+                    NULL */
   size_t io_len;
-  json_t *io_of;          /* holds a reference, so the pointer cannot be reused meanwhile */
+  json_t *io_of; /* holds a reference, so the pointer cannot be reused meanwhile */
+  /* [0]: where io_text holds each container of io_of, for the next text
+   * to copy from; [1]: scratch for that next text (jsonw.h). Owned or NULL
+   * (made on the frame's first text). */
+  struct sd_jsonw_memo *io_memo;
   struct sd_eval_env env; /* what sd_frame_env returns */
   uint32_t epoch;         /* bumped on each entry and retry: stale wakes are dropped */
   int refs;               /* owner + run-queue records */

@@ -4,6 +4,7 @@
 #include "engine/jsonw.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,9 +223,121 @@ static void put_real(struct sd_buf *b, double d, int prec) {
   sd_buf_add(b, tmp, (size_t)n);
 }
 
-static void put_value(struct sd_buf *b, json_t *v, int level, int prec) {
+/* How one text is written: its escape level, its reals' precision, and
+ * the memos it copies from and records into (see jsonw.h). */
+struct wctx {
+  int level;
+  int prec;
+  const struct sd_jsonw_memo *from; /* may be NULL */
+  struct sd_jsonw_memo *into;       /* may be NULL */
+};
+
+/* Fibonacci hashing of a pointer: the low bits of a heap address are
+ * alignment, the multiply spreads the rest over the top bits. */
+static inline size_t memo_slot(const struct sd_jsonw_memo *m, const json_t *v) {
+  return (size_t)((((uintptr_t)v >> 4) * 0x9E3779B97F4A7C15ull) >> 32) & (m->index_cap - 1);
+}
+
+/* Spans a memo scans in a row before it builds its index: a state's data
+ * holds a handful of containers, and scanning them costs less than
+ * hashing. */
+#define MEMO_SCAN 16
+
+/* The span of `v` in m's text, or NULL. */
+static const struct sd_jsonw_span *memo_find(const struct sd_jsonw_memo *m, const json_t *v) {
+  if (m->n <= MEMO_SCAN) {
+    for (size_t k = m->n; k-- > 0;)
+      if (m->spans[k].v == v)
+        return &m->spans[k];
+    return NULL;
+  }
+  for (size_t j = memo_slot(m, v);; j = (j + 1) & (m->index_cap - 1)) {
+    uint32_t k = m->index[j];
+    if (k == 0)
+      return NULL;
+    /* Slots of spans dropped since (sd_jsonw_memo_pop) are skipped. */
+    if (k <= m->n && m->spans[k - 1].v == v)
+      return &m->spans[k - 1];
+  }
+}
+
+static void memo_index(struct sd_jsonw_memo *m, size_t k) {
+  size_t j = memo_slot(m, m->spans[k].v);
+  while (m->index[j] != 0)
+    j = (j + 1) & (m->index_cap - 1);
+  m->index[j] = (uint32_t)k + 1;
+}
+
+/* Records that `v` was written at [off, off + len) of the text. Small
+ * containers are cheaper to write again than to record, and past
+ * SD_JSONW_MEMO_MAX spans a huge document is left to be written again. */
+static void memo_add(struct sd_jsonw_memo *m, json_t *v, size_t off, size_t len) {
+  if (len < 16 || m->n >= SD_JSONW_MEMO_MAX || off > UINT32_MAX || len > UINT32_MAX)
+    return;
+  if (m->n == m->cap) {
+    m->cap = m->cap ? m->cap * 2 : 8;
+    m->spans = sd_xrealloc(m->spans, m->cap * sizeof *m->spans);
+  }
+  m->spans[m->n++] =
+      (struct sd_jsonw_span){ .v = json_incref(v), .off = (uint32_t)off, .len = (uint32_t)len };
+  if (m->n <= MEMO_SCAN)
+    return;
+  if (m->n * 2 > m->index_cap || m->n == MEMO_SCAN + 1) {
+    /* (Re)built whole when it grows, and when a cleared memo passes
+     * MEMO_SCAN again: clearing leaves a table that is not emptied. */
+    if (m->n * 2 > m->index_cap) {
+      free(m->index);
+      while (m->n * 2 > m->index_cap)
+        m->index_cap = m->index_cap ? m->index_cap * 2 : 64;
+      m->index = sd_xmalloc(m->index_cap * sizeof *m->index);
+    }
+    memset(m->index, 0, m->index_cap * sizeof *m->index);
+    for (size_t k = 0; k < m->n; k++)
+      memo_index(m, k);
+    return;
+  }
+  memo_index(m, m->n - 1);
+}
+
+/* Copies v's text from a memo when one holds it: from the previous text,
+ * or from earlier in this one (the same value twice in a document). */
+static bool put_memo(struct sd_buf *b, json_t *v, const struct wctx *w) {
+  const struct sd_jsonw_span *s = NULL;
+  const char *src = NULL;
+  if (w->from != NULL && w->from->level == w->level && (s = memo_find(w->from, v)) != NULL)
+    src = w->from->text + s->off;
+  else if (w->into != NULL && (s = memo_find(w->into, v)) != NULL)
+    src = NULL; /* in b itself: its address is known only after reserve */
+  else
+    return false;
+  reserve(b, s->len);
+  size_t at = b->len;
+  if (src == NULL)
+    src = b->data + s->off;
+  memcpy(b->data + at, src, s->len);
+  b->len += s->len;
+  b->data[b->len] = '\0';
+  if (w->into != NULL && src != b->data + s->off) {
+    /* The new text records the copy and what it holds, so the next text
+     * finds them too: spans are in post-order, so a value's descendants
+     * are the spans just before its own that lie inside it. */
+    const struct sd_jsonw_span *first = s;
+    while (first > w->from->spans && first[-1].off >= s->off)
+      first--;
+    for (const struct sd_jsonw_span *d = first; d <= s; d++)
+      memo_add(w->into, d->v, at + (d->off - s->off), d->len);
+  }
+  return true;
+}
+
+static void put_value(struct sd_buf *b, json_t *v, const struct wctx *w) {
+  int level = w->level;
   switch (json_typeof(v)) {
     case JSON_OBJECT: {
+      /* A value only its container holds was never written before. */
+      if (v->refcount > 1 && (w->from != NULL || w->into != NULL) && put_memo(b, v, w))
+        return;
+      size_t start = b->len;
       put_byte(b, '{');
       const char *k;
       size_t klen;
@@ -236,20 +349,28 @@ static void put_value(struct sd_buf *b, json_t *v, int level, int prec) {
         first = false;
         put_string(b, k, klen, level);
         put_byte(b, ':');
-        put_value(b, x, level, prec);
+        put_value(b, x, w);
       }
       put_byte(b, '}');
+      if (w->into != NULL)
+        memo_add(w->into, v, start, b->len - start);
       return;
     }
     case JSON_ARRAY: {
+      /* A value only its container holds was never written before. */
+      if (v->refcount > 1 && (w->from != NULL || w->into != NULL) && put_memo(b, v, w))
+        return;
+      size_t start = b->len;
       put_byte(b, '[');
       size_t n = json_array_size(v);
       for (size_t i = 0; i < n; i++) {
         if (i)
           put_byte(b, ',');
-        put_value(b, json_array_get(v, i), level, prec);
+        put_value(b, json_array_get(v, i), w);
       }
       put_byte(b, ']');
+      if (w->into != NULL)
+        memo_add(w->into, v, start, b->len - start);
       return;
     }
     case JSON_STRING:
@@ -259,7 +380,7 @@ static void put_value(struct sd_buf *b, json_t *v, int level, int prec) {
       put_int(b, json_integer_value(v));
       return;
     case JSON_REAL:
-      put_real(b, json_real_value(v), prec);
+      put_real(b, json_real_value(v), w->prec);
       return;
     case JSON_TRUE:
       sd_buf_add(b, "true", 4);
@@ -274,7 +395,34 @@ static void put_value(struct sd_buf *b, json_t *v, int level, int prec) {
 }
 
 void sd_jsonw_value(struct sd_buf *b, json_t *v, bool in_string) {
-  put_value(b, v, in_string ? 2 : 1, 0);
+  struct wctx w = { .level = in_string ? 2 : 1 };
+  put_value(b, v, &w);
+}
+
+void sd_jsonw_value_memo(struct sd_buf *b, json_t *v, bool in_string, const struct sd_jsonw_memo *from,
+                         struct sd_jsonw_memo *into) {
+  struct wctx w = { .level = in_string ? 2 : 1, .from = from, .into = into };
+  if (into != NULL) {
+    sd_jsonw_memo_clear(into);
+    into->level = w.level;
+  }
+  put_value(b, v, &w);
+}
+
+void sd_jsonw_memo_clear(struct sd_jsonw_memo *m) {
+  /* The index is left as it is: memo_add empties it before it serves
+   * again. */
+  for (size_t k = 0; k < m->n; k++)
+    json_decref(m->spans[k].v);
+  m->n = 0;
+  m->text = NULL;
+}
+
+void sd_jsonw_memo_free(struct sd_jsonw_memo *m) {
+  sd_jsonw_memo_clear(m);
+  free(m->spans);
+  free(m->index);
+  *m = (struct sd_jsonw_memo){ 0 };
 }
 
 void sd_jsonw_string(struct sd_buf *b, const char *s, size_t n) {
@@ -286,7 +434,8 @@ char *sd_jsonw_dumps_prec(json_t *v, int precision, size_t *len) {
   struct sd_buf b = { .cap = 512 };
   b.data = sd_xmalloc(b.cap);
   b.data[0] = '\0';
-  put_value(&b, v, 1, precision);
+  struct wctx w = { .level = 1, .prec = precision };
+  put_value(&b, v, &w);
   if (len)
     *len = b.len;
   return sd_buf_steal(&b);

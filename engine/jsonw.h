@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -18,6 +19,47 @@ struct sd_buf;
 /* Appends `v` (borrowed) as compact JSON. With `in_string`, the text is
  * escaped to sit between the quotes of a JSON string. */
 void sd_jsonw_value(struct sd_buf *b, json_t *v, bool in_string);
+/* Where each container value of a written text sits in it, so that a
+ * later text holding the same value copies its bytes instead of walking
+ * it again: a state's output mostly holds its input's subtrees (ResultPath
+ * puts the result beside them, Parameters pick them out, Choice and Wait
+ * pass the input on), and walking a Jansson object costs ~250
+ * instructions a member against a memcpy.
+ *
+ * Why a pointer identifies a text: the memo holds a reference on each value
+ * it records, so the address cannot be reused by another value while it is
+ * recorded, and the engine never changes a value once it is a state's
+ * input or output (sd_path_put copies the spine it changes, templates and
+ * intrinsics build new values, Map and Parallel fill their result arrays
+ * before handing them on). Code that changes a value in place must own
+ * its only reference (json_t refcount 1), which a recorded value never
+ * is. */
+struct sd_jsonw_span {
+  json_t *v; /* holds a reference */
+  uint32_t off, len;
+};
+struct sd_jsonw_memo {
+  const char *text; /* the text the spans point into; borrowed, set by the memo's owner */
+  int level;        /* 1 = JSON text, 2 = escaped inside a JSON string */
+  struct sd_jsonw_span *spans;
+  size_t n, cap;
+  uint32_t *index; /* open addressing on the value's address: span + 1, 0 = empty */
+  size_t index_cap;
+};
+/* Spans one text records at most: a huge document is written again
+ * rather than indexed whole. */
+#define SD_JSONW_MEMO_MAX 65536
+
+/* sd_jsonw_value, copying containers `from` holds (may be NULL; its text
+ * must be set) and recording the containers written, with offsets in `b`,
+ * into `into` (cleared first; may be NULL). The caller sets into->text
+ * once `b` holds the whole text. */
+void sd_jsonw_value_memo(struct sd_buf *b, json_t *v, bool in_string, const struct sd_jsonw_memo *from,
+                         struct sd_jsonw_memo *into);
+/* Drops the spans and their references; keeps the memory for the next text. */
+void sd_jsonw_memo_clear(struct sd_jsonw_memo *m);
+void sd_jsonw_memo_free(struct sd_jsonw_memo *m);
+
 /* Appends `s` (n bytes of UTF-8) as a quoted JSON string. */
 void sd_jsonw_string(struct sd_buf *b, const char *s, size_t n);
 /* The compact text of `v` as a new string (caller frees), like
