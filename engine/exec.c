@@ -155,6 +155,10 @@ void sd_frame_ref(struct sd_frame *f) {
 }
 
 static void frame_clear_state(struct sd_frame *f) {
+  /* Leaving the state keeps what its ResultPath set. */
+  json_decref(f->put_old);
+  f->put_old = NULL;
+  f->put_pending = false;
   sd_frame_timers_clear(f);
   sd_task_cancel_call(f);
   sd_resume_drop_rows(f);
@@ -389,6 +393,15 @@ static void io_cache_clear(struct sd_frame *f) {
   f->io_of = NULL;
 }
 
+void sd_frame_io_release(struct sd_frame *f, json_t *v) {
+  if (f->io_of == v) {
+    json_decref(f->io_of);
+    f->io_of = NULL;
+  }
+  if (f->io_memo != NULL)
+    sd_jsonw_memo_pop(&f->io_memo[0], v);
+}
+
 /* The memo a text of this frame can copy from: the frame's last text, or,
  * before it has one, its parent's (a branch's or an iteration's input is
  * the Parallel's input or one of the Map's items). NULL when neither. */
@@ -601,6 +614,10 @@ static bool try_catch(struct sd_frame *f, struct sd_err *err, int *budget) {
 }
 
 static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err, int *budget) {
+  /* Only moving on keeps an output set in the input in place: Retry,
+   * Catch and the redrive point read the state's input as it came. */
+  if (step != SD_STEP_NEXT && step != SD_STEP_SUCCEED)
+    sd_flow_undo(f);
   if (f->exec->over_limit && f->exec->status == SD_EXEC_RUNNING) {
     struct sd_err lim = { 0 };
     sd_err_set(&lim, SD_E_RUNTIME,
@@ -631,6 +648,7 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
       struct sd_err lim = { 0 };
       if (frame_exited_checked(f, out, &lim) != 0) {
         json_decref(out);
+        sd_flow_undo(f);
         frame_act(f, SD_STEP_FAIL, &lim, budget);
         sd_err_clear(&lim);
         return;

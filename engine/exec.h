@@ -208,6 +208,11 @@ struct sd_frame {
    * to copy from; [1]: scratch for that next text (jsonw.h). Owned or NULL
    * (made on the frame's first text). */
   struct sd_jsonw_memo *io_memo;
+  /* ResultPath set a member of `input` in place (dataflow.c): until the
+   * state is left, the member's value before, for a failure to put back;
+   * owned, NULL when the member was absent. */
+  json_t *put_old;
+  bool put_pending;
   struct sd_eval_env env; /* what sd_frame_env returns */
   uint32_t epoch;         /* bumped on each entry and retry: stale wakes are dropped */
   int refs;               /* owner + run-queue records */
@@ -300,6 +305,9 @@ json_t *sd_flow_input(struct sd_frame *f, struct sd_err *err);
 /* ResultSelector, ResultPath, OutputPath applied to `result` (stolen) with
  * f->input as the raw input. Returns the state output (new ref) or NULL. */
 json_t *sd_flow_output(struct sd_frame *f, json_t *result, struct sd_err *err);
+/* Puts back the member a ResultPath set in f->input in place, when the
+ * state fails after its output was computed. */
+void sd_flow_undo(struct sd_frame *f);
 /* Checks AWS's 256 KiB limit on a value; fails with States.DataLimitExceeded. */
 int sd_flow_check_size(struct sd_frame *f, json_t *v, struct sd_err *err);
 

@@ -147,6 +147,10 @@ void sd_resume_keep(struct sd_frame *root);
 /* The writer's hand-off hook (writer.h): writes the listed frames. */
 void sd_resume_flush(void *eng);
 
+/* Drops what the frame's text cache holds of `v` (exec.c): its text no
+ * longer stands for v, and the caller may hold v's only reference. */
+void sd_frame_io_release(struct sd_frame *f, json_t *v);
+
 /* clock.c */
 void sd_clock_init(struct sd_engine *eng);
 struct sd_timer *sd_clock_add(struct sd_engine *eng, int64_t due, struct sd_frame *f, int tag);

@@ -418,6 +418,11 @@ void sd_jsonw_memo_clear(struct sd_jsonw_memo *m) {
   m->text = NULL;
 }
 
+void sd_jsonw_memo_pop(struct sd_jsonw_memo *m, const json_t *v) {
+  if (m->n > 0 && m->spans[m->n - 1].v == v)
+    json_decref(m->spans[--m->n].v);
+}
+
 void sd_jsonw_memo_free(struct sd_jsonw_memo *m) {
   sd_jsonw_memo_clear(m);
   free(m->spans);

@@ -56,6 +56,9 @@ struct sd_jsonw_memo {
  * once `b` holds the whole text. */
 void sd_jsonw_value_memo(struct sd_buf *b, json_t *v, bool in_string, const struct sd_jsonw_memo *from,
                          struct sd_jsonw_memo *into);
+/* Drops v's span when it is the last one recorded (the root of the text,
+ * spans being in post-order), with its reference. */
+void sd_jsonw_memo_pop(struct sd_jsonw_memo *m, const json_t *v);
 /* Drops the spans and their references; keeps the memory for the next text. */
 void sd_jsonw_memo_clear(struct sd_jsonw_memo *m);
 void sd_jsonw_memo_free(struct sd_jsonw_memo *m);

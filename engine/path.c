@@ -827,6 +827,14 @@ bool sd_path_is_root(const struct sd_path *p) {
   return p->nsteps == 0;
 }
 
+bool sd_path_is_member(const struct sd_path *p, const char **name, size_t *len) {
+  if (p->context || !p->ref || p->nsteps != 1 || p->steps[0].kind != ST_NAME)
+    return false;
+  *name = p->steps[0].names[0];
+  *len = p->steps[0].lens[0];
+  return true;
+}
+
 bool sd_path_is_definite(const struct sd_path *p) {
   return p->definite;
 }

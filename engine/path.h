@@ -32,6 +32,9 @@ const char *sd_path_text(const struct sd_path *p); /* as written; borrowed */
 bool sd_path_is_context(const struct sd_path *p);  /* starts with "$$" */
 bool sd_path_is_root(const struct sd_path *p);     /* exactly "$" (or "$$") */
 bool sd_path_is_definite(const struct sd_path *p); /* yields at most one node */
+/* Whether p is a reference path of one name ("$.x"); sets the name (not
+ * NUL-terminated) and its length. */
+bool sd_path_is_member(const struct sd_path *p, const char **name, size_t *len);
 
 /* Evaluates p on `doc` (borrowed), or on env->ctx for a `$$` path.
  * Definite paths return the node; indefinite ones return an array of the
