@@ -80,8 +80,26 @@ static const bool is_ws[256] = { [' '] = true, ['\n'] = true, ['\t'] = true, ['\
 static void skip_ws(struct reader *r) {
   const unsigned char *s = (const unsigned char *)r->s;
   size_t i = r->pos, n = r->n;
-  while (i < n && is_ws[s[i]])
+  while (i < n && is_ws[s[i]]) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* A line's indentation (a pretty-printed definition is a third of it),
+     * eight spaces a step: the first byte that is not a space is the
+     * lowest nonzero byte of the word xor eight spaces. */
+    if (s[i] == '\n') {
+      for (i++; n - i >= 8; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, sizeof x); /* an unaligned load */
+        x ^= 0x2020202020202020ull;
+        if (x != 0) {
+          i += (size_t)__builtin_ctzll(x) / 8;
+          break;
+        }
+      }
+      continue;
+    }
+#endif
     i++;
+  }
   r->pos = i;
 }
 
@@ -169,8 +187,6 @@ static size_t put_utf8(char *o, uint32_t cp) {
   return 4;
 }
 
-/* Reads a string at r->pos (on the opening quote). On success *out points
- * at the bytes (into the buffer, or into scratch) and *outlen is set. */
 /* Bytes a string's fast path copies as they are: ASCII but for controls,
  * '"' and '\\'. */
 static const bool plain_ascii[256] = {
@@ -179,12 +195,34 @@ static const bool plain_ascii[256] = {
   [0x5d ... 0x7f] = true,
 };
 
-static bool read_string(struct reader *r, const char **out, size_t *outlen) {
+static bool read_string_rest(struct reader *r, size_t start, size_t i, const char **out, size_t *outlen);
+
+/* Reads a string at r->pos (on the opening quote). On success *out points
+ * at the bytes (into the buffer, or into scratch) and *outlen is set.
+ * The common case inline: a string of plain ASCII up to its closing quote
+ * (nearly every key and value of a definition), skipped with one table
+ * load a byte; anything else goes on in read_string_rest. A call per
+ * string cost more than the loop of most. */
+static inline bool read_string(struct reader *r, const char **out, size_t *outlen) {
   size_t start = ++r->pos;
   const unsigned char *s = (const unsigned char *)r->s;
-  size_t i = start;
-  /* Fast path: no escapes. Runs of plain ASCII are skipped with one table
-   * load a byte (a definition's strings are most of its bytes). */
+  size_t i = start, n = r->n;
+  while (i < n && plain_ascii[s[i]])
+    i++;
+  if (i < n && s[i] == '"') {
+    *out = r->s + start;
+    *outlen = i - start;
+    r->pos = i + 1;
+    return true;
+  }
+  return read_string_rest(r, start, i, out, outlen);
+}
+
+/* read_string past its plain prefix: s[start..i) is plain ASCII. */
+static __attribute__((noinline)) bool read_string_rest(struct reader *r, size_t start, size_t i,
+                                                       const char **out, size_t *outlen) {
+  const unsigned char *s = (const unsigned char *)r->s;
+  /* Still no escapes: other plain runs, UTF-8 sequences. */
   while (i < r->n) {
     while (i < r->n && plain_ascii[s[i]])
       i++;
@@ -407,8 +445,19 @@ static json_t *string_value(struct reader *r, const char *s, size_t n) {
 
 static json_t *read_value(struct reader *r);
 
+/* A member's or element's value: a string (most of them) is read here,
+ * without the call into read_value. */
+static inline json_t *read_member(struct reader *r) {
+  const char *s;
+  size_t n;
+  if (r->pos < r->n && r->s[r->pos] == '"')
+    return read_string(r, &s, &n) ? string_value(r, s, n) : NULL;
+  return read_value(r);
+}
+
 static json_t *read_object(struct reader *r) {
   json_t *obj = json_object();
+  size_t nkeys = 0; /* keys set so far */
   r->pos++;
   skip_ws(r);
   if (r->pos < r->n && r->s[r->pos] == '}') {
@@ -446,17 +495,18 @@ static json_t *read_object(struct reader *r) {
     }
     r->pos++;
     skip_ws(r);
-    json_t *v = read_value(r);
+    json_t *v = read_member(r);
     if (v == NULL) {
       if (key != k && key != kbuf)
         free((char *)key);
       break;
     }
-    size_t before = json_object_size(obj);
     json_object_setn_new_nocheck(obj, key, klen, v);
     if (key != k && key != kbuf)
       free((char *)key);
-    if ((r->flags & JSON_REJECT_DUPLICATES) && json_object_size(obj) == before) {
+    /* A repeated key replaces its value: the size did not grow. Without the
+     * flag nkeys is not needed, and may fall behind. */
+    if ((r->flags & JSON_REJECT_DUPLICATES) && json_object_size(obj) == nkeys++) {
       fail(r, key_at, json_error_duplicate_key, "duplicate object key");
       break;
     }
@@ -487,7 +537,7 @@ static json_t *read_array(struct reader *r) {
   }
   for (;;) {
     skip_ws(r);
-    json_t *v = read_value(r);
+    json_t *v = read_member(r);
     if (v == NULL)
       break;
     json_array_append_new(arr, v);

@@ -175,3 +175,32 @@ TEST(big_documents_share_short_strings) {
   json_decref(v);
   return 0;
 }
+
+/* Indentation is skipped a word at a time after a line break: runs of
+ * every length from 0 to 20, runs that end the text, tabs and carriage
+ * returns among the spaces, and a syntax error right after a run keep
+ * Jansson's values, error codes and lines. Keys with escapes (read into
+ * scratch, then copied) and without (handed over in place) as well. */
+TEST(indentation_and_keys_agree_with_jansson) {
+  struct sd_buf b = { 0 };
+  sd_buf_puts(&b, "{");
+  for (int i = 0; i <= 20; i++) {
+    sd_buf_printf(&b, "%s\n%*s\"k%d\":", i ? "," : "", i, "", i);
+    sd_buf_printf(&b, "\n%*s%s", 20 - i, "", i % 3 == 0 ? "\t\r\n  [1,\n          2]" : "\"v\"");
+  }
+  sd_buf_puts(&b, ",\n  \"a\\u0041\": {\"\\\"q\\\"\": 1},\n  \"aA\": 2\n}");
+  for (int tail = 0; tail <= 20; tail++) {
+    struct sd_buf t = { 0 };
+    sd_buf_printf(&t, "%s\n%*s", b.data, tail, "");
+    ASSERT(same(t.data, JSON_REJECT_DUPLICATES));
+    /* A bad byte after the run: the same error code and line. */
+    sd_buf_putc(&t, 'x');
+    ASSERT(same(t.data, JSON_REJECT_DUPLICATES));
+    sd_buf_free(&t);
+  }
+  /* "aA" written with an escape and without: a duplicate either way. */
+  ASSERT(same("{\n    \"a\\u0041\": 1,\n    \"aA\": 2\n}", JSON_REJECT_DUPLICATES));
+  ASSERT(same("{\n    \"aA\": 1,\n    \"a\\u0041\": 2\n}", JSON_REJECT_DUPLICATES));
+  sd_buf_free(&b);
+  return 0;
+}
