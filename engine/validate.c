@@ -103,9 +103,7 @@ size_t sd_vd_push(struct sd_vd_ctx *c, const char *segment) {
   size_t mark = c->ptr.len;
   /* Validation pushes a segment for nearly every field it looks at (4,000
    * on a 1,000-state chain): a plain one that fits is copied in place. */
-  size_t n = 0;
-  while (segment[n] != '\0' && segment[n] != '~' && segment[n] != '/')
-    n++;
+  size_t n = strcspn(segment, "~/");
   if (segment[n] == '\0' && c->ptr.data != NULL && mark + n + 2 <= c->ptr.cap) {
     char *at = c->ptr.data + mark;
     at[0] = '/';
@@ -120,9 +118,9 @@ size_t sd_vd_push(struct sd_vd_ctx *c, const char *segment) {
 }
 
 size_t sd_vd_push_index(struct sd_vd_ctx *c, size_t i) {
-  size_t mark = c->ptr.len;
-  sd_buf_printf(&c->ptr, "/%zu", i);
-  return mark;
+  char digits[24]; /* without sd_buf_printf's allocation */
+  snprintf(digits, sizeof digits, "%zu", i);
+  return sd_vd_push(c, digits);
 }
 
 void sd_vd_pop(struct sd_vd_ctx *c, size_t mark) {

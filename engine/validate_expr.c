@@ -100,13 +100,16 @@ static bool key_is_dynamic(const char *key) {
   return n >= 2 && strcmp(key + n - 2, ".$") == 0;
 }
 
-/* Walks a payload template; `loc` is where AWS reports its errors (the
- * template field itself, e.g. /States/X/Parameters). Returns false when it
- * reported an error. */
-static bool template_walk(struct sd_vd_ctx *c, json_t *v, const char *loc, int depth) {
+/* Walks a payload template; AWS reports its errors at the template field
+ * itself (current pointer + "/field", e.g. /States/X/Parameters), a
+ * pointer built only for a diagnostic: most templates get none. Returns
+ * false when it reported an error. */
+static bool template_walk(struct sd_vd_ctx *c, json_t *v, const char *field, int depth) {
   if (depth > SD_VD_MAX_TEMPLATE_DEPTH) {
-    sd_vd_diag(c, SD_VD_ERROR, SD_VD_TOO_DEEP, loc, "The payload template is nested more than %d levels deep",
-               SD_VD_MAX_TEMPLATE_DEPTH);
+    size_t mark = sd_vd_push(c, field);
+    sd_vd_diag(c, SD_VD_ERROR, SD_VD_TOO_DEEP, sd_vd_loc(c),
+               "The payload template is nested more than %d levels deep", SD_VD_MAX_TEMPLATE_DEPTH);
+    sd_vd_pop(c, mark);
     return false;
   }
   bool ok = true;
@@ -114,7 +117,7 @@ static bool template_walk(struct sd_vd_ctx *c, json_t *v, const char *loc, int d
     size_t i;
     json_t *e;
     json_array_foreach(v, i, e) {
-      ok = template_walk(c, e, loc, depth + 1) && ok;
+      ok = template_walk(c, e, field, depth + 1) && ok;
     }
     return ok;
   }
@@ -125,25 +128,25 @@ static bool template_walk(struct sd_vd_ctx *c, json_t *v, const char *loc, int d
   json_object_foreach(v, key, e) {
     if (!key_is_dynamic(key)) {
       if (json_is_string(e) && looks_dynamic(json_string_value(e)))
-        sd_vd_diag(
-            c, SD_VD_WARNING, SD_VD_NO_DOLLAR, loc,
+        sd_vd_warn_at(
+            c, SD_VD_NO_DOLLAR, field,
             "The value of field '%s' looks like a JSONPath or an intrinsic function call, but the field name "
             "does not end with '.$'",
             key);
-      ok = template_walk(c, e, loc, depth + 1) && ok;
+      ok = template_walk(c, e, field, depth + 1) && ok;
       continue;
     }
     if (!json_is_string(e)) {
-      sd_vd_diag(c, SD_VD_ERROR, SD_VD_SCHEMA, loc,
-                 "The value for the field '%s' must be a STRING that contains a JSONPath but was %s", key,
-                 type_name(e));
+      sd_vd_err_at(c, field,
+                   "The value for the field '%s' must be a STRING that contains a JSONPath but was %s", key,
+                   type_name(e));
       ok = false;
     } else if (!(c->opts != NULL && c->opts->compiled) &&
                !path_ok(json_string_value(e), SD_VD_PATH_VARS | SD_VD_PATH_INTRINSIC)) {
       /* AWS's exact words (conformance: illegal escapes in intrinsics). */
-      sd_vd_diag(c, SD_VD_ERROR, SD_VD_SCHEMA, loc,
-                 "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call",
-                 key);
+      sd_vd_err_at(c, field,
+                   "The value for the field '%s' must be a valid JSONPath or a valid intrinsic function call",
+                   key);
       ok = false;
     }
   }
@@ -151,19 +154,18 @@ static bool template_walk(struct sd_vd_ctx *c, json_t *v, const char *loc, int d
 }
 
 void sd_vd_template(struct sd_vd_ctx *c, const char *field, json_t *v) {
+  if (!template_walk(c, v, field, 0) || (c->opts != NULL && c->opts->compiled))
+    return;
+  /* The compiler's own verdict, so that validate and compile never
+   * disagree (a template the walk accepts but tmpl.c cannot build). */
   size_t mark = sd_vd_push(c, field);
-  /* Nothing below moves the pointer: the location can be borrowed. */
-  const char *loc = sd_vd_loc(c);
-  if (template_walk(c, v, loc, 0) && !(c->opts != NULL && c->opts->compiled)) {
-    /* The compiler's own verdict, so that validate and compile never
-     * disagree (a template the walk accepts but tmpl.c cannot build). */
-    struct sd_err err = { 0 };
-    struct sd_tmpl *t = sd_tmpl_compile(v, loc, &err);
-    if (t == NULL)
-      sd_vd_diag(c, SD_VD_ERROR, SD_VD_SCHEMA, loc, "%s", err.cause ? err.cause : "Invalid payload template");
-    sd_tmpl_free(t);
-    sd_err_clear(&err);
-  }
+  const char *loc = sd_vd_loc(c); /* nothing below moves the pointer */
+  struct sd_err err = { 0 };
+  struct sd_tmpl *t = sd_tmpl_compile(v, loc, &err);
+  if (t == NULL)
+    sd_vd_diag(c, SD_VD_ERROR, SD_VD_SCHEMA, loc, "%s", err.cause ? err.cause : "Invalid payload template");
+  sd_tmpl_free(t);
+  sd_err_clear(&err);
   sd_vd_pop(c, mark);
 }
 

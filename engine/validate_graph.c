@@ -112,15 +112,16 @@ struct sd_vd_adj {
   size_t *adj;   /* owned */
 };
 
-static void adj_build(const struct sd_vd_scope *s, const long *to, bool forward, struct sd_vd_adj *g) {
-  g->first = sd_xcalloc(s->n + 2, sizeof *g->first);
-  g->adj = sd_xcalloc(s->nedges + 1, sizeof *g->adj);
+/* `first` (n + 2 entries) and `adj` (nedges + 1) are zeroed by the caller;
+ * `fill` (n + 1) is scratch. */
+static void adj_build(const struct sd_vd_scope *s, const long *to, bool forward, struct sd_vd_adj *g,
+                      size_t *fill) {
   for (size_t e = 0; e < s->nedges; e++)
     if (to[e] >= 0)
       g->first[(forward ? s->edges[e].from : (size_t)to[e]) + 1]++;
   for (size_t i = 0; i < s->n; i++)
     g->first[i + 1] += g->first[i];
-  size_t *fill = sd_xcalloc(s->n + 1, sizeof *fill);
+  memset(fill, 0, (s->n + 1) * sizeof *fill);
   for (size_t e = 0; e < s->nedges; e++) {
     if (to[e] < 0)
       continue;
@@ -128,7 +129,6 @@ static void adj_build(const struct sd_vd_scope *s, const long *to, bool forward,
     size_t b = forward ? (size_t)to[e] : s->edges[e].from;
     g->adj[g->first[a] + fill[a]++] = b;
   }
-  free(fill);
 }
 
 /* Marks everything reachable from the states already on the work list. */
@@ -175,15 +175,20 @@ static void check_scope(struct sd_vd_ctx *c, const struct sd_vd_scope *s) {
     sd_buf_free(&loc);
     return;
   }
-  long *to = sd_xcalloc(s->nedges + 1, sizeof *to);
+  /* The walks' arrays in one zeroed block (a Parallel's fifty branches
+   * made fifty times eight allocations): the size_t ones first, then
+   * `to`, then the flags. */
+  size_t n = s->n, ne = s->nedges;
+  size_t words = 2 * (n + 2) + 2 * (ne + 1) + 2 * (n + 1);
+  size_t *blk = sd_xcalloc(1, words * sizeof(size_t) + (ne + 1) * sizeof(long) + 2 * (n + 1) * sizeof(bool));
+  struct sd_vd_adj fwd = { blk, blk + (n + 2) }, bwd = { fwd.adj + (ne + 1), fwd.adj + (ne + 1) + (n + 2) };
+  size_t *work = bwd.adj + (ne + 1), *fill = work + (n + 1);
+  long *to = (long *)(void *)(fill + (n + 1));
+  bool *reached = (bool *)(void *)(to + (ne + 1)), *finishes = reached + (n + 1);
   for (size_t e = 0; e < s->nedges; e++)
     to[e] = target_index(s, s->edges[e].to);
-  struct sd_vd_adj fwd, bwd;
-  adj_build(s, to, true, &fwd);
-  adj_build(s, to, false, &bwd);
-  bool *reached = sd_xcalloc(s->n + 1, sizeof *reached);
-  bool *finishes = sd_xcalloc(s->n + 1, sizeof *finishes);
-  size_t *work = sd_xcalloc(s->n + 1, sizeof *work);
+  adj_build(s, to, true, &fwd, fill);
+  adj_build(s, to, false, &bwd, fill);
   size_t nwork = 0;
   if (start >= 0) {
     reached[start] = true;
@@ -209,14 +214,7 @@ static void check_scope(struct sd_vd_ctx *c, const struct sd_vd_scope *s) {
                  "State \"%s\" has no path to a terminal state", s->names[i]);
     }
   }
-  free(reached);
-  free(finishes);
-  free(work);
-  free(to);
-  free(fwd.first);
-  free(fwd.adj);
-  free(bwd.first);
-  free(bwd.adj);
+  free(blk);
   sd_buf_free(&loc);
 }
 
