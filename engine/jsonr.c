@@ -380,9 +380,19 @@ static json_t *read_number(struct reader *r) {
     while (i < r->n && s[i] >= '0' && s[i] <= '9')
       i++;
   }
+  size_t len = i - start;
+  /* An integer of up to 18 digits cannot overflow: no copy, no strtoll
+   * (a definition's numbers are nearly all small integers). */
+  size_t digits = len - (s[start] == '-');
+  if (!real && digits <= 18) {
+    json_int_t x = 0;
+    for (size_t k = i - digits; k < i; k++)
+      x = x * 10 + (s[k] - '0');
+    r->pos = i;
+    return json_integer(s[start] == '-' ? -x : x);
+  }
   char tmp[64];
   char *buf = tmp;
-  size_t len = i - start;
   if (len >= sizeof tmp)
     buf = sd_xmalloc(len + 1);
   memcpy(buf, s + start, len);
@@ -419,7 +429,8 @@ static size_t shared_slot(const char *s, size_t n) {
     memcpy(&a, s, 8);
     memcpy(&b, s + n - 8, 8);
   } else {
-    memcpy(&a, s, n);
+    for (size_t k = 0; k < n; k++) /* a fixed-size copy, where memcpy(n) was a call */
+      a |= (uint64_t)(unsigned char)s[k] << (8 * k);
   }
   uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ n;
   return (size_t)(h >> 56) & (SHARED_SLOTS - 1);
