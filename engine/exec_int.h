@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "engine/alloc.h"
+
 struct sd_writer;
 
 /* Timer tags the scheduler keeps for itself (handlers use tags >= 0). */
@@ -65,7 +67,8 @@ struct sd_engine {
   struct sd_tokens *tokens; /* calls waiting on a task token (tokens.h); owned, made on first use */
   struct sd_frame *dirty;   /* frames to write at the end of the turn (resume.c); each holds a reference */
   uint64_t rng;
-  int closing; /* handles still to close */
+  struct sd_buf evtext; /* scratch: the details text of an input or output event (exec.c) */
+  int closing;          /* handles still to close */
 };
 
 struct sd_exec {
