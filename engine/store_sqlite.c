@@ -699,6 +699,17 @@ struct sd_store *sd_store_open_private(struct sd_err *err) {
     sd_store_close(s);
     return NULL;
   }
+  /* The statements every run's writes use, prepared here, on the thread
+   * that opens the store beside the definition's compile (cli/run.c),
+   * rather than by the writer's first batch: the writer keeps pace with
+   * the loop only just, and what it does late is what the run's end
+   * waits for. */
+  static const enum stmt_id eager[] = { ST_BEGIN, ST_COMMIT, ST_EXEC_INS, ST_EVENT_PUT, ST_EVENT_PUT8 };
+  for (size_t i = 0; s != NULL && i < sizeof eager / sizeof eager[0]; i++)
+    if (stmt_get(s, eager[i], err) == NULL) {
+      sd_store_close(s);
+      return NULL;
+    }
   return s;
 }
 
