@@ -26,6 +26,7 @@ struct shared {
   json_t *v;        /* one reference; NULL: empty */
   const char *text; /* v's bytes, read once rather than through two calls a lookup */
   size_t len;
+  uint64_t head, tail; /* the first and last eight bytes (see words): all of a string up to 16 */
 };
 
 struct reader {
@@ -419,11 +420,10 @@ static json_t *read_number(struct reader *r) {
   return v;
 }
 
-/* The slot of a short string: its first and last eight bytes and its
- * length, mixed by multiplication (a few instructions, where FNV-1a took
- * eight a byte). Strings that differ only in the middle share a slot,
- * which costs a miss, never a wrong value. */
-static size_t shared_slot(const char *s, size_t n) {
+/* A short string's first and last eight bytes (the last word is zero below
+ * eight bytes, the words overlap below sixteen): together, all its bytes up
+ * to sixteen. */
+static void words(const char *s, size_t n, uint64_t *head, uint64_t *tail) {
   uint64_t a = 0, b = 0;
   if (n >= 8) {
     memcpy(&a, s, 8);
@@ -432,6 +432,15 @@ static size_t shared_slot(const char *s, size_t n) {
     for (size_t k = 0; k < n; k++) /* a fixed-size copy, where memcpy(n) was a call */
       a |= (uint64_t)(unsigned char)s[k] << (8 * k);
   }
+  *head = a;
+  *tail = b;
+}
+
+/* The slot of a short string: its words and length mixed by multiplication
+ * (a few instructions, where FNV-1a took eight a byte). Strings that
+ * differ only in the middle share a slot, which costs a miss, never a
+ * wrong value. */
+static size_t shared_slot(uint64_t a, uint64_t b, size_t n) {
   uint64_t h = (a * 0x9E3779B97F4A7C15ull) ^ (b * 0xC2B2AE3D27D4EB4Full) ^ n;
   return (size_t)(h >> 56) & (SHARED_SLOTS - 1);
 }
@@ -440,8 +449,12 @@ static size_t shared_slot(const char *s, size_t n) {
 static json_t *string_value(struct reader *r, const char *s, size_t n) {
   if (n > SHARED_MAX || r->shared == NULL)
     return json_stringn_nocheck(s, n);
-  struct shared *slot = &r->shared[shared_slot(s, n)];
-  if (slot->v != NULL && slot->len == n && memcmp(slot->text, s, n) == 0)
+  uint64_t head, tail;
+  words(s, n, &head, &tail);
+  struct shared *slot = &r->shared[shared_slot(head, tail, n)];
+  /* Equal words and length are equal strings up to sixteen bytes. */
+  if (slot->v != NULL && slot->len == n && slot->head == head && slot->tail == tail &&
+      (n <= 16 || memcmp(slot->text + 8, s + 8, n - 16) == 0))
     return json_incref(slot->v);
   json_t *v = json_stringn_nocheck(s, n);
   /* A string already shared (the slot's reference and two or more in the
@@ -450,7 +463,7 @@ static json_t *string_value(struct reader *r, const char *s, size_t n) {
   if (slot->v != NULL && slot->v->refcount > 2)
     return v;
   json_decref(slot->v);
-  *slot = (struct shared){ json_incref(v), json_string_value(v), n };
+  *slot = (struct shared){ json_incref(v), json_string_value(v), n, head, tail };
   return v;
 }
 

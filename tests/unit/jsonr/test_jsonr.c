@@ -205,3 +205,29 @@ TEST(indentation_and_keys_agree_with_jansson) {
   sd_buf_free(&b);
   return 0;
 }
+
+/* The string cache compares a slot by length and first and last eight
+ * bytes, and the middle only past sixteen: strings that differ in one
+ * byte anywhere, at every length it caches, still read as themselves. */
+TEST(shared_strings_differing_in_one_byte) {
+  struct sd_buf b = { 0 };
+  sd_buf_puts(&b, "[");
+  for (int rep = 0; rep < 4; rep++)
+    for (int n = 1; n <= 34; n++)
+      for (int at = 0; at < n; at++) {
+        char s[40];
+        memset(s, 'a', (size_t)n);
+        s[at] = 'b';
+        s[n] = '\0';
+        sd_buf_printf(&b, "%s\"%s\"", b.len > 1 ? "," : "", s);
+      }
+  sd_buf_puts(&b, "]");
+  ASSERT(b.len >= 4096);
+  json_t *v = sd_jsonr_fast(b.data, b.len, 0, NULL);
+  json_t *j = json_loadb(b.data, b.len, 0, NULL);
+  ASSERT(v != NULL && j != NULL && json_equal(v, j));
+  json_decref(v);
+  json_decref(j);
+  sd_buf_free(&b);
+  return 0;
+}
