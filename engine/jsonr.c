@@ -510,15 +510,21 @@ static json_t *read_object(struct reader *r) {
       memcpy(copy, k, klen);
       key = copy;
     }
-    skip_ws(r);
-    if (r->pos >= r->n || r->s[r->pos] != ':') {
-      fail(r, r->pos, json_error_invalid_syntax, "':' expected");
-      if (key != k && key != kbuf)
-        free((char *)key);
-      break;
+    /* `": "`, as most writers put it, without the two calls to skip_ws. */
+    if (r->n - r->pos >= 3 && r->s[r->pos] == ':' && r->s[r->pos + 1] == ' ' &&
+        !is_ws[(unsigned char)r->s[r->pos + 2]]) {
+      r->pos += 2;
+    } else {
+      skip_ws(r);
+      if (r->pos >= r->n || r->s[r->pos] != ':') {
+        fail(r, r->pos, json_error_invalid_syntax, "':' expected");
+        if (key != k && key != kbuf)
+          free((char *)key);
+        break;
+      }
+      r->pos++;
+      skip_ws(r);
     }
-    r->pos++;
-    skip_ws(r);
     json_t *v = read_member(r);
     if (v == NULL) {
       if (key != k && key != kbuf)
