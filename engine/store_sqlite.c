@@ -187,8 +187,7 @@ enum stmt_id {
   ST_EXEC_UPD,
   ST_EXEC_ID,
   ST_EXEC_STUB,
-  ST_EVENT_PUT,
-  ST_EVENT_PUT8,
+  ST_EVENT_BATCH,
   ST_EXEC_GET,
   ST_HIST_FWD,
   ST_HIST_REV,
@@ -221,21 +220,10 @@ static const char *const stmt_sql[ST__COUNT] = {
                   " WHERE id = ?16",
   [ST_EXEC_ID] = "SELECT id FROM executions WHERE arn = ?1",
   [ST_EXEC_STUB] = "INSERT INTO executions(arn) VALUES (?1)",
-  /* The key (execution id << 32 | event id) is made by bind_event: one
-   * value to bind a row instead of two and an expression. */
-  [ST_EVENT_PUT] = "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-  /* Eight rows per statement: a statement's fixed cost (reset, halt) was a
-   * fifth of the writer's instructions at one row each (choice-loop,
-   * callgrind). */
-  [ST_EVENT_PUT8] = "INSERT INTO events VALUES "
-                    "(?1, ?2, ?3, ?4, ?5, ?6),"
-                    "(?7, ?8, ?9, ?10, ?11, ?12),"
-                    "(?13, ?14, ?15, ?16, ?17, ?18),"
-                    "(?19, ?20, ?21, ?22, ?23, ?24),"
-                    "(?25, ?26, ?27, ?28, ?29, ?30),"
-                    "(?31, ?32, ?33, ?34, ?35, ?36),"
-                    "(?37, ?38, ?39, ?40, ?41, ?42),"
-                    "(?43, ?44, ?45, ?46, ?47, ?48)",
+  /* A batch's events in one statement, read from the batch itself
+   * (store_sqlite_events.c): bound as parameters of eight-row INSERTs, they
+   * cost 9.12M instructions on pass-chain-1000 (callgrind). */
+  [ST_EVENT_BATCH] = "INSERT INTO events SELECT * FROM sd_batch_events",
   [ST_EXEC_GET] = "SELECT arn, name, machine_arn, status, input, output, error, cause, start_ms, stop_ms,"
                   " machine_rev_ms, version_arn, alias_arn, redrive_count, redrive_ms,"
                   " (SELECT snapshot FROM exec_frames WHERE exec_id = executions.id AND key = '')"
@@ -258,6 +246,8 @@ struct sd_store {
   /* store_sqlite_serve.c's statements run once per execution (the
    * server's row completion); cached too (sd_sqlite_cached). */
   sqlite3_stmt *serve_stmt[SD_SQLITE_SERVE_SLOTS];
+  const struct sd_store_batch *writing; /* the batch sd_store_write is writing; borrowed */
+  size_t writing_at;                    /* the event of `writing` SQLite read last */
 };
 
 /* ---- the batch ---- */
@@ -666,6 +656,12 @@ static struct sd_store *open_handle(const char *path, struct sd_err *err) {
     return NULL;
   }
   sqlite3_extended_result_codes(s->db, 1);
+  if (sd_sqlite_events_register(s->db, s) != SQLITE_OK) {
+    sd_err_set(err, E_STORE, "store '%s': cannot register the batch table: %s", s->path,
+               sqlite3_errmsg(s->db));
+    sd_store_close(s);
+    return NULL;
+  }
   return s;
 }
 
@@ -704,7 +700,7 @@ struct sd_store *sd_store_open_private(struct sd_err *err) {
    * rather than by the writer's first batch: the writer keeps pace with
    * the loop only just, and what it does late is what the run's end
    * waits for. */
-  static const enum stmt_id eager[] = { ST_BEGIN, ST_COMMIT, ST_EXEC_INS, ST_EVENT_PUT, ST_EVENT_PUT8 };
+  static const enum stmt_id eager[] = { ST_BEGIN, ST_COMMIT, ST_EXEC_INS, ST_EVENT_BATCH };
   for (size_t i = 0; s != NULL && i < sizeof eager / sizeof eager[0]; i++)
     if (stmt_get(s, eager[i], err) == NULL) {
       sd_store_close(s);
@@ -732,19 +728,6 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v) {
     sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
   else
     sqlite3_bind_null(st, i);
-}
-
-/* Binds the batch string at *p (string `k` of its record, see next_str)
- * and steps past it: its length, needed for the step anyway, spares
- * SQLite a second strlen. */
-static void bind_textn(sqlite3_stmt *st, int i, const char **p, uint32_t nulls, int k) {
-  const char *v = *p;
-  size_t n = strlen(v);
-  *p += n + 1;
-  if (nulls & (1u << k))
-    sqlite3_bind_null(st, i);
-  else
-    sqlite3_bind_text(st, i, v, n > INT_MAX ? -1 : (int)n, SQLITE_STATIC);
 }
 
 /* Runs a statement that returns at most one row, whose first column is
@@ -894,41 +877,59 @@ static int put_frame(struct sd_store *s, struct sd_store_batch *b, const struct 
   return step_id(s, st, &none, "writing an execution's frame", err);
 }
 
-/* Binds one event's 6 parameters from index `base` + 1. */
-static int bind_event(struct sd_store *s, struct sd_store_batch *b, const struct ev_rec *r, sqlite3_stmt *st,
-                      int base, struct sd_err *err) {
+/* Resolves an event's execution id (for its key) and checks its id. */
+static int check_event(struct sd_store *s, struct sd_store_batch *b, const struct ev_rec *r,
+                       struct sd_err *err) {
   if (exec_id(s, b, r->slot, err) != 0)
     return -1;
   /* The key holds the event id in 32 bits (see the schema). */
   if (r->id <= 0 || r->id > (int64_t)UINT32_MAX)
     return sd_err_set(err, E_STORE, "store '%s': event id %" PRId64 " out of range", s->path, r->id);
-  const char *p = b->text.data + r->off;
-  sqlite3_bind_int64(st, base + 1, (int64_t)((uint64_t)b->slots[r->slot].exec_id << 32 | (uint64_t)r->id));
-  sqlite3_bind_int64(st, base + 2, r->prev_id);
-  sqlite3_bind_int64(st, base + 3, r->ts_ms);
-  for (int i = 0; i < 3; i++)
-    bind_textn(st, base + i + 4, &p, r->nulls, i);
   return 0;
 }
 
-/* Writes events r[0 .. n-1], n being 1 or 8. */
-static int put_events(struct sd_store *s, struct sd_store_batch *b, const struct ev_rec *r, size_t n,
-                      struct sd_err *err) {
-  sqlite3_stmt *st = stmt_get(s, n == 8 ? ST_EVENT_PUT8 : ST_EVENT_PUT, err);
+/* Writes the batch's events, whose execution ids are known. */
+static int put_events(struct sd_store *s, struct sd_store_batch *b, struct sd_err *err) {
+  sqlite3_stmt *st = stmt_get(s, ST_EVENT_BATCH, err);
   if (st == NULL)
     return -1;
-  for (size_t k = 0; k < n; k++)
-    if (bind_event(s, b, &r[k], st, (int)(6 * k), err) != 0)
-      return -1;
+  s->writing = b;
+  s->writing_at = 0;
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
+  s->writing = NULL;
   if (rc == SQLITE_DONE)
     return 0;
-  if (n == 1)
-    return sd_err_set(err, E_STORE, "store '%s': writing event %" PRId64 " of '%s': %s", s->path, r[0].id,
-                      b->text.data + b->slots[r[0].slot].off, sqlite3_errmsg(s->db));
-  return sd_err_set(err, E_STORE, "store '%s': writing events %" PRId64 "..%" PRId64 " of '%s': %s", s->path,
-                    r[0].id, r[n - 1].id, b->text.data + b->slots[r[0].slot].off, sqlite3_errmsg(s->db));
+  /* The statement stops at the row it could not insert, the last one read. */
+  const struct ev_rec *r = &b->ev[s->writing_at < b->nev ? s->writing_at : 0];
+  return sd_err_set(err, E_STORE, "store '%s': writing event %" PRId64 " of '%s': %s", s->path, r->id,
+                    b->text.data + b->slots[r->slot].off, sqlite3_errmsg(s->db));
+}
+
+size_t sd_sqlite_batch_nevents(const struct sd_store_batch *b) {
+  return b->nev;
+}
+
+void sd_sqlite_batch_event(const struct sd_store_batch *b, size_t i, struct sd_sqlite_event *ev) {
+  const struct ev_rec *r = &b->ev[i];
+  ev->key = (int64_t)((uint64_t)b->slots[r->slot].exec_id << 32 | (uint64_t)r->id);
+  ev->prev_id = r->prev_id;
+  ev->ts_ms = r->ts_ms;
+  const char *p = b->text.data + r->off;
+  for (int k = 0; k < 3; k++) {
+    size_t n = strlen(p);
+    ev->text[k] = (r->nulls & (1u << k)) ? NULL : p;
+    ev->len[k] = n > INT_MAX ? -1 : (int)n;
+    p += n + 1;
+  }
+}
+
+const struct sd_store_batch *sd_sqlite_writing(struct sd_store *s) {
+  return s->writing;
+}
+
+void sd_sqlite_writing_at(struct sd_store *s, size_t i) {
+  s->writing_at = i;
 }
 
 /* Frame rows go first, then execution rows: a batch may hold a frame
@@ -949,16 +950,10 @@ int sd_store_write(struct sd_store *s, struct sd_store_batch *b, struct sd_err *
     rc = put_frame(s, b, &b->fr[i], err);
   for (size_t i = 0; rc == 0 && i < b->nex; i++)
     rc = put_exec(s, b, &b->ex[i], err);
-  size_t i = 0;
-  for (; rc == 0 && b->nev - i >= 8; i += 8)
-    rc = put_events(s, b, &b->ev[i], 8, err);
-  for (; rc == 0 && i < b->nev; i++)
-    rc = put_events(s, b, &b->ev[i], 1, err);
-  /* Bound texts point into the batch, which is freed after this. */
-  if (s->stmt[ST_EVENT_PUT])
-    sqlite3_clear_bindings(s->stmt[ST_EVENT_PUT]);
-  if (s->stmt[ST_EVENT_PUT8])
-    sqlite3_clear_bindings(s->stmt[ST_EVENT_PUT8]);
+  for (size_t i = 0; rc == 0 && i < b->nev; i++)
+    rc = check_event(s, b, &b->ev[i], err);
+  if (rc == 0 && b->nev > 0)
+    rc = put_events(s, b, err);
   if (rc == 0 && run(s, ST_COMMIT, "committing", err) == 0)
     return 0;
   /* A failed COMMIT may leave the transaction open (SQLITE_BUSY); roll back

@@ -6,12 +6,15 @@
 #define SD_ENGINE_STORE_SQLITE_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 #include <sqlite3.h>
 
 struct sd_err;
 struct sd_store;
+struct sd_store_batch;
 
 sqlite3 *sd_sqlite_db(struct sd_store *s);
 /* Migration `version` (1-based: from version-1 to version) as SQL, NULL past
@@ -31,6 +34,23 @@ int sd_sqlite_exec(struct sd_store *s, const char *sql, const char *what, struct
 void sd_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v);
 /* Sets obj[key] to a text column unless NULL; false when not UTF-8. */
 bool sd_sqlite_set_col(json_t *obj, const char *key, sqlite3_stmt *st, int col);
+
+/* One history event of a batch as store_sqlite_events.c hands it to
+ * SQLite: its key (execution id << 32 | event id, the id as sd_store_write
+ * found it), texts borrowed from the batch (NULL for SQL NULL). */
+struct sd_sqlite_event {
+  int64_t key, prev_id, ts_ms;
+  const char *text[3]; /* type, details_key, details */
+  int len[3];
+};
+size_t sd_sqlite_batch_nevents(const struct sd_store_batch *b);
+void sd_sqlite_batch_event(const struct sd_store_batch *b, size_t i, struct sd_sqlite_event *ev);
+/* The batch sd_store_write is writing, NULL between writes. */
+const struct sd_store_batch *sd_sqlite_writing(struct sd_store *s);
+/* Notes the event SQLite reads now, which an error names. */
+void sd_sqlite_writing_at(struct sd_store *s, size_t i);
+/* Adds the sd_batch_events table to a connection (store_sqlite_events.c). */
+int sd_sqlite_events_register(sqlite3 *db, struct sd_store *s);
 
 /* Prepares `sql`; NULL with err. */
 sqlite3_stmt *sd_sqlite_prepare(struct sd_store *s, const char *sql, struct sd_err *err);
