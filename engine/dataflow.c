@@ -27,7 +27,9 @@ json_t *sd_flow_input(struct sd_frame *f, struct sd_err *err) {
   }
   if (st->parameters == NULL)
     return in;
-  json_t *p = sd_tmpl_eval(st->parameters, in, sd_frame_env(f), err);
+  json_t *spare = f->spare;
+  f->spare = NULL;
+  json_t *p = sd_tmpl_eval_into(st->parameters, in, sd_frame_env(f), spare, err);
   json_decref(in);
   if (p == NULL)
     sd_frame_err_in_state(f, err);

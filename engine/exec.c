@@ -154,9 +154,21 @@ void sd_frame_ref(struct sd_frame *f) {
   f->refs++;
 }
 
+void sd_frame_recycle(struct sd_frame *f, json_t *v) {
+  /* Emptying keeps the object's table, sized for its members: only small
+   * ones are kept, so a frame holds no large table for long. */
+  if (f->spare == NULL && json_is_object(v) && v->refcount == 1 && json_object_size(v) <= 16) {
+    json_object_clear(v);
+    f->spare = v;
+    return;
+  }
+  json_decref(v);
+}
+
 static void frame_clear_state(struct sd_frame *f) {
   /* Leaving the state keeps what its ResultPath set. */
-  json_decref(f->put_old);
+  if (f->put_old != NULL)
+    sd_frame_recycle(f, f->put_old);
   f->put_old = NULL;
   f->put_pending = false;
   sd_frame_timers_clear(f);
@@ -187,6 +199,7 @@ void sd_frame_unref(struct sd_frame *f) {
   }
   json_decref(f->input);
   json_decref(f->output);
+  json_decref(f->spare);
   json_decref(f->item);
   json_decref(f->resume_timers);
   if (f->ended != NULL) {
@@ -508,7 +521,7 @@ static void frame_run(struct sd_frame *f, int *budget) {
  * `f->cont`, so a 10,000-state chain does not recurse), else later. */
 static void frame_transition(struct sd_frame *f, json_t *output, int next, int *budget) {
   frame_clear_state(f);
-  json_decref(f->input);
+  sd_frame_recycle(f, f->input);
   f->input = output;
   f->st = &f->machine->states[next];
   /* Until it is entered, the frame's row says "enter this state": a crash

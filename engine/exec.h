@@ -213,6 +213,10 @@ struct sd_frame {
    * owned, NULL when the member was absent. */
   json_t *put_old;
   bool put_pending;
+  /* An object the frame let go of (its old input, or the member ResultPath
+   * replaced), emptied for the next Parameters to be built in
+   * (sd_flow_input); owned or NULL. */
+  json_t *spare;
   struct sd_eval_env env; /* what sd_frame_env returns */
   uint32_t epoch;         /* bumped on each entry and retry: stale wakes are dropped */
   int refs;               /* owner + run-queue records */

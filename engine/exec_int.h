@@ -154,6 +154,10 @@ void sd_resume_flush(void *eng);
  * longer stands for v, and the caller may hold v's only reference. */
 void sd_frame_io_release(struct sd_frame *f, json_t *v);
 
+/* Drops `v` (stolen), keeping it emptied as the frame's spare object when
+ * it is a small object only the frame held (exec.c). */
+void sd_frame_recycle(struct sd_frame *f, json_t *v);
+
 /* clock.c */
 void sd_clock_init(struct sd_engine *eng);
 struct sd_timer *sd_clock_add(struct sd_engine *eng, int64_t due, struct sd_frame *f, int tag);

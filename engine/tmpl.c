@@ -251,6 +251,9 @@ static json_t *path_missing(const struct tnode *t, json_t *input, struct sd_err 
   return NULL;
 }
 
+static json_t *eval_object(const struct tnode *t, json_t *input, const struct sd_eval_env *env, json_t *out,
+                           struct sd_err *err);
+
 /* Evaluates one node on `input` (borrowed). New reference, or NULL with err. */
 static json_t *eval_node(const struct tnode *t, json_t *input, const struct sd_eval_env *env,
                          struct sd_err *err) {
@@ -267,18 +270,8 @@ static json_t *eval_node(const struct tnode *t, json_t *input, const struct sd_e
     }
     case T_FUNC:
       return sd_intrinsic_eval(t->fn, input, env, err);
-    case T_OBJECT: {
-      json_t *out = json_object();
-      for (size_t i = 0; i < t->n; i++) {
-        json_t *v = eval_node(t->fields[i].node, input, env, err);
-        if (v == NULL) {
-          json_decref(out);
-          return NULL;
-        }
-        json_object_setn_new_nocheck(out, t->fields[i].key, t->fields[i].len, v);
-      }
-      return out;
-    }
+    case T_OBJECT:
+      return eval_object(t, input, env, json_object(), err);
     case T_ARRAY: {
       json_t *out = json_array();
       for (size_t i = 0; i < t->n; i++) {
@@ -295,7 +288,30 @@ static json_t *eval_node(const struct tnode *t, json_t *input, const struct sd_e
   return NULL;
 }
 
+/* Fills `out` (stolen) with the members of object node t. */
+static json_t *eval_object(const struct tnode *t, json_t *input, const struct sd_eval_env *env, json_t *out,
+                           struct sd_err *err) {
+  for (size_t i = 0; i < t->n; i++) {
+    json_t *v = eval_node(t->fields[i].node, input, env, err);
+    if (v == NULL) {
+      json_decref(out);
+      return NULL;
+    }
+    json_object_setn_new_nocheck(out, t->fields[i].key, t->fields[i].len, v);
+  }
+  return out;
+}
+
 json_t *sd_tmpl_eval(const struct sd_tmpl *t, json_t *input, const struct sd_eval_env *env,
                      struct sd_err *err) {
   return eval_node(&t->root, input, env, err);
+}
+
+json_t *sd_tmpl_eval_into(const struct sd_tmpl *t, json_t *input, const struct sd_eval_env *env,
+                          json_t *spare, struct sd_err *err) {
+  if (spare == NULL || t->root.kind != T_OBJECT) {
+    json_decref(spare);
+    return eval_node(&t->root, input, env, err);
+  }
+  return eval_object(&t->root, input, env, spare, err);
 }

@@ -25,5 +25,10 @@ void sd_tmpl_free(struct sd_tmpl *t);
  * and the caller prefixes the state context. Intrinsic errors pass through. */
 json_t *sd_tmpl_eval(const struct sd_tmpl *t, json_t *input, const struct sd_eval_env *env,
                      struct sd_err *err);
+/* The same, building a root object in `spare` (stolen; may be NULL), an
+ * empty object nothing else holds, instead of a new one: a state's old
+ * input, cleared, saves the allocation of an object and its table. */
+json_t *sd_tmpl_eval_into(const struct sd_tmpl *t, json_t *input, const struct sd_eval_env *env,
+                          json_t *spare, struct sd_err *err);
 
 #endif

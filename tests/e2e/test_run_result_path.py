@@ -79,6 +79,24 @@ class ResultPathInPlace(StepdTestCase):
         self.assertEqual(entered[2], {"a": 1, "acc": {"i": 0, "prev": -1}})
         self.assertEqual(entered[3], {"a": 1, "acc": {"i": 0, "prev": -1}, "n1": {"i": 1, "prev": 0}})
 
+    def test_parameters_built_in_a_recycled_object_keep_their_order(self):
+        # Each state's old input is emptied and reused for the next
+        # Parameters (engine/exec.c, sd_frame_recycle): keys come out in
+        # the template's order whatever the object held before.
+        states = {
+            "A": {"Type": "Pass", "Parameters": {"z": 1, "y": 2, "x": {"deep": [1, 2]}}, "Next": "B"},
+            "B": {"Type": "Pass", "Parameters": {"a.$": "$.y", "b": "c", "z.$": "$.z"}, "Next": "C"},
+            "C": {"Type": "Pass", "Parameters": {"k.$": "$.z", "acc": {"i": 1}}, "ResultPath": "$.r", "Next": "D"},
+            "D": {"Type": "Pass", "Parameters": {"m": 1, "r.$": "$.r"}, "ResultPath": "$.r", "End": True},
+        }
+        r, events = self.history({"StartAt": "A", "States": states})
+        self.assertEqual(r.code, 0, r.stderr)
+        self.assertEqual(json.dumps(r.output),
+                         json.dumps({"a": 2, "b": "c", "z": 1, "r": {"m": 1, "r": {"k": 1, "acc": {"i": 1}}}}))
+        exited = [e["stateExitedEventDetails"]["output"] for e in events if e["type"] == "PassStateExited"]
+        self.assertEqual(exited[1], '{"a":2,"b":"c","z":1}')
+        self.assertEqual(exited[2], '{"a":2,"b":"c","z":1,"r":{"k":1,"acc":{"i":1}}}')
+
 
 @unittest.skipUnless(has_redrive(), "boto3 missing, or its model has no RedriveExecution (boto3 < 1.33)")
 class RedrivePointKeepsTheInput(unittest.TestCase):
