@@ -76,6 +76,22 @@ void sd_flow_undo(struct sd_frame *f) {
   f->put_old = NULL;
 }
 
+bool sd_flow_put_member(struct sd_frame *f, size_t *index, json_t **value) {
+  const char *name;
+  size_t len, i = 0;
+  /* A member that was absent is appended: not a splice of the text. */
+  if (!f->put_pending || f->put_old == NULL || !sd_path_is_member(f->st->result_path, &name, &len))
+    return false;
+  for (void *it = json_object_iter(f->input); it != NULL; it = json_object_iter_next(f->input, it), i++) {
+    if (json_object_iter_key_len(it) == len && memcmp(json_object_iter_key(it), name, len) == 0) {
+      *index = i;
+      *value = json_object_iter_value(it);
+      return true;
+    }
+  }
+  return false;
+}
+
 json_t *sd_flow_output(struct sd_frame *f, json_t *result, struct sd_err *err) {
   const struct sd_state *st = f->st;
   if (st->result_selector != NULL) {

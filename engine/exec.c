@@ -416,10 +416,21 @@ static int64_t frame_io_event(struct sd_frame *f, const char *type, const char *
 
 /* ---- stepping ---- */
 
+/* The memo of the frame's io_text, and the one its next text is
+ * recorded in: the two take turns (flipping an index rather than
+ * swapping them, each a few hundred bytes). */
+static inline struct sd_jsonw_memo *memo_cur(const struct sd_frame *f) {
+  return &f->io_memo[f->io_flip];
+}
+
+static inline struct sd_jsonw_memo *memo_next(const struct sd_frame *f) {
+  return &f->io_memo[!f->io_flip];
+}
+
 /* Forgets the text of the last state input or output (see io_write). */
 static void io_cache_clear(struct sd_frame *f) {
   if (f->io_memo != NULL)
-    sd_jsonw_memo_clear(&f->io_memo[0]);
+    sd_jsonw_memo_clear(memo_cur(f));
   free(f->io_text);
   f->io_text = NULL;
   json_decref(f->io_of);
@@ -432,7 +443,7 @@ void sd_frame_io_release(struct sd_frame *f, json_t *v) {
     f->io_of = NULL;
   }
   if (f->io_memo != NULL)
-    sd_jsonw_memo_pop(&f->io_memo[0], v);
+    sd_jsonw_memo_pop(memo_cur(f), v);
 }
 
 /* The memo a text of this frame can copy from: the frame's last text, or,
@@ -440,10 +451,33 @@ void sd_frame_io_release(struct sd_frame *f, json_t *v) {
  * the Parallel's input or one of the Map's items). NULL when neither. */
 static const struct sd_jsonw_memo *io_from(const struct sd_frame *f) {
   if (f->io_text != NULL)
-    return &f->io_memo[0];
+    return memo_cur(f);
   if (f->parent != NULL && f->parent->io_text != NULL)
-    return &f->parent->io_memo[0];
+    return memo_cur(f->parent);
   return NULL;
+}
+
+/* The io_literal of the state's output when it is its input with one
+ * member set in place (dataflow.c): the input's text with that member's
+ * value written anew, the rest copied (sd_jsonw_splice_memo). NULL when
+ * that does not apply. */
+static char *io_splice(struct sd_frame *f, json_t *v, size_t *len) {
+  size_t index;
+  json_t *member;
+  if (f->io_text == NULL || v != f->input || !sd_flow_put_member(f, &index, &member))
+    return NULL;
+  struct sd_buf b = { .cap = f->io_len + 512 };
+  b.data = sd_xmalloc(b.cap);
+  b.data[0] = '"';
+  b.data[1] = '\0';
+  b.len = 1;
+  if (!sd_jsonw_splice_memo(&b, v, index, member, memo_cur(f), f->io_len, memo_next(f))) {
+    free(b.data);
+    return NULL;
+  }
+  sd_buf_putc(&b, '"');
+  *len = b.len;
+  return sd_buf_steal(&b);
 }
 
 /* Writes v's io_literal as the frame's new io_text, copying what it can
@@ -456,12 +490,12 @@ static const char *io_write(struct sd_frame *f, json_t *v, size_t *len) {
   }
   if (f->io_memo == NULL)
     f->io_memo = sd_xcalloc(2, sizeof *f->io_memo);
-  char *text = io_literal(v, len, io_from(f), &f->io_memo[1]);
+  char *text = io_splice(f, v, len);
+  if (text == NULL)
+    text = io_literal(v, len, io_from(f), memo_next(f));
   io_cache_clear(f);
-  struct sd_jsonw_memo tmp = f->io_memo[0];
-  f->io_memo[0] = f->io_memo[1];
-  f->io_memo[1] = tmp;
-  f->io_memo[0].text = text;
+  f->io_flip = !f->io_flip;
+  memo_cur(f)->text = text;
   f->io_text = text;
   f->io_len = *len;
   f->io_of = json_incref(v);
@@ -844,7 +878,7 @@ static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *o
   if (status == SD_EXEC_SUCCEEDED) {
     size_t len;
     /* The output is, nearly always, the root's last text. */
-    char *text = io_literal(output, &len, ex->root->io_text != NULL ? &ex->root->io_memo[0] : NULL, NULL);
+    char *text = io_literal(output, &len, ex->root->io_text != NULL ? memo_cur(ex->root) : NULL, NULL);
     exec_event_text(ex, at, type, key, io_details_text(&ex->eng->evtext, NULL, "output", text, len));
     free(text);
     ex->output = output;

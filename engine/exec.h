@@ -207,7 +207,8 @@ struct sd_frame {
   /* [0]: where io_text holds each container of io_of, for the next text
    * to copy from; [1]: scratch for that next text (jsonw.h). Owned or NULL
    * (made on the frame's first text). */
-  struct sd_jsonw_memo *io_memo;
+  struct sd_jsonw_memo *io_memo; /* the two memos, [io_flip] of io_text (exec.c); owned or NULL */
+  bool io_flip;
   /* ResultPath set a member of `input` in place (dataflow.c): until the
    * state is left, the member's value before, for a failure to put back;
    * owned, NULL when the member was absent. */

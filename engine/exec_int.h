@@ -158,6 +158,10 @@ void sd_frame_io_release(struct sd_frame *f, json_t *v);
  * it is a small object only the frame held (exec.c). */
 void sd_frame_recycle(struct sd_frame *f, json_t *v);
 
+/* dataflow.c: when a ResultPath set a member of f->input in place in the
+ * current state, its place among the members and its value (borrowed). */
+bool sd_flow_put_member(struct sd_frame *f, size_t *index, json_t **value);
+
 /* clock.c */
 void sd_clock_init(struct sd_engine *eng);
 struct sd_timer *sd_clock_add(struct sd_engine *eng, int64_t due, struct sd_frame *f, int tag);

@@ -307,6 +307,11 @@ static void memo_add(struct sd_jsonw_memo *m, json_t *v, size_t off, size_t len)
   memo_index(m, m->n - 1);
 }
 
+static void top_add(struct sd_jsonw_memo *m, size_t off, size_t len) {
+  m->top[m->ntop].off = (uint32_t)off;
+  m->top[m->ntop++].len = (uint32_t)len;
+}
+
 /* Copies v's text from a memo when one holds it: from the previous text,
  * or from earlier in this one (the same value twice in a document). */
 static bool put_memo(struct sd_buf *b, json_t *v, const struct wctx *w) {
@@ -413,7 +418,71 @@ void sd_jsonw_value_memo(struct sd_buf *b, json_t *v, bool in_string, const stru
     sd_jsonw_memo_clear(into);
     into->level = w.level;
   }
+  if (into == NULL || !json_is_object(v) || v->refcount > 1 || json_object_size(v) > SD_JSONW_TOP_MAX) {
+    put_value(b, v, &w);
+    return;
+  }
+  /* A root object only it holds (a new state output) is written here,
+   * recording where each member's value goes (sd_jsonw_splice_memo). */
+  size_t start = b->len;
+  put_byte(b, '{');
+  for (void *it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it)) {
+    if (into->ntop > 0)
+      put_byte(b, ',');
+    put_string(b, json_object_iter_key(it), json_object_iter_key_len(it), w.level);
+    put_byte(b, ':');
+    size_t at = b->len;
+    put_value(b, json_object_iter_value(it), &w);
+    into->top[into->ntop].off = (uint32_t)at;
+    into->top[into->ntop++].len = (uint32_t)(b->len - at);
+  }
+  put_byte(b, '}');
+  into->top_of = v;
+  memo_add(into, v, start, b->len - start);
+}
+
+bool sd_jsonw_splice_memo(struct sd_buf *b, json_t *root, size_t index, json_t *v,
+                          const struct sd_jsonw_memo *from, size_t from_len, struct sd_jsonw_memo *into) {
+  if (from->top_of != root || from->level != 2 || index >= from->ntop || from->ntop > SD_JSONW_TOP_MAX ||
+      from->ntop != json_object_size(root) || from->text == NULL || from_len < 2 ||
+      (uint64_t)from_len > UINT32_MAX / 2)
+    return false;
+  struct wctx w = { .level = 2, .from = from, .into = into };
+  sd_jsonw_memo_clear(into);
+  into->level = 2;
+  const struct sd_jsonw_place *old = &from->top[index];
+  size_t cut = old->off, end = old->off + old->len;
+  /* The text before the member's value and what it recorded; the spans
+   * are in post-order, so those before it come first, and the ones inside
+   * the old value (or the root, around it) are left out. */
+  reserve(b, from_len);
+  memcpy(b->data + b->len, from->text + b->len, cut - b->len);
+  b->len = cut;
+  size_t k = 0;
+  for (; k < from->n && from->spans[k].off + from->spans[k].len <= cut; k++)
+    memo_add(into, from->spans[k].v, from->spans[k].off, from->spans[k].len);
   put_value(b, v, &w);
+  size_t delta_len = b->len, tail = from_len - 1 - end; /* up to the closing quote */
+  reserve(b, tail);
+  memcpy(b->data + b->len, from->text + end, tail);
+  b->len += tail;
+  b->data[b->len] = '\0';
+  /* Spans after the value move with it. */
+  for (; k < from->n; k++)
+    if (from->spans[k].off >= end)
+      memo_add(into, from->spans[k].v, from->spans[k].off - end + delta_len, from->spans[k].len);
+  into->ntop = 0;
+  for (size_t i = 0; i < from->ntop; i++) {
+    size_t off = from->top[i].off, len = from->top[i].len;
+    if (i == index)
+      len = delta_len - cut;
+    else if (i > index)
+      off = off - end + delta_len;
+    top_add(into, off, len);
+  }
+  into->top_of = root;
+  memo_add(into, root, 1, b->len - 1);
+  return true;
 }
 
 void sd_jsonw_memo_clear(struct sd_jsonw_memo *m) {
@@ -422,6 +491,8 @@ void sd_jsonw_memo_clear(struct sd_jsonw_memo *m) {
   for (size_t k = 0; k < m->n; k++)
     json_decref(m->spans[k].v);
   m->n = 0;
+  m->ntop = 0;
+  m->top_of = NULL;
   m->text = NULL;
 }
 

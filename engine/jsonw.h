@@ -38,6 +38,10 @@ struct sd_jsonw_span {
   json_t *v; /* holds a reference */
   uint32_t off, len;
 };
+/* Root members whose places a memo keeps, in the memo itself: state data
+ * is a handful of members, and recording them must cost next to nothing
+ * for texts that never need them. */
+#define SD_JSONW_TOP_MAX 16
 struct sd_jsonw_memo {
   const char *text; /* the text the spans point into; borrowed, set by the memo's owner */
   int level;        /* 1 = JSON text, 2 = escaped inside a JSON string */
@@ -45,6 +49,15 @@ struct sd_jsonw_memo {
   size_t n, cap;
   uint32_t *index; /* open addressing on the value's address: span + 1, 0 = empty */
   size_t index_cap;
+  /* Where each member's value of the root object sits, in member order,
+   * whatever its type: what sd_jsonw_splice_memo needs. Valid when
+   * top_of is the root (an object written member by member, not copied
+   * whole); top_of is only compared, never followed. */
+  const json_t *top_of;
+  struct sd_jsonw_place {
+    uint32_t off, len;
+  } top[SD_JSONW_TOP_MAX]; /* a root with more members has none (top_of NULL) */
+  size_t ntop;
 };
 /* Spans one text records at most: a huge document is written again
  * rather than indexed whole. */
@@ -56,6 +69,15 @@ struct sd_jsonw_memo {
  * once `b` holds the whole text. */
 void sd_jsonw_value_memo(struct sd_buf *b, json_t *v, bool in_string, const struct sd_jsonw_memo *from,
                          struct sd_jsonw_memo *into);
+/* Writes (in-string) the text of object `root`, which `from` (its text
+ * `from_len` bytes long, a string literal: quotes included) held before
+ * its member number `index` was given the value `v` in place: the text
+ * before and after that member's value is copied and only `v` is written,
+ * after the opening quote `b` already holds. Records `into` as
+ * sd_jsonw_value_memo does. Returns false, writing nothing, when `from`
+ * does not describe root member by member. */
+bool sd_jsonw_splice_memo(struct sd_buf *b, json_t *root, size_t index, json_t *v,
+                          const struct sd_jsonw_memo *from, size_t from_len, struct sd_jsonw_memo *into);
 /* Drops v's span when it is the last one recorded (the root of the text,
  * spans being in post-order), with its reference. */
 void sd_jsonw_memo_pop(struct sd_jsonw_memo *m, const json_t *v);

@@ -97,3 +97,71 @@ TEST(memo_indexes_many_values) {
   json_decref(in);
   return 0;
 }
+
+/* v's text as a string literal through the memo writer, as exec.c writes
+ * a state's input or output. */
+static char *memo_literal(json_t *v, const struct sd_jsonw_memo *from, struct sd_jsonw_memo *into) {
+  struct sd_buf b = { 0 };
+  sd_buf_add(&b, "\"", 1);
+  sd_jsonw_value_memo(&b, v, true, from, into);
+  sd_buf_add(&b, "\"", 1);
+  into->text = b.data;
+  return b.data;
+}
+
+/* A root whose member is replaced in place: the splice copies the text
+ * around the member and writes only its new value; the memo it records
+ * (spans moved, places of members) serves the next splice and the next
+ * plain write alike. */
+TEST(splice_replaces_one_member) {
+  json_t *root = sd_test_json(
+      "{\"head\": {\"a\": [1, 2, 3], \"b\": \"xx\"}, \"acc\": {\"i\": -1, \"pad\": \"................\"},"
+      " \"tail\": {\"c\": [\"tail-tail-tail\", 4]}, \"n\": 7}");
+  json_t *tail = json_incref(json_object_get(root, "tail")); /* a second holder: looked up in memos */
+  struct sd_jsonw_memo m[2] = { { 0 } };
+  char *prev = memo_literal(root, NULL, &m[0]);
+  ASSERT(m[0].top_of == root);
+  ASSERT_INT_EQ(m[0].ntop, 4);
+  for (int round = 0; round < 6; round++) {
+    struct sd_jsonw_memo *from = &m[round % 2], *into = &m[(round + 1) % 2];
+    /* Replace a member in place: "acc" grows, then "n" (the last) and
+     * "head" (the first) change. */
+    const char *key = round % 3 == 0 ? "acc" : round % 3 == 1 ? "n" : "head";
+    size_t index = round % 3 == 0 ? 1 : round % 3 == 1 ? 3 : 0;
+    json_t *v = round % 3 == 1 ? json_integer(round)
+                               : json_pack("{s:i, s:O, s:s}", "i", round, "tail", tail, "s", "say \"hi\"");
+    json_object_set_new(root, key, v);
+    struct sd_buf b = { 0 };
+    sd_buf_add(&b, "\"", 1);
+    ASSERT(sd_jsonw_splice_memo(&b, root, index, v, from, strlen(prev), into));
+    sd_buf_add(&b, "\"", 1);
+    into->text = b.data;
+    char *plain = plain_text(root);
+    char *want = sd_xstrcat3("\"", plain, "\"");
+    ASSERT_STR_EQ(b.data, want);
+    /* What the splice recorded copies right into a plain memo write. */
+    struct sd_jsonw_memo check = { 0 };
+    char *again = memo_literal(root, into, &check);
+    ASSERT_STR_EQ(again, want);
+    free(again);
+    sd_jsonw_memo_free(&check);
+    free(plain);
+    free(want);
+    from->text = NULL;
+    sd_jsonw_memo_clear(from);
+    free(prev);
+    prev = b.data;
+  }
+  /* A member added is not a splice. */
+  json_object_set_new(root, "new", json_true());
+  struct sd_buf b = { 0 };
+  sd_buf_add(&b, "\"", 1);
+  ASSERT(!sd_jsonw_splice_memo(&b, root, 0, json_true(), &m[0], strlen(prev), &m[1]));
+  free(b.data);
+  free(prev);
+  sd_jsonw_memo_free(&m[0]);
+  sd_jsonw_memo_free(&m[1]);
+  json_decref(tail);
+  json_decref(root);
+  return 0;
+}
