@@ -3,6 +3,7 @@
  * specification gives, with AWS's errors. */
 #include "engine/exec_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,10 +55,28 @@ static json_t *put_in_place(struct sd_frame *f, json_t *result) {
   sd_frame_io_release(f, f->input);
   if (f->input->refcount != 1)
     return NULL;
-  json_t *old = json_object_getn(f->input, name, len);
-  f->put_old = old ? json_incref(old) : NULL;
   f->put_pending = true;
-  json_object_setn_new(f->input, name, len, result);
+  f->put_value = result;
+  /* State data holds a handful of members: walking them finds the
+   * member's place (what the text splice needs, sd_flow_put_member) and
+   * sets it through its iterator, where a lookup and a set hashed the
+   * name twice. */
+  size_t i = 0;
+  void *it = NULL;
+  if (json_object_size(f->input) <= 16)
+    for (it = json_object_iter(f->input); it != NULL; it = json_object_iter_next(f->input, it), i++)
+      if (json_object_iter_key_len(it) == len && memcmp(json_object_iter_key(it), name, len) == 0)
+        break;
+  if (it != NULL) {
+    f->put_old = json_incref(json_object_iter_value(it));
+    f->put_index = i;
+    json_object_iter_set_new(f->input, it, result);
+  } else {
+    json_t *old = json_object_getn(f->input, name, len);
+    f->put_old = old ? json_incref(old) : NULL;
+    f->put_index = SIZE_MAX;
+    json_object_setn_new(f->input, name, len, result);
+  }
   return json_incref(f->input);
 }
 
@@ -77,19 +96,12 @@ void sd_flow_undo(struct sd_frame *f) {
 }
 
 bool sd_flow_put_member(struct sd_frame *f, size_t *index, json_t **value) {
-  const char *name;
-  size_t len, i = 0;
   /* A member that was absent is appended: not a splice of the text. */
-  if (!f->put_pending || f->put_old == NULL || !sd_path_is_member(f->st->result_path, &name, &len))
+  if (!f->put_pending || f->put_old == NULL || f->put_index == SIZE_MAX)
     return false;
-  for (void *it = json_object_iter(f->input); it != NULL; it = json_object_iter_next(f->input, it), i++) {
-    if (json_object_iter_key_len(it) == len && memcmp(json_object_iter_key(it), name, len) == 0) {
-      *index = i;
-      *value = json_object_iter_value(it);
-      return true;
-    }
-  }
-  return false;
+  *index = f->put_index;
+  *value = f->put_value;
+  return true;
 }
 
 json_t *sd_flow_output(struct sd_frame *f, json_t *result, struct sd_err *err) {

@@ -213,6 +213,8 @@ struct sd_frame {
    * state is left, the member's value before, for a failure to put back;
    * owned, NULL when the member was absent. */
   json_t *put_old;
+  json_t *put_value; /* the member's value now; borrowed from `input` */
+  size_t put_index;  /* its place among the members; SIZE_MAX when unknown */
   bool put_pending;
   /* An object the frame let go of (its old input, or the member ResultPath
    * replaced), emptied for the next Parameters to be built in
