@@ -260,12 +260,13 @@ static struct sd_machine *load_machine(const char *path, const char *type) {
     return NULL;
   struct sd_err err = { 0 };
   /* The definition's values live as long as the machine, i.e. the
-   * process: read them into the arena. */
-  sd_json_arena_use(true);
+   * process: read them into the arena, and the machine's largest blocks
+   * after them (the compile below). */
+  sd_json_arena_use(true, text.len);
   json_t *def = sd_validate_parse(text.data, text.len, &err);
-  sd_json_arena_use(false);
   sd_cli_text_close(&text);
   if (def == NULL) {
+    sd_json_arena_use(false, 0);
     sd_cli_errorf("%s:%s: %s", path, err.where ? err.where : "?", err.cause ? err.cause : "invalid JSON");
     sd_err_clear(&err);
     return NULL;
@@ -276,6 +277,7 @@ static struct sd_machine *load_machine(const char *path, const char *type) {
   struct bg_validate bv = { .def = def, .opts = { .type = type, .compiled = true } };
   bool bg = uv_thread_create(&bv.thread, bg_validate_main, &bv) == 0;
   struct sd_machine *m = sd_asl_compile(sd_states_all, def, &err);
+  sd_json_arena_use(false, 0);
   if (bg)
     uv_thread_join(&bv.thread);
   json_t *res = bv.res;

@@ -14,6 +14,7 @@
 #include "engine/alloc.h"
 #include "engine/err.h"
 #include "engine/intern.h"
+#include "engine/json_arena.h"
 #include "engine/path.h"
 #include "engine/str.h"
 #include "engine/tmpl.h"
@@ -261,9 +262,9 @@ static void free_machine(struct sd_machine *m) {
     return;
   for (size_t i = 0; i < m->nstates; i++)
     free_state(&m->states[i]);
-  free(m->states);
+  sd_json_arena_free(m->states);
   free(m->ptr);
-  free(m->ptrs);
+  sd_json_arena_free(m->ptrs);
   free(m->slots);
   for (size_t i = 0; i < m->nevents; i++)
     free(m->events[i].block);
@@ -327,7 +328,8 @@ static int compile_machine(struct sd_machine *m, struct sd_compile *cc, struct s
   if (!json_is_string(start))
     return fail_at(err, m->ptr[0] ? m->ptr : "/", "%s", "StartAt must be a string");
   m->nstates = json_object_size(states);
-  m->states = sd_xcalloc(m->nstates, sizeof *m->states);
+  /* In a run's definition arena when it has one: they live as long. */
+  m->states = sd_json_arena_calloc(m->nstates, sizeof *m->states);
   /* Each pointer is ptr + "/States/" + name, unescaped: name is its tail.
    * All of them in one block, sized by a first walk over the keys. */
   static const char mid[] = "/States/";
@@ -336,7 +338,7 @@ static int compile_machine(struct sd_machine *m, struct sd_compile *cc, struct s
   size_t nlen;
   json_t *sdef;
   json_object_keylen_foreach(states, name, nlen, sdef) total += plen + mlen + nlen + 1;
-  char *at = m->ptrs = sd_xmalloc(total);
+  char *at = m->ptrs = sd_json_arena_malloc(total);
   size_t i = 0;
   json_object_keylen_foreach(states, name, nlen, sdef) {
     struct sd_state *st = &m->states[i];

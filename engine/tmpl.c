@@ -15,6 +15,7 @@
 #include "engine/alloc.h"
 #include "engine/err.h"
 #include "engine/intrinsic.h"
+#include "engine/json_arena.h"
 #include "engine/path.h"
 
 enum tkind {
@@ -66,8 +67,8 @@ static void node_clear(struct tnode *t) {
   for (size_t i = 0; t->items != NULL && i < t->n; i++)
     node_clear(&t->items[i]);
   if (!t->in_tmpl)
-    free(t->fields);
-  free(t->items);
+    sd_json_arena_free(t->fields);
+  sd_json_arena_free(t->items);
   memset(t, 0, sizeof *t);
 }
 
@@ -76,7 +77,7 @@ void sd_tmpl_free(struct sd_tmpl *t) {
     return;
   node_clear(&t->root);
   json_decref(t->def);
-  free(t);
+  sd_json_arena_free(t);
 }
 
 /* Appends a JSON Pointer reference token (RFC 6901: "~" and "/" escaped). */
@@ -159,7 +160,7 @@ static int compile_object(json_t *def, const char *where, struct tnode *t, void 
   size_t size = json_object_size(def) ? json_object_size(def) : 1;
   t->kind = T_OBJECT;
   /* Fields and their nodes in one allocation. */
-  t->fields = block != NULL ? block : sd_xcalloc(1, fields_size(def));
+  t->fields = block != NULL ? block : sd_json_arena_calloc(1, fields_size(def));
   t->in_tmpl = block != NULL;
   struct tnode *nodes = (struct tnode *)(void *)(t->fields + size);
   bool dynamic = false;
@@ -192,7 +193,7 @@ static int compile_object(json_t *def, const char *where, struct tnode *t, void 
 
 static int compile_array(json_t *def, const char *where, struct tnode *t, struct sd_err *err) {
   t->kind = T_ARRAY;
-  t->items = sd_xcalloc(json_array_size(def) ? json_array_size(def) : 1, sizeof *t->items);
+  t->items = sd_json_arena_calloc(json_array_size(def) ? json_array_size(def) : 1, sizeof *t->items);
   bool dynamic = false;
   size_t i;
   json_t *v;
@@ -228,10 +229,11 @@ struct sd_tmpl *sd_tmpl_compile(json_t *def, const char *where, struct sd_err *e
     return NULL;
   }
   size_t extra = json_is_object(def) ? fields_size(def) : 0;
-  struct sd_tmpl *t = sd_xcalloc(1, sizeof *t + extra);
+  /* A run's templates live as long as its definition: in its arena. */
+  struct sd_tmpl *t = sd_json_arena_calloc(1, sizeof *t + extra);
   int rc = extra ? compile_object(def, where, &t->root, t + 1, err) : compile_node(def, where, &t->root, err);
   if (rc != 0) {
-    free(t);
+    sd_json_arena_free(t);
     return NULL;
   }
   t->def = json_incref(def);
