@@ -21,6 +21,8 @@
 
 /* Transitions per loop turn before the loop gets to poll. */
 #define TURN_BUDGET 256
+/* Rows that make ending a turn early worth a loop turn (see on_idle). */
+#define EARLY_HANDOFF_ROWS 64
 /* AWS: "Maximum execution history size: 25,000 events". */
 #define HISTORY_LIMIT 25000
 
@@ -141,6 +143,13 @@ static void on_idle(uv_idle_t *h) {
       }
     }
     rec_free(r);
+    /* The history writer works beside the loop, one batch at a time, and
+     * gets a batch only between turns: once it is idle with rows waiting,
+     * ending the turn lets it start on them now, so that when the last
+     * state closes only a short batch remains to be written (the process
+     * waits for it). */
+    if (eng->writer != NULL && sd_writer_idle_behind(eng->writer, EARLY_HANDOFF_ROWS))
+      break;
   }
   if (eng->rq_head == NULL) {
     uv_idle_stop(&eng->idle);

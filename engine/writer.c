@@ -19,6 +19,7 @@
 
 #include <assert.h>
 #include <stdbool.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +50,7 @@ struct sd_writer {
   struct sd_store_batch *inflight; /* being written by the worker; owned; NULL when none */
   struct sd_store_batch *spare;    /* the last one written, emptied, for the next hand-off; owned or NULL */
   size_t inflight_rows;
+  atomic_bool written;      /* set by the worker as its write returns; read by sd_writer_idle_behind */
   struct barrier_q queued;  /* barriers on `batch` (or on nothing) */
   struct barrier_q waiting; /* barriers on `inflight` */
   struct barrier_q spare_q; /* an empty queue's array, for the next queue; owned */
@@ -185,6 +187,14 @@ void sd_writer_barrier(struct sd_writer *w, sd_writer_cb cb, void *data) {
   kick(w);
 }
 
+bool sd_writer_idle_behind(const struct sd_writer *w, size_t rows) {
+  /* A write that has returned counts as none: its completion reaches the
+   * loop only once the producer's turn ends, which is what the producer
+   * asks this for. */
+  return (w->inflight == NULL || atomic_load_explicit(&w->written, memory_order_acquire)) &&
+         sd_store_batch_len(w->batch) >= rows;
+}
+
 size_t sd_writer_pending(const struct sd_writer *w) {
   return sd_store_batch_len(w->batch) + w->inflight_rows;
 }
@@ -193,6 +203,7 @@ size_t sd_writer_pending(const struct sd_writer *w) {
 static void write_work(uv_work_t *req) {
   struct sd_writer *w = req->data;
   w->write_rc = sd_store_write(w->store, w->inflight, &w->write_err);
+  atomic_store_explicit(&w->written, true, memory_order_release);
 }
 
 static void write_done(uv_work_t *req, int status) {
@@ -257,6 +268,7 @@ static void hand_off(struct sd_writer *w) {
     barrier_fire(w, &q, -1);
     return;
   }
+  atomic_store_explicit(&w->written, false, memory_order_relaxed);
   w->inflight = b;
   w->inflight_rows = sd_store_batch_len(b);
   w->waiting = q;

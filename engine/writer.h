@@ -5,6 +5,8 @@
 #ifndef SD_ENGINE_WRITER_H
 #define SD_ENGINE_WRITER_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <uv.h>
 
 struct sd_err;
@@ -36,6 +38,11 @@ void sd_writer_want_flush(struct sd_writer *w);
 /* Calls cb(data, 0) once everything appended before this call is committed,
  * or cb(data, -1) if that write failed. Never calls cb from inside. */
 void sd_writer_barrier(struct sd_writer *w, sd_writer_cb cb, void *data);
+
+/* True when no write is in flight and at least `rows` rows wait for the
+ * next hand-off: a producer may end its loop turn early so that the worker
+ * starts on them now rather than after the whole turn. */
+bool sd_writer_idle_behind(const struct sd_writer *w, size_t rows);
 
 /* Rows appended and not yet committed (for back-pressure decisions). */
 size_t sd_writer_pending(const struct sd_writer *w);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -248,6 +249,32 @@ TEST(writer_barrier_during_write) {
   ASSERT_INT_EQ(fx.fail, 0);
   ASSERT_STR_EQ(fx.log, "b1:0;b2:0;b3:0;");
   ASSERT_INT_EQ(committed(&fx), 9);
+  ASSERT_INT_EQ(fx_finish(&fx), 0);
+  return 0;
+}
+
+/* sd_writer_idle_behind: true with enough rows and no write, and true again
+ * as soon as the worker's write returns, before the loop has seen it (the
+ * engine asks from inside a loop turn, to end the turn early). */
+TEST(writer_idle_behind) {
+  struct fixture fx;
+  fx_init(&fx);
+  add(&fx, 3);
+  ASSERT(sd_writer_idle_behind(fx.w, 3));
+  ASSERT(!sd_writer_idle_behind(fx.w, 4));
+  uv_run(&fx.loop, UV_RUN_NOWAIT); /* one turn: the check hands the 3 rows off */
+  add(&fx, 2);
+  ASSERT_INT_EQ(sd_writer_pending(fx.w), 5);
+  /* The loop does not run here, so only the worker can make this true. */
+  int waited_ms = 0;
+  while (!sd_writer_idle_behind(fx.w, 2) && waited_ms < 10000) {
+    nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+    waited_ms++;
+  }
+  ASSERT(sd_writer_idle_behind(fx.w, 2));
+  ASSERT(!sd_writer_idle_behind(fx.w, 3));
+  uv_run(&fx.loop, UV_RUN_DEFAULT);
+  ASSERT_INT_EQ(committed(&fx), 5);
   ASSERT_INT_EQ(fx_finish(&fx), 0);
   return 0;
 }
