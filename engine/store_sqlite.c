@@ -302,8 +302,22 @@ struct sd_store_batch {
   uint32_t last;    /* slot of the previous lookup: runs of one ARN are common */
 };
 
+/* A batch starts with room for its text and event records in blocks large
+ * enough that malloc maps each on its own: only the pages written are
+ * backed, and growth past them is an mremap. Grown by doubling through the
+ * heap, they were copied at each step and left the smaller blocks behind
+ * as touched holes (a fresh page costs these VMs ~2.3 us): the batches of
+ * parallel-fanout faulted 87 pages for 167 KB of text, 47 now. A small run
+ * touches the first page of each and no more. */
+#define TEXT_BIG ((size_t)512 << 10)
+#define EV_BIG   ((size_t)8192) /* event records: 320 KiB */
+
 struct sd_store_batch *sd_store_batch_new(void) {
-  return sd_xcalloc(1, sizeof(struct sd_store_batch));
+  struct sd_store_batch *b = sd_xcalloc(1, sizeof(struct sd_store_batch));
+  b->text.data = sd_xmalloc(b->text.cap = TEXT_BIG);
+  b->text.data[0] = '\0';
+  b->ev = sd_xmalloc((b->ev_cap = EV_BIG) * sizeof *b->ev);
+  return b;
 }
 
 /* Frees what the batch holds; its fields are left dangling. */
