@@ -302,22 +302,21 @@ struct sd_store_batch {
   uint32_t last;    /* slot of the previous lookup: runs of one ARN are common */
 };
 
-/* A batch starts with room for its text and event records in blocks large
- * enough that malloc maps each on its own: only the pages written are
- * backed, and growth past them is an mremap. Grown by doubling through the
- * heap, they were copied at each step and left the smaller blocks behind
- * as touched holes (a fresh page costs these VMs ~2.3 us): the batches of
- * parallel-fanout faulted 87 pages for 167 KB of text, 47 now. A small run
- * touches the first page of each and no more. */
-#define TEXT_BIG ((size_t)512 << 10)
-#define EV_BIG   ((size_t)8192) /* event records: 320 KiB */
+/* Once past a small run's size, a batch's text and event records grow in
+ * one step to blocks large enough that malloc maps each on its own: only
+ * the pages written are backed, and growth past them is an mremap. Grown
+ * by doubling through the heap, they were copied at each step and left the
+ * smaller blocks behind as touched holes (a fresh page costs these VMs
+ * ~2.3 us): the batches of parallel-fanout faulted 87 pages for 167 KB of
+ * text, ~50 now. A small run (trivial-1state: 8 rows) stays in the heap:
+ * two mapped blocks a batch would be four more faults. */
+#define TEXT_SMALL ((size_t)4 << 10)
+#define TEXT_BIG   ((size_t)512 << 10)
+#define EV_SMALL   ((size_t)64)
+#define EV_BIG     ((size_t)8192) /* event records: 320 KiB */
 
 struct sd_store_batch *sd_store_batch_new(void) {
-  struct sd_store_batch *b = sd_xcalloc(1, sizeof(struct sd_store_batch));
-  b->text.data = sd_xmalloc(b->text.cap = TEXT_BIG);
-  b->text.data[0] = '\0';
-  b->ev = sd_xmalloc((b->ev_cap = EV_BIG) * sizeof *b->ev);
-  return b;
+  return sd_xcalloc(1, sizeof(struct sd_store_batch));
 }
 
 /* Frees what the batch holds; its fields are left dangling. */
@@ -403,6 +402,10 @@ static uint32_t intern_arn(struct sd_store_batch *b, const char *arn) {
 
 /* Appends `n` strings back to back; returns their offset and sets `nulls`. */
 static size_t put_strs(struct sd_store_batch *b, const char *const *strs, int n, uint32_t *nulls) {
+  if (b->text.len >= TEXT_SMALL && b->text.cap < TEXT_BIG) {
+    b->text.data = sd_xrealloc(b->text.data, TEXT_BIG);
+    b->text.cap = TEXT_BIG;
+  }
   size_t off = b->text.len;
   *nulls = 0;
   for (int i = 0; i < n; i++) {
@@ -480,7 +483,7 @@ void sd_store_batch_put_exec(struct sd_store_batch *b, const struct sd_store_exe
 
 void sd_store_batch_add_event(struct sd_store_batch *b, const struct sd_store_event *ev) {
   if (b->nev == b->ev_cap) {
-    b->ev_cap = b->ev_cap ? b->ev_cap * 2 : 64;
+    b->ev_cap = b->ev_cap == 0 ? EV_SMALL : b->ev_cap < EV_BIG ? EV_BIG : b->ev_cap * 2;
     b->ev = sd_xrealloc(b->ev, b->ev_cap * sizeof *b->ev);
   }
   struct ev_rec *r = &b->ev[b->nev++];
