@@ -265,7 +265,7 @@ static void free_machine(struct sd_machine *m) {
   sd_json_arena_free(m->states);
   free(m->ptr);
   sd_json_arena_free(m->ptrs);
-  free(m->slots);
+  sd_names_free(&m->names);
   for (size_t i = 0; i < m->nevents; i++)
     free(m->events[i].block);
   free(m->events);
@@ -302,20 +302,8 @@ static void set_event_names(struct sd_machine *root, struct sd_state *st) {
   }
 }
 
-/* The name index (see struct sd_machine): every state's name, found by
- * FNV-1a. Names are the keys of one JSON object, hence unique. */
 static void index_names(struct sd_machine *m) {
-  size_t nslots = 8;
-  while (nslots < 2 * m->nstates)
-    nslots *= 2;
-  m->mask = nslots - 1;
-  m->slots = sd_xcalloc(nslots, sizeof *m->slots);
-  for (size_t i = 0; i < m->nstates; i++) {
-    size_t h = (size_t)sd_str_hash(m->states[i].name) & m->mask;
-    while (m->slots[h] != 0)
-      h = (h + 1) & m->mask;
-    m->slots[h] = (int)i + 1;
-  }
+  sd_names_build(&m->names, &m->states[0].name, sizeof m->states[0], m->nstates);
 }
 
 /* Fills the machine from def: first every state's name (so that Next can be
@@ -448,12 +436,8 @@ void sd_asl_free_sub(struct sd_machine *m) {
 }
 
 int sd_asl_find(const struct sd_machine *m, const char *name) {
-  if (m->slots == NULL || name == NULL)
-    return -1;
-  for (size_t h = (size_t)sd_str_hash(name) & m->mask; m->slots[h] != 0; h = (h + 1) & m->mask)
-    if (strcmp(m->states[m->slots[h] - 1].name, name) == 0)
-      return m->slots[h] - 1;
-  return -1;
+  return m->states == NULL ? -1
+                           : (int)sd_names_find(&m->names, &m->states[0].name, sizeof m->states[0], name);
 }
 
 bool sd_asl_errors_match(char *const *errors, size_t n, const char *name) {

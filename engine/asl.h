@@ -12,6 +12,8 @@
 
 #include <jansson.h>
 
+#include "engine/str.h"
+
 struct sd_asl_events;
 struct sd_err;
 struct sd_frame;
@@ -135,12 +137,10 @@ struct sd_machine {
   double timeout_seconds; /* top-level TimeoutSeconds; 0 = none */
   enum sd_qlang qlang;
   struct sd_machine *root;
-  /* State name -> index: open addressing over `states`, slot = index + 1,
-   * 0 empty; mask + 1 slots, a power of two at least twice nstates (a
-   * 1,000-state chain resolves Next in O(n), without a Jansson object's
-   * seeded hash and per-key allocations). Owned. */
-  int *slots;
-  size_t mask;
+  /* State name -> index over states[].name (a 1,000-state chain resolves
+   * Next in O(n), without a Jansson object's seeded hash and per-key
+   * allocations). Owned. */
+  struct sd_names names;
   char *ptrs; /* every state's ptr (and name) in one block; owned */
   /* Root only: the history event types of each state type in use, one
    * block per type that its states' ev_* point into (owned). */

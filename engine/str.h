@@ -21,22 +21,29 @@ void sd_str_uuid(uint64_t hi, uint64_t lo, char out[37]);
  * randomness: these ids need no cryptographic quality. */
 void sd_str_uuid4(uint64_t hi, uint64_t lo, char out[37]);
 
-/* FNV-1a, 64 bits, over `n` bytes / a NUL-terminated string: the hash of
- * every table of names and ARNs in the project. Inline, since the JSON
- * reader hashes each short string it reads. Callers that keep fewer bits
- * fold the high ones in first (ARNs share long prefixes). */
-static inline uint64_t sd_str_hashn(const char *s, size_t n) {
-  uint64_t h = 14695981039346656037ull;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-  return h;
-}
-
+/* FNV-1a, 64 bits, over a NUL-terminated string: the hash of the tables of
+ * names and ARNs in the project. Inline: compile and validation hash every
+ * state name. */
 static inline uint64_t sd_str_hash(const char *s) {
   uint64_t h = 14695981039346656037ull;
   for (; *s != '\0'; s++)
     h = (h ^ (unsigned char)*s) * 1099511628211ull;
   return h;
 }
+
+/* An index of n unique names, for finding a name's position: open
+ * addressing over positions, the names left where the caller keeps them.
+ * Name i is the `const char *` at (const char *)base + i * stride, so an
+ * array of strings (stride sizeof(char *)) and a member of an array of
+ * structs (base &a[0].name, stride sizeof a[0]) both serve. */
+struct sd_names {
+  uint32_t *slots; /* position + 1, 0 = empty; owned */
+  size_t mask;     /* slots has mask + 1 entries, a power of two, at least 2n */
+};
+
+void sd_names_build(struct sd_names *ix, const void *base, size_t stride, size_t n);
+/* The position of `name` (may be NULL: not found), or -1. */
+long sd_names_find(const struct sd_names *ix, const void *base, size_t stride, const char *name);
+void sd_names_free(struct sd_names *ix);
 
 #endif

@@ -28,11 +28,10 @@ struct sd_vd_edge {
 };
 
 struct sd_vd_scope {
-  char *ptr;          /* the machine's pointer ("" for the root); owned */
-  const char *start;  /* StartAt; borrowed, NULL when absent */
-  size_t *slots;      /* open-addressing index: position + 1, 0 = empty; owned */
-  size_t mask;        /* slots has mask + 1 entries, a power of two */
-  const char **names; /* by position; the array owned, the names borrowed */
+  char *ptr;             /* the machine's pointer ("" for the root); owned */
+  const char *start;     /* StartAt; borrowed, NULL when absent */
+  struct sd_names index; /* over names */
+  const char **names;    /* by position; the array owned, the names borrowed */
   bool *terminal;
   size_t n;
   struct sd_vd_edge *edges; /* owned */
@@ -42,33 +41,20 @@ struct sd_vd_scope {
   struct sd_buf locs;
 };
 
-static size_t name_hash(const char *name) {
-  return (size_t)sd_str_hash(name);
-}
-
 struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, json_t *states, const char *start) {
   struct sd_vd_scope *s = sd_xcalloc(1, sizeof *s);
   s->ptr = sd_xstrdup(c->ptr.len ? c->ptr.data : "");
   s->start = start;
   s->n = json_object_size(states);
-  size_t nslots = 8;
-  while (nslots < 2 * s->n)
-    nslots *= 2;
-  s->mask = nslots - 1;
-  s->slots = sd_xcalloc(nslots, sizeof *s->slots);
   s->names = sd_xcalloc(s->n ? s->n : 1, sizeof *s->names);
   s->terminal = sd_xcalloc(s->n ? s->n : 1, sizeof *s->terminal);
   size_t i = 0;
   const char *name;
   json_t *v;
   json_object_foreach(states, name, v) {
-    s->names[i] = name; /* keys of one object: unique */
-    size_t h = name_hash(name) & s->mask;
-    while (s->slots[h] != 0)
-      h = (h + 1) & s->mask;
-    s->slots[h] = i + 1;
-    i++;
+    s->names[i++] = name; /* keys of one object: unique */
   }
+  sd_names_build(&s->index, s->names, sizeof *s->names, s->n);
   if (c->nscopes == c->capscopes) {
     c->capscopes = c->capscopes ? c->capscopes * 2 : 8;
     c->scopes = sd_xrealloc(c->scopes, c->capscopes * sizeof *c->scopes);
@@ -96,12 +82,7 @@ void sd_vd_scope_edge(struct sd_vd_ctx *c, struct sd_vd_scope *s, size_t index, 
 }
 
 static long target_index(const struct sd_vd_scope *s, const char *name) {
-  if (name == NULL)
-    return -1;
-  for (size_t h = name_hash(name) & s->mask; s->slots[h] != 0; h = (h + 1) & s->mask)
-    if (strcmp(s->names[s->slots[h] - 1], name) == 0)
-      return (long)(s->slots[h] - 1);
-  return -1;
+  return sd_names_find(&s->index, s->names, sizeof *s->names, name);
 }
 
 /* Adjacency lists of a machine, forward or backward, in CSR form: the
@@ -154,9 +135,19 @@ static void state_loc(struct sd_buf *b, const struct sd_vd_scope *s, size_t i) {
 
 static void check_scope(struct sd_vd_ctx *c, const struct sd_vd_scope *s) {
   struct sd_buf loc = { 0 };
+  /* The walks' arrays in one zeroed block (a Parallel's fifty branches
+   * made fifty times eight allocations): the size_t ones first, then
+   * `to`, then the flags. */
+  size_t n = s->n, ne = s->nedges;
+  size_t words = 2 * (n + 2) + 2 * (ne + 1) + 2 * (n + 1);
+  size_t *blk = sd_xcalloc(1, words * sizeof(size_t) + (ne + 1) * sizeof(long) + 2 * (n + 1) * sizeof(bool));
+  struct sd_vd_adj fwd = { blk, blk + (n + 2) }, bwd = { fwd.adj + (ne + 1), fwd.adj + (ne + 1) + (n + 2) };
+  size_t *work = bwd.adj + (ne + 1), *fill = work + (n + 1);
+  long *to = (long *)(void *)(fill + (n + 1));
+  bool *reached = (bool *)(void *)(to + (ne + 1)), *finishes = reached + (n + 1);
   bool dangling = false;
   for (size_t e = 0; e < s->nedges; e++)
-    if (target_index(s, s->edges[e].to) < 0) {
+    if ((to[e] = target_index(s, s->edges[e].to)) < 0) {
       sd_vd_diag(c, SD_VD_ERROR, SD_VD_MISSING_TARGET, s->locs.data + s->edges[e].loc,
                  "Missing 'Next' target: %s", s->edges[e].to);
       dangling = true;
@@ -173,20 +164,9 @@ static void check_scope(struct sd_vd_ctx *c, const struct sd_vd_scope *s) {
     sd_vd_diag(c, SD_VD_ERROR, SD_VD_MISSING_END, s->ptr[0] ? s->ptr : NULL,
                "Workflow has no terminal state");
     sd_buf_free(&loc);
+    free(blk);
     return;
   }
-  /* The walks' arrays in one zeroed block (a Parallel's fifty branches
-   * made fifty times eight allocations): the size_t ones first, then
-   * `to`, then the flags. */
-  size_t n = s->n, ne = s->nedges;
-  size_t words = 2 * (n + 2) + 2 * (ne + 1) + 2 * (n + 1);
-  size_t *blk = sd_xcalloc(1, words * sizeof(size_t) + (ne + 1) * sizeof(long) + 2 * (n + 1) * sizeof(bool));
-  struct sd_vd_adj fwd = { blk, blk + (n + 2) }, bwd = { fwd.adj + (ne + 1), fwd.adj + (ne + 1) + (n + 2) };
-  size_t *work = bwd.adj + (ne + 1), *fill = work + (n + 1);
-  long *to = (long *)(void *)(fill + (n + 1));
-  bool *reached = (bool *)(void *)(to + (ne + 1)), *finishes = reached + (n + 1);
-  for (size_t e = 0; e < s->nedges; e++)
-    to[e] = target_index(s, s->edges[e].to);
   adj_build(s, to, true, &fwd, fill);
   adj_build(s, to, false, &bwd, fill);
   size_t nwork = 0;
@@ -230,7 +210,7 @@ void sd_vd_scopes_free(struct sd_vd_ctx *c) {
     free(s->edges);
     free(s->names);
     free(s->terminal);
-    free(s->slots);
+    sd_names_free(&s->index);
     free(s->ptr);
     free(s);
   }
