@@ -88,6 +88,9 @@ void sd_flow_undo(struct sd_frame *f) {
   f->put_pending = false;
   if (!sd_path_is_member(f->st->result_path, &name, &len))
     return;
+  /* The Exited text may already be cached for the changed input (the size
+   * check writes it first): it no longer describes the input. */
+  sd_frame_io_release(f, f->input);
   if (f->put_old != NULL)
     json_object_setn_new(f->input, name, len, f->put_old);
   else

@@ -366,15 +366,7 @@ static char *io_literal(json_t *v, size_t *len, const struct sd_jsonw_memo *from
 static const char *io_details_text(struct sd_buf *b, const char *name, const char *field, const char *lit,
                                    size_t len) {
   static const char tail[] = "Details\":{\"truncated\":false}}";
-  size_t flen = strlen(field), nlen = 0;
-  /* State names nearly never need an escape: copied as they are. */
-  bool plain = true;
-  if (name != NULL) {
-    for (const char *p = name; *p != '\0'; p++)
-      if ((unsigned char)*p < 0x20 || *p == '"' || *p == '\\')
-        plain = false;
-    nlen = strlen(name);
-  }
+  size_t flen = strlen(field), nlen = name != NULL ? strlen(name) : 0;
   /* A size known up front: a name's escapes take at most 6 bytes a byte. */
   size_t need = 16 + 6 * nlen + 2 * flen + len + sizeof tail;
   if (b->cap < need) {
@@ -384,13 +376,7 @@ static const char *io_details_text(struct sd_buf *b, const char *name, const cha
   }
   char *o = b->data;
   *o++ = '{';
-  if (name != NULL && plain) {
-    memcpy(o, "\"name\":\"", 8);
-    memcpy(o + 8, name, nlen);
-    o += 8 + nlen;
-    *o++ = '"';
-    *o++ = ',';
-  } else if (name != NULL) {
+  if (name != NULL) {
     memcpy(o, "\"name\":", 7);
     b->len = (size_t)(o + 7 - b->data);
     sd_jsonw_string(b, name, nlen); /* fits: no realloc */
@@ -724,8 +710,7 @@ static void frame_act(struct sd_frame *f, enum sd_step step, struct sd_err *err,
       struct sd_err lim = { 0 };
       if (frame_exited_checked(f, out, &lim) != 0) {
         json_decref(out);
-        sd_flow_undo(f);
-        frame_act(f, SD_STEP_FAIL, &lim, budget);
+        frame_act(f, SD_STEP_FAIL, &lim, budget); /* which undoes an output set in place */
         sd_err_clear(&lim);
         return;
       }
