@@ -85,6 +85,8 @@ void sd_jsonw_memo_pop(struct sd_jsonw_memo *m, const json_t *v);
 void sd_jsonw_memo_clear(struct sd_jsonw_memo *m);
 void sd_jsonw_memo_free(struct sd_jsonw_memo *m);
 
+/* Appends `v` in decimal. */
+void sd_jsonw_int(struct sd_buf *b, json_int_t v);
 /* Appends `s` (n bytes of UTF-8) as a quoted JSON string. */
 void sd_jsonw_string(struct sd_buf *b, const char *s, size_t n);
 /* The compact text of `v` as a new string (caller frees), like

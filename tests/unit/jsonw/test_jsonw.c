@@ -3,6 +3,8 @@
 #include "runner.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "engine/alloc.h"
@@ -114,6 +116,67 @@ TEST(string_quotes_and_escapes) {
   struct sd_buf b = { 0 };
   sd_jsonw_string(&b, "a\"b\\c\n\x01", 7);
   ASSERT_STR_EQ(b.data, "\"a\\\"b\\\\c\\n\\u0001\"");
+  sd_buf_free(&b);
+  return 0;
+}
+
+/* Strings go eight bytes a step until a word holds a byte to escape: each
+ * such byte (and bytes >= 0x80, which are not escaped) at every place of
+ * strings long enough for several words, as Jansson writes them. */
+TEST(string_escapes_at_every_place) {
+  static const unsigned char special[] = { 0x00, 0x01, 0x1f, '"', '\\', 0x20, 0x7f, 0x80, 0xc3 };
+  char s[40];
+  for (size_t len = 1; len <= sizeof s; len++)
+    for (size_t at = 0; at < len; at++)
+      for (size_t k = 0; k < sizeof special; k++) {
+        for (size_t i = 0; i < len; i++)
+          s[i] = (char)('a' + i % 26);
+        s[at] = (char)special[k];
+        if (special[k] == 0xc3) { /* a whole UTF-8 sequence, as Jansson wants */
+          if (at + 1 >= len)
+            continue;
+          s[at + 1] = (char)0xa9;
+        }
+        if (special[k] == 0x80)
+          continue; /* not UTF-8 alone: covered by 0xc3 0xa9 */
+        json_t *v = json_stringn(s, len);
+        ASSERT(v != NULL);
+        char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        struct sd_buf b = { 0 };
+        sd_jsonw_string(&b, s, len);
+        if (strcmp(b.data, want) != 0) {
+          fprintf(stderr, "len %zu at %zu byte 0x%02x: %s != %s\n", len, at, special[k], b.data, want);
+          return 1;
+        }
+        sd_buf_free(&b);
+        free(want);
+        json_decref(v);
+      }
+  return 0;
+}
+
+/* Integers of every length and sign, two digits a step. */
+TEST(integers_of_every_length) {
+  for (long long v = 1;; v *= 10) { /* 1 to 10^18: 1 to 19 digits */
+    for (long long d = -1; d <= 1; d++)
+      for (int sign = -1; sign <= 1; sign += 2) {
+        long long x = sign * (v + d);
+        struct sd_buf b = { 0 };
+        sd_jsonw_int(&b, x);
+        char want[32];
+        snprintf(want, sizeof want, "%lld", x);
+        ASSERT_STR_EQ(b.data, want);
+        ASSERT_INT_EQ(b.len, strlen(want));
+        sd_buf_free(&b);
+      }
+    if (v == 1000000000000000000ll)
+      break;
+  }
+  struct sd_buf b = { 0 };
+  sd_jsonw_int(&b, INT64_MIN);
+  sd_buf_putc(&b, ' ');
+  sd_jsonw_int(&b, INT64_MAX);
+  ASSERT_STR_EQ(b.data, "-9223372036854775808 9223372036854775807");
   sd_buf_free(&b);
   return 0;
 }
