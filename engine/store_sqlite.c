@@ -4,11 +4,10 @@
  * (writer.c) or what an event means (the engine builds the details text).
  *
  * Layout (docs/storage.md has the measurements behind it): executions get a
- * small integer id besides their ARN, so a history row carries a few bytes
- * of execution key instead of a ~90-byte ARN. History rows live in a rowid
- * table, appended in commit order, with (exec_id, id) as its index: with
- * many executions running, a WITHOUT ROWID table keyed by (exec_id, id)
- * inserts full rows at as many places in its b-tree and wrote 40% slower. */
+ * small integer id besides their ARN, so history carries a few bytes of
+ * execution key instead of a ~90-byte ARN. History is written in chunks of
+ * consecutive events of one execution (store_sqlite_history.c), in a rowid
+ * table keyed by (exec_id << 32 | first event id). */
 #include "engine/store.h"
 
 #include <assert.h>
@@ -34,6 +33,14 @@ static const char E_STORE[] = "InternalFailure";
 static const char E_NO_EXEC[] = "ExecutionDoesNotExist";
 
 /* ---- schema ---- */
+
+/* History one row per event, for people reading a file with sqlite3
+ * (json_extract rather than ->>, which SQLite before 3.38 cannot parse). */
+#define EVENTS_VIEW                                                                                          \
+  "CREATE VIEW events (exec_id, id, prev_id, ts_ms, type, details_key, details) AS"                          \
+  "  SELECT h.k >> 32, json_extract(e.value, '$[0]'), json_extract(e.value, '$[1]'),"                        \
+  "    json_extract(e.value, '$[2]'), json_extract(e.value, '$[3]'), json_extract(e.value, '$[4]'),"         \
+  "    json_extract(e.value, '$[5]') FROM history h, json_each(h.events) e;"
 
 /* Migration N (1-based) takes a database from user_version N-1 to N. Steps
  * are only ever appended: a released step never changes, since databases in
@@ -121,6 +128,13 @@ static const char *const migrations[] = {
    * last (DescribeExecution, ListExecutions). */
   "ALTER TABLE executions ADD COLUMN redrive_count INTEGER NOT NULL DEFAULT 0;"
   "ALTER TABLE executions ADD COLUMN redrive_ms INTEGER NOT NULL DEFAULT 0;",
+  /* 8: history in chunks of consecutive events (store_sqlite_history.c);
+   * each old row becomes a chunk of one event. `events` becomes a view
+   * with the old table's columns but for the key, split in two. */
+  "CREATE TABLE history (k INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, events TEXT NOT NULL);"
+  "INSERT INTO history SELECT k, k & 4294967295, json_array(json_array(k & 4294967295, prev_id, ts_ms,"
+  "  type, details_key, json(details))) FROM events;"
+  "DROP TABLE events;" EVENTS_VIEW,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -137,7 +151,7 @@ static const char *const migrations[] = {
  * (executions, their history and frames), which is all that
  * sd_store_open_private creates, and the rest (`stepd serve`'s machines,
  * activities and schedules, and the indexes that list executions). */
-#define SCHEMA_SQUASHED 7
+#define SCHEMA_SQUASHED 8
 _Static_assert(SCHEMA_SQUASHED == SCHEMA_VERSION, "append the new migration to schema_squashed too");
 static const char schema_runs[] =
     "CREATE TABLE executions ("
@@ -148,9 +162,7 @@ static const char schema_runs[] =
     "  machine_rev_ms INTEGER,"                                                           /* 2 */
     "  version_arn TEXT, alias_arn TEXT,"                                                 /* 4 */
     "  redrive_count INTEGER NOT NULL DEFAULT 0, redrive_ms INTEGER NOT NULL DEFAULT 0);" /* 7 */
-    "CREATE TABLE events ("
-    "  k INTEGER PRIMARY KEY, prev_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
-    "  type TEXT NOT NULL, details_key TEXT, details TEXT);"
+    "CREATE TABLE history (k INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, events TEXT NOT NULL);"
     "CREATE TABLE exec_frames (exec_id INTEGER NOT NULL, key TEXT NOT NULL, snapshot TEXT NOT NULL,"
     "  PRIMARY KEY (exec_id, key)) WITHOUT ROWID;";
 static const char schema_serve[] =
@@ -175,7 +187,7 @@ static const char schema_serve[] =
     "CREATE TABLE schedules ("
     "  group_name TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,"
     "  claimed_ms INTEGER NOT NULL DEFAULT 0, done_ms INTEGER NOT NULL DEFAULT 0,"
-    "  PRIMARY KEY (group_name, name)) WITHOUT ROWID;";
+    "  PRIMARY KEY (group_name, name)) WITHOUT ROWID;" EVENTS_VIEW;
 
 /* Prepared once per handle, on first use (SQLite's own advice for statements
  * run many times: SQLITE_PREPARE_PERSISTENT). */
@@ -187,7 +199,8 @@ enum stmt_id {
   ST_EXEC_UPD,
   ST_EXEC_ID,
   ST_EXEC_STUB,
-  ST_EVENT_BATCH,
+  ST_HIST_PUT,
+  ST_HIST_LAST,
   ST_EXEC_GET,
   ST_HIST_FWD,
   ST_HIST_REV,
@@ -220,18 +233,22 @@ static const char *const stmt_sql[ST__COUNT] = {
                   " WHERE id = ?16",
   [ST_EXEC_ID] = "SELECT id FROM executions WHERE arn = ?1",
   [ST_EXEC_STUB] = "INSERT INTO executions(arn) VALUES (?1)",
-  /* A batch's events in one statement, read from the batch itself
-   * (store_sqlite_events.c): bound as parameters of eight-row INSERTs, they
-   * cost 9.12M instructions on pass-chain-1000 (callgrind). */
-  [ST_EVENT_BATCH] = "INSERT INTO events SELECT * FROM sd_batch_events",
+  [ST_HIST_PUT] = "INSERT INTO history (k, last_id, events) VALUES (?1, ?2, ?3)",
+  /* The last id of the chunk starting last at or before event ?2. */
+  [ST_HIST_LAST] = "SELECT last_id FROM history WHERE k > (?1 << 32) AND k <= (?1 << 32) + ?2"
+                   " ORDER BY k DESC LIMIT 1",
   [ST_EXEC_GET] = "SELECT arn, name, machine_arn, status, input, output, error, cause, start_ms, stop_ms,"
                   " machine_rev_ms, version_arn, alias_arn, redrive_count, redrive_ms,"
                   " (SELECT snapshot FROM exec_frames WHERE exec_id = executions.id AND key = '')"
                   " FROM executions WHERE arn = ?1",
-  [ST_HIST_FWD] = "SELECT k & 4294967295, prev_id, ts_ms, type, details_key, details FROM events"
-                  " WHERE k > ((?1 << 32) + ?2) AND k < ((?1 + 1) << 32) ORDER BY k LIMIT ?3",
-  [ST_HIST_REV] = "SELECT k & 4294967295, prev_id, ts_ms, type, details_key, details FROM events"
-                  " WHERE k < ((?1 << 32) + ?2) AND k > (?1 << 32) ORDER BY k DESC LIMIT ?3",
+  /* Events after ?2: from the chunk holding ?2 + 1 on. */
+  [ST_HIST_FWD] =
+      "SELECT events, k & 4294967295, last_id FROM history"
+      " WHERE k >= coalesce((SELECT k FROM history WHERE k > (?1 << 32) AND k <= (?1 << 32) + ?2 + 1"
+      " ORDER BY k DESC LIMIT 1), (?1 << 32)) AND k < ((?1 + 1) << 32) ORDER BY k",
+  /* Events before ?2, newest first: the chunks starting before it. */
+  [ST_HIST_REV] = "SELECT events, k & 4294967295, last_id FROM history"
+                  " WHERE k < ((?1 << 32) + ?2) AND k > (?1 << 32) ORDER BY k DESC",
   [ST_FRAME_PUT] = "INSERT OR REPLACE INTO exec_frames(exec_id, key, snapshot) VALUES (?1, ?2, ?3)",
   [ST_FRAME_DEL] = "DELETE FROM exec_frames WHERE exec_id = ?1 AND key = ?2",
   [ST_FRAME_DEL_ALL] = "DELETE FROM exec_frames WHERE exec_id = ?1",
@@ -246,8 +263,7 @@ struct sd_store {
   /* store_sqlite_serve.c's statements run once per execution (the
    * server's row completion); cached too (sd_sqlite_cached). */
   sqlite3_stmt *serve_stmt[SD_SQLITE_SERVE_SLOTS];
-  const struct sd_store_batch *writing; /* the batch sd_store_write is writing; borrowed */
-  size_t writing_at;                    /* the event of `writing` SQLite read last */
+  struct sd_sqlite_hist_scratch hist;
 };
 
 /* ---- the batch ---- */
@@ -673,12 +689,6 @@ static struct sd_store *open_handle(const char *path, struct sd_err *err) {
     return NULL;
   }
   sqlite3_extended_result_codes(s->db, 1);
-  if (sd_sqlite_events_register(s->db, s) != SQLITE_OK) {
-    sd_err_set(err, E_STORE, "store '%s': cannot register the batch table: %s", s->path,
-               sqlite3_errmsg(s->db));
-    sd_store_close(s);
-    return NULL;
-  }
   return s;
 }
 
@@ -717,7 +727,7 @@ struct sd_store *sd_store_open_private(struct sd_err *err) {
    * rather than by the writer's first batch: the writer keeps pace with
    * the loop only just, and what it does late is what the run's end
    * waits for. */
-  static const enum stmt_id eager[] = { ST_BEGIN, ST_COMMIT, ST_EXEC_INS, ST_EVENT_BATCH };
+  static const enum stmt_id eager[] = { ST_BEGIN, ST_COMMIT, ST_EXEC_INS, ST_HIST_PUT };
   for (size_t i = 0; s != NULL && i < sizeof eager / sizeof eager[0]; i++)
     if (stmt_get(s, eager[i], err) == NULL) {
       sd_store_close(s);
@@ -734,6 +744,7 @@ void sd_store_close(struct sd_store *s) {
   for (int i = 0; i < SD_SQLITE_SERVE_SLOTS; i++)
     sqlite3_finalize(s->serve_stmt[i]);
   sqlite3_close_v2(s->db);
+  sd_sqlite_hist_scratch_free(&s->hist);
   free(s->path);
   free(s);
 }
@@ -905,31 +916,23 @@ static int check_event(struct sd_store *s, struct sd_store_batch *b, const struc
   return 0;
 }
 
-/* Writes the batch's events, whose execution ids are known. */
-static int put_events(struct sd_store *s, struct sd_store_batch *b, struct sd_err *err) {
-  sqlite3_stmt *st = stmt_get(s, ST_EVENT_BATCH, err);
-  if (st == NULL)
-    return -1;
-  s->writing = b;
-  s->writing_at = 0;
-  int rc = sqlite3_step(st);
-  sqlite3_reset(st);
-  s->writing = NULL;
-  if (rc == SQLITE_DONE)
-    return 0;
-  /* The statement stops at the row it could not insert, the last one read. */
-  const struct ev_rec *r = &b->ev[s->writing_at < b->nev ? s->writing_at : 0];
-  return sd_err_set(err, E_STORE, "store '%s': writing event %" PRId64 " of '%s': %s", s->path, r->id,
-                    b->text.data + b->slots[r->slot].off, sqlite3_errmsg(s->db));
-}
-
 size_t sd_sqlite_batch_nevents(const struct sd_store_batch *b) {
   return b->nev;
 }
 
+size_t sd_sqlite_batch_nslots(const struct sd_store_batch *b) {
+  return b->nslots;
+}
+
+uint32_t sd_sqlite_batch_event_slot(const struct sd_store_batch *b, size_t i) {
+  return b->ev[i].slot;
+}
+
 void sd_sqlite_batch_event(const struct sd_store_batch *b, size_t i, struct sd_sqlite_event *ev) {
   const struct ev_rec *r = &b->ev[i];
-  ev->key = (int64_t)((uint64_t)b->slots[r->slot].exec_id << 32 | (uint64_t)r->id);
+  ev->exec_id = b->slots[r->slot].exec_id;
+  ev->arn = b->text.data + b->slots[r->slot].off;
+  ev->id = r->id;
   ev->prev_id = r->prev_id;
   ev->ts_ms = r->ts_ms;
   const char *p = b->text.data + r->off;
@@ -941,12 +944,18 @@ void sd_sqlite_batch_event(const struct sd_store_batch *b, size_t i, struct sd_s
   }
 }
 
-const struct sd_store_batch *sd_sqlite_writing(struct sd_store *s) {
-  return s->writing;
+struct sd_sqlite_hist_scratch *sd_sqlite_hist_scratch(struct sd_store *s) {
+  return &s->hist;
 }
 
-void sd_sqlite_writing_at(struct sd_store *s, size_t i) {
-  s->writing_at = i;
+sqlite3_stmt *sd_sqlite_hist_stmt(struct sd_store *s, enum sd_sqlite_hist_stmt which, struct sd_err *err) {
+  static const enum stmt_id ids[] = {
+    [SD_SQLITE_HIST_PUT] = ST_HIST_PUT,
+    [SD_SQLITE_HIST_LAST] = ST_HIST_LAST,
+    [SD_SQLITE_HIST_FWD] = ST_HIST_FWD,
+    [SD_SQLITE_HIST_REV] = ST_HIST_REV,
+  };
+  return stmt_get(s, ids[which], err);
 }
 
 /* Frame rows go first, then execution rows: a batch may hold a frame
@@ -970,7 +979,7 @@ int sd_store_write(struct sd_store *s, struct sd_store_batch *b, struct sd_err *
   for (size_t i = 0; rc == 0 && i < b->nev; i++)
     rc = check_event(s, b, &b->ev[i], err);
   if (rc == 0 && b->nev > 0)
-    rc = put_events(s, b, err);
+    rc = sd_sqlite_history_put(s, b, err);
   if (rc == 0 && run(s, ST_COMMIT, "committing", err) == 0)
     return 0;
   /* A failed COMMIT may leave the transaction open (SQLITE_BUSY); roll back
@@ -990,67 +999,6 @@ static bool set_col(json_t *obj, const char *key, sqlite3_stmt *st, int col) {
     return true;
   json_t *str = json_stringn(v, (size_t)sqlite3_column_bytes(st, col)); /* new */
   return str != NULL && json_object_set_new(obj, key, str) == 0;
-}
-
-/* One history row as a GetExecutionHistory event (API model shape
- * HistoryEvent): timestamp in epoch seconds, previousEventId left out for
- * the first event, the details object under its `<type>EventDetails` key.
- * Returns a new reference or NULL with err for a damaged row. */
-static json_t *event_json(struct sd_store *s, sqlite3_stmt *st, const char *arn, struct sd_err *err) {
-  int64_t id = sqlite3_column_int64(st, 0), prev = sqlite3_column_int64(st, 1);
-  json_t *ev = json_object(); /* new */
-  json_object_set_new(ev, "timestamp", json_real((double)sqlite3_column_int64(st, 2) / 1000.0));
-  bool ok = sqlite3_column_type(st, 3) == SQLITE_TEXT && set_col(ev, "type", st, 3);
-  json_object_set_new(ev, "id", json_integer(id));
-  if (prev != 0)
-    json_object_set_new(ev, "previousEventId", json_integer(prev));
-  const char *key = (const char *)sqlite3_column_text(st, 4);
-  const char *details = (const char *)sqlite3_column_text(st, 5);
-  if (ok && key != NULL && details != NULL) {
-    json_error_t jerr;
-    json_t *d = sd_json_loadb(details, (size_t)sqlite3_column_bytes(st, 5), 0, &jerr); /* new */
-    ok = d != NULL && json_object_set_new(ev, key, d) == 0;
-  }
-  if (!ok) {
-    json_decref(ev);
-    sd_err_set(err, E_STORE, "store '%s': history event %" PRId64 " of '%s' is damaged", s->path, id, arn);
-    return NULL;
-  }
-  return ev;
-}
-
-json_t *sd_store_history(struct sd_store *s, const char *exec_arn, int64_t from_id, size_t limit,
-                         bool reverse, struct sd_err *err) {
-  int64_t id = 0;
-  if (sd_store_exec_find(s, exec_arn, &id, err) != 0)
-    return NULL;
-  if (id == 0) {
-    sd_err_set(err, E_NO_EXEC, "Execution Does Not Exist: '%s'", exec_arn);
-    return NULL;
-  }
-  sqlite3_stmt *st = stmt_get(s, reverse ? ST_HIST_REV : ST_HIST_FWD, err);
-  if (st == NULL)
-    return NULL;
-  sqlite3_bind_int64(st, 1, id);
-  /* Event ids live in the key's low 32 bits: "from the end" is 2^32. */
-  sqlite3_bind_int64(st, 2, reverse && (from_id <= 0 || from_id > UINT32_MAX) ? (int64_t)1 << 32 : from_id);
-  sqlite3_bind_int64(st, 3, limit == 0 || limit > INT64_MAX ? -1 : (int64_t)limit);
-  json_t *events = json_array(); /* new */
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    json_t *ev = event_json(s, st, exec_arn, err); /* new */
-    if (ev == NULL)
-      break;
-    json_array_append_new(events, ev);
-  }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    db_fail(s, err, "reading history");
-  stmt_done(st);
-  if (rc != SQLITE_DONE) {
-    json_decref(events);
-    return NULL;
-  }
-  return events;
 }
 
 json_t *sd_store_exec_get(struct sd_store *s, const char *arn, struct sd_err *err) {

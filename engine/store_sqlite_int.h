@@ -1,5 +1,5 @@
 /* Between the SQLite backend's files (store_sqlite.c, store_sqlite_serve.c,
- * store_sqlite_sched.c): the handle's connection and the helpers they use.
+ * store_sqlite_sched.c, store_sqlite_history.c): the handle's connection and the helpers they use.
  * Not for anything outside them but the store's unit tests: the rest of
  * stepd sees store.h only. */
 #ifndef SD_ENGINE_STORE_SQLITE_INT_H
@@ -11,6 +11,8 @@
 
 #include <jansson.h>
 #include <sqlite3.h>
+
+#include "engine/alloc.h"
 
 struct sd_err;
 struct sd_store;
@@ -35,22 +37,35 @@ void sd_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v);
 /* Sets obj[key] to a text column unless NULL; false when not UTF-8. */
 bool sd_sqlite_set_col(json_t *obj, const char *key, sqlite3_stmt *st, int col);
 
-/* One history event of a batch as store_sqlite_events.c hands it to
- * SQLite: its key (execution id << 32 | event id, the id as sd_store_write
- * found it), texts borrowed from the batch (NULL for SQL NULL). */
+/* One history event of a batch as store_sqlite_history.c writes it: its
+ * execution's id (as sd_store_write found it) and ARN, texts borrowed from
+ * the batch (NULL for SQL NULL). */
 struct sd_sqlite_event {
-  int64_t key, prev_id, ts_ms;
+  int64_t exec_id, id, prev_id, ts_ms;
+  const char *arn;
   const char *text[3]; /* type, details_key, details */
   int len[3];
 };
 size_t sd_sqlite_batch_nevents(const struct sd_store_batch *b);
 void sd_sqlite_batch_event(const struct sd_store_batch *b, size_t i, struct sd_sqlite_event *ev);
-/* The batch sd_store_write is writing, NULL between writes. */
-const struct sd_store_batch *sd_sqlite_writing(struct sd_store *s);
-/* Notes the event SQLite reads now, which an error names. */
-void sd_sqlite_writing_at(struct sd_store *s, size_t i);
-/* Adds the sd_batch_events table to a connection (store_sqlite_events.c). */
-int sd_sqlite_events_register(sqlite3 *db, struct sd_store *s);
+/* Executions (ARNs) in the batch, and the one event i belongs to, < that. */
+size_t sd_sqlite_batch_nslots(const struct sd_store_batch *b);
+uint32_t sd_sqlite_batch_event_slot(const struct sd_store_batch *b, size_t i);
+
+/* What a write of history reuses from one batch to the next; the handle's. */
+struct sd_sqlite_hist_scratch {
+  struct sd_buf text; /* the chunk being built */
+  uint32_t *order;    /* events grouped by execution, then a count per execution */
+  size_t cap;
+};
+struct sd_sqlite_hist_scratch *sd_sqlite_hist_scratch(struct sd_store *s);
+void sd_sqlite_hist_scratch_free(struct sd_sqlite_hist_scratch *sc);
+/* The history table's statements, prepared once per handle. */
+enum sd_sqlite_hist_stmt { SD_SQLITE_HIST_PUT, SD_SQLITE_HIST_LAST, SD_SQLITE_HIST_FWD, SD_SQLITE_HIST_REV };
+sqlite3_stmt *sd_sqlite_hist_stmt(struct sd_store *s, enum sd_sqlite_hist_stmt which, struct sd_err *err);
+/* Writes the batch's events, whose execution ids are known, as chunks
+ * (store_sqlite_history.c); 0, or -1 with err. */
+int sd_sqlite_history_put(struct sd_store *s, const struct sd_store_batch *b, struct sd_err *err);
 
 /* Prepares `sql`; NULL with err. */
 sqlite3_stmt *sd_sqlite_prepare(struct sd_store *s, const char *sql, struct sd_err *err);

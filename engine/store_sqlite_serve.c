@@ -265,7 +265,7 @@ int sd_store_tx(struct sd_store *s, enum sd_store_tx_op op, struct sd_err *err) 
 /* ---- retention ---- */
 
 /* One transaction: the `limit` oldest closed executions stopped before
- * `before_ms`, their history (one key range each, see the events table)
+ * `before_ms`, their history (one key range each, store_sqlite_history.c)
  * and their snapshots. Bounded so that the writer, which shares the file,
  * never waits long for the lock. */
 int sd_store_purge(struct sd_store *s, int64_t before_ms, size_t limit, size_t *purged, struct sd_err *err) {
@@ -277,7 +277,7 @@ int sd_store_purge(struct sd_store *s, int64_t before_ms, size_t limit, size_t *
                                         " ORDER BY stop_ms LIMIT ?2",
                                         err);
   sqlite3_stmt *evs =
-      sel ? sd_sqlite_prepare(s, "DELETE FROM events WHERE k > (?1 << 32) AND k < ((?1 + 1) << 32)", err)
+      sel ? sd_sqlite_prepare(s, "DELETE FROM history WHERE k > (?1 << 32) AND k < ((?1 + 1) << 32)", err)
           : NULL;
   sqlite3_stmt *fr = evs ? sd_sqlite_prepare(s, "DELETE FROM exec_frames WHERE exec_id = ?1", err) : NULL;
   sqlite3_stmt *ex = fr ? sd_sqlite_prepare(s, "DELETE FROM executions WHERE id = ?1", err) : NULL;
@@ -362,13 +362,13 @@ static int running_frames(struct sd_store *s, json_t *rows, json_t *ids, struct 
 }
 
 json_t *sd_store_exec_running(struct sd_store *s, struct sd_err *err) {
-  /* The last id is the top key of the execution's range (see the events
-   * table in store_sqlite.c): one B-tree seek each. */
+  /* The last id closes the last chunk of the execution's key range (see
+   * store_sqlite_history.c): one B-tree seek each. */
   sqlite3_stmt *st =
       sd_sqlite_prepare(s,
                         "SELECT e.arn, e.name, e.machine_arn, e.input, e.start_ms,"
-                        " (SELECT MAX(k) & 4294967295 FROM events"
-                        "   WHERE k > (e.id << 32) AND k < ((e.id + 1) << 32)), e.id,"
+                        " (SELECT last_id FROM history WHERE k > (e.id << 32) AND k < ((e.id + 1) << 32)"
+                        "   ORDER BY k DESC LIMIT 1), e.id,"
                         " e.version_arn, e.alias_arn"
                         " FROM executions e WHERE e.status = 'RUNNING' ORDER BY e.start_ms, e.id",
                         err);

@@ -271,12 +271,12 @@ class Express(CompatCase):
         msg = self.assert_error("InvalidArn", self.sfn.get_execution_history, executionArn=r["executionArn"])
         for fn in (self.sfn.describe_execution, self.sfn.stop_execution):
             self.assert_error("InvalidArn", fn, executionArn=arn)
-        # Nothing of either reached the events table.
+        # Nothing of either reached the history.
         time.sleep(0.3)
         db = sqlite3.connect(self.server.db)
         try:
             rows = db.execute(
-                "SELECT count(*) FROM events WHERE k >> 32 IN (SELECT id FROM executions WHERE arn IN (?, ?))",
+                "SELECT count(*) FROM events WHERE exec_id IN (SELECT id FROM executions WHERE arn IN (?, ?))",
                 (arn, r["executionArn"]),
             ).fetchone()[0]
         finally:

@@ -127,10 +127,9 @@ class TestKillRestart(unittest.TestCase):
                 (fresh, "fresh", wait_m, "RUNNING", '{"i":99}', int(time.time() * 1000)),
             ).fetchone()[0]
             started_ev = {"input": '{"i":99}', "inputDetails": {"truncated": False}, "roleArn": ROLE}
-            db.execute(
-                "INSERT INTO events VALUES (?, 0, ?, 'ExecutionStarted', 'executionStartedEventDetails', ?)",
-                ((xid << 32) | 1, int(time.time() * 1000), json.dumps(started_ev)),
-            )
+            # History chunk (engine/store_sqlite_history.c): events 1 to 1.
+            chunk = [[1, 0, int(time.time() * 1000), "ExecutionStarted", "executionStartedEventDetails", started_ev]]
+            db.execute("INSERT INTO history VALUES (?, 1, ?)", ((xid << 32) | 1, json.dumps(chunk)))
             db.commit()
         finally:
             db.close()

@@ -262,7 +262,7 @@ class Restarts(Base):
                     con.execute("UPDATE schedules SET claimed_ms = ?, done_ms = 0", (fire_ms,))
                     if not started:
                         (xid,) = con.execute("SELECT id FROM executions").fetchone()
-                        con.execute("DELETE FROM events WHERE k >> 32 = ?", (xid,))
+                        con.execute("DELETE FROM history WHERE k >> 32 = ?", (xid,))
                         con.execute("DELETE FROM executions WHERE id = ?", (xid,))
                 server, sfn, sch = self.start("--clock", "2026-11-26T02:00:20Z", db=db)
                 self.assertTrue(wait_for(lambda: names(sfn, arn)))

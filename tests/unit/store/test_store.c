@@ -9,6 +9,7 @@
 
 #include "engine/err.h"
 #include "engine/store.h"
+#include "engine/store_sqlite_int.h"
 #include "runner.h"
 
 #define ARN  "arn:aws:states:us-east-1:123456789012:execution:M:e1"
@@ -307,6 +308,124 @@ TEST(store_history_pages) {
   return 0;
 }
 
+/* History in several chunks (one write each, and chunks cut at their size
+ * limit within one write) reads the same as in one: pages start and end
+ * inside chunks and across them, both ways. */
+TEST(store_history_pages_across_chunks) {
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(NULL, &err);
+  /* 1..3, then 4..300 in one write of ~340 KB: cut into several chunks. */
+  char *big = malloc(1200);
+  memset(big, 'x', 1100);
+  big[1100] = '\0';
+  char details[1200];
+  for (int lo = 1, hi = 3; lo <= 300; lo = hi + 1, hi = 300) {
+    struct sd_store_batch *b = sd_store_batch_new();
+    for (int i = lo; i <= hi; i++) {
+      snprintf(details, sizeof details, "{\"name\": \"S%d\", \"pad\": \"%s\"}", i, big);
+      struct sd_store_event ev = event(ARN, i, "PassStateEntered", "stateEnteredEventDetails", details);
+      sd_store_batch_add_event(b, &ev);
+    }
+    ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+    sd_store_batch_free(b);
+  }
+  free(big);
+  long long chunks = 0;
+  sqlite3_stmt *st = NULL;
+  ASSERT(sqlite3_prepare_v2(sd_sqlite_db(s), "SELECT count(*) FROM history", -1, &st, NULL) == SQLITE_OK);
+  ASSERT(sqlite3_step(st) == SQLITE_ROW);
+  chunks = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  ASSERT(chunks >= 5); /* [1..3] and 4..300 cut at 64 KiB */
+  json_t *all = sd_store_history(s, ARN, 0, 0, false, &err);
+  ASSERT_INT_EQ(json_array_size(all), 300);
+  for (size_t i = 0; i < 300; i++) {
+    json_t *ev = json_array_get(all, i);
+    ASSERT_INT_EQ(json_integer_value(json_object_get(ev, "id")), (long long)i + 1);
+    snprintf(details, sizeof details, "S%zu", i + 1);
+    ASSERT_STR_EQ(json_string_value(json_object_get(json_object_get(ev, "stateEnteredEventDetails"), "name")),
+                  details);
+  }
+  /* Every page of 7, forward and back, against the whole. */
+  for (int reverse = 0; reverse <= 1; reverse++) {
+    int64_t from = 0;
+    size_t got = 0;
+    for (;;) {
+      json_t *page = sd_store_history(s, ARN, from, 7, reverse, &err);
+      ASSERT(page != NULL);
+      size_t n = json_array_size(page);
+      for (size_t i = 0; i < n; i++) {
+        int64_t id = json_integer_value(json_object_get(json_array_get(page, i), "id"));
+        ASSERT_INT_EQ(id, reverse ? 300 - (int64_t)(got + i) : (int64_t)(got + i) + 1);
+      }
+      got += n;
+      if (n == 0) {
+        json_decref(page);
+        break;
+      }
+      ASSERT(n == 7 || got == 300);
+      from = json_integer_value(json_object_get(json_array_get(page, n - 1), "id"));
+      json_decref(page);
+    }
+    ASSERT_INT_EQ(got, 300);
+  }
+  json_decref(all);
+  sd_store_close(s);
+  return 0;
+}
+
+/* One write of interleaved executions puts each one's events in its own
+ * chunk, in order; an id written before is refused, even inside a chunk
+ * written earlier, and nothing of that write is kept. */
+TEST(store_history_chunks_per_execution) {
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(NULL, &err);
+  struct sd_store_batch *b = sd_store_batch_new();
+  for (int i = 1; i <= 4; i++) {
+    struct sd_store_event e1 = event(ARN, i, "T", NULL, NULL), e2 = event(ARN2, i, "U", NULL, NULL);
+    sd_store_batch_add_event(b, &e1);
+    sd_store_batch_add_event(b, &e2);
+  }
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+  sd_store_batch_free(b);
+  json_t *h = sd_store_history(s, ARN, 0, 0, false, &err);
+  ASSERT(ids_eq(h, "1,2,3,4") == 0);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(h, 3), "type")), "T");
+  json_decref(h);
+  h = sd_store_history(s, ARN2, 2, 0, true, &err);
+  ASSERT(ids_eq(h, "1") == 0);
+  ASSERT_STR_EQ(json_string_value(json_object_get(json_array_get(h, 0), "type")), "U");
+  json_decref(h);
+  sqlite3_stmt *st = NULL;
+  ASSERT(sqlite3_prepare_v2(sd_sqlite_db(s),
+                            "SELECT group_concat((k >> 32) || ':' || (k & 4294967295) || '-' ||"
+                            " last_id) FROM history",
+                            -1, &st, NULL) == SQLITE_OK);
+  ASSERT(sqlite3_step(st) == SQLITE_ROW);
+  ASSERT_STR_EQ((const char *)sqlite3_column_text(st, 0), "1:1-4,2:1-4");
+  sqlite3_finalize(st);
+
+  /* ARN2's 3..5 overlaps its [1..4]; ARN's 5 alone would be fine, but
+   * goes with it. */
+  b = sd_store_batch_new();
+  struct sd_store_event e6 = event(ARN, 5, "T", NULL, NULL), e3 = event(ARN2, 3, "U", NULL, NULL);
+  struct sd_store_event e4 = event(ARN2, 4, "U", NULL, NULL), e5 = event(ARN2, 5, "U", NULL, NULL);
+  sd_store_batch_add_event(b, &e6);
+  sd_store_batch_add_event(b, &e3);
+  sd_store_batch_add_event(b, &e4);
+  sd_store_batch_add_event(b, &e5);
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), -1);
+  ASSERT(strstr(err.cause, "writing events 3 to 5 of '" ARN2 "'") != NULL);
+  ASSERT(strstr(err.cause, "UNIQUE") != NULL);
+  sd_err_clear(&err);
+  sd_store_batch_free(b);
+  h = sd_store_history(s, ARN, 0, 0, false, &err);
+  ASSERT(ids_eq(h, "1,2,3,4") == 0);
+  json_decref(h);
+  sd_store_close(s);
+  return 0;
+}
+
 /* Events logged before their execution row get a stub row, which the
  * execution row fills in later. */
 TEST(store_events_before_exec_row) {
@@ -442,7 +561,10 @@ TEST(store_file_migrates_and_reopens) {
   ASSERT(write_events(s, ARN, 3) == 0);
   long long v = 0;
   ASSERT(query_int(path, "PRAGMA user_version", &v) == 0);
-  ASSERT_INT_EQ(v, 7);
+  ASSERT_INT_EQ(v, 8);
+  /* The view shows history one row per event. */
+  ASSERT(query_int(path, "SELECT sum(id) FROM events WHERE type = 'PassStateEntered'", &v) == 0);
+  ASSERT_INT_EQ(v, 6);
   sd_store_close(s);
 
   /* WAL is a property of the file: a plain connection sees it. */
@@ -580,23 +702,58 @@ TEST(store_damaged_file) {
   return 0;
 }
 
-/* A row whose details are not JSON (edited by hand, or damaged) makes the
- * page fail with the event named. */
+/* A chunk that is not JSON (edited by hand, or damaged) makes the page
+ * that reaches it fail with its events named; an element that is not an
+ * event, with its id. */
 TEST(store_damaged_row) {
   struct sd_err err = { 0 };
   const char *path = tmp_db();
   struct sd_store *s = sd_store_open(path, &err);
-  ASSERT(write_events(s, ARN, 3) == 0);
+  for (int i = 1; i <= 4; i++) { /* chunks [1], [2], [3], [4] */
+    struct sd_store_batch *b = sd_store_batch_new();
+    struct sd_store_event ev = event(ARN, i, "PassStateEntered", "stateEnteredEventDetails", "{}");
+    sd_store_batch_add_event(b, &ev);
+    ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+    sd_store_batch_free(b);
+  }
+  struct sd_store_batch *b = sd_store_batch_new();
+  for (int i = 5; i <= 7; i++) { /* chunk [5..7] */
+    struct sd_store_event ev = event(ARN, i, "PassStateEntered", "stateEnteredEventDetails", "{}");
+    sd_store_batch_add_event(b, &ev);
+  }
+  ASSERT_INT_EQ(sd_store_write(s, b, &err), 0);
+  sd_store_batch_free(b);
   sd_store_close(s);
-  ASSERT(run_sql(path, "UPDATE events SET details = '{\"name\": ' WHERE k % 4294967296 = 2") == 0);
+  ASSERT(run_sql(path, "UPDATE history SET events = '[[2, 1, 0, \"T\", null, {\"name\": ]]'"
+                       " WHERE k % 4294967296 = 2") == 0);
+  ASSERT(run_sql(path, "UPDATE history SET events = '[[3, 2, 0]]' WHERE k % 4294967296 = 3") == 0);
+  ASSERT(run_sql(path, "UPDATE history SET events = 'x' WHERE k % 4294967296 = 5") == 0);
   s = sd_store_open(path, &err);
   json_t *h = sd_store_history(s, ARN, 0, 1, false, &err);
   ASSERT(ids_eq(h, "1") == 0);
   json_decref(h);
-  ASSERT(sd_store_history(s, ARN, 0, 0, false, &err) == NULL);
-  ASSERT_STR_EQ(err.name, "InternalFailure");
-  ASSERT(strstr(err.cause, "history event 2 of '" ARN "' is damaged") != NULL);
-  sd_err_clear(&err);
+  h = sd_store_history(s, ARN, 3, 1, false, &err);
+  ASSERT(ids_eq(h, "4") == 0);
+  json_decref(h);
+  static const struct {
+    int64_t from;
+    bool reverse;
+    const char *cause;
+  } cases[] = {
+    { 0, false, "history event 2 of '" ARN "' is damaged" },
+    { 2, false, "history event 3 of '" ARN "' is damaged" },
+    { 4, false, "history events 5 to 7 of '" ARN "' are damaged" },
+    { 0, true, "history events 5 to 7 of '" ARN "' are damaged" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    ASSERT(sd_store_history(s, ARN, cases[i].from, 0, cases[i].reverse, &err) == NULL);
+    ASSERT_STR_EQ(err.name, "InternalFailure");
+    if (strstr(err.cause, cases[i].cause) == NULL) {
+      fprintf(stderr, "case %zu: %s\n", i, err.cause);
+      return 1;
+    }
+    sd_err_clear(&err);
+  }
   sd_store_close(s);
 
   /* Text that is not UTF-8 cannot become a JSON string. */

@@ -214,6 +214,63 @@ TEST(store_schema_each_older_version_migrates_to_fresh) {
   return 0;
 }
 
+/* Version 8 moved history into chunks: the rows of a version 7 file,
+ * details or none, read back as they were, and the view `events` shows
+ * them one per row again. */
+TEST(store_schema_history_rows_become_chunks) {
+  static const char arn[] = "arn:aws:states:us-east-1:123456789012:execution:M:e1";
+  mk_dir();
+  char path[512];
+  snprintf(path, sizeof path, "%s/v7.db", sdir);
+  ASSERT(make_at(path, 7) == 0);
+  sqlite3 *db = NULL;
+  ASSERT(sqlite3_open(path, &db) == SQLITE_OK);
+  char sql[1024];
+  snprintf(sql, sizeof sql,
+           "INSERT INTO executions (id, arn, name, status) VALUES (3, '%s', 'e1', 'SUCCEEDED');"
+           "INSERT INTO events VALUES ((3 << 32) + 1, 0, 1700000000123, 'ExecutionStarted',"
+           "  'executionStartedEventDetails', '{\"input\": \"{}\", \"roleArn\": \"r\"}');"
+           "INSERT INTO events VALUES ((3 << 32) + 2, 1, 1700000000500, 'PassStateEntered', NULL, NULL);"
+           "INSERT INTO events VALUES ((3 << 32) + 3, 2, 1700000000600, 'ExecutionSucceeded',"
+           "  'executionSucceededEventDetails', '{\"output\": \"[1.5]\"}');",
+           arn);
+  ASSERT(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+  sqlite3_close(db);
+
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open(path, &err);
+  ASSERT(s != NULL);
+  json_t *h = sd_store_history(s, arn, 0, 0, false, &err);
+  ASSERT_JSON_EQ(h,
+                 "[{\"timestamp\": 1700000000.123, \"type\": \"ExecutionStarted\", \"id\": 1,"
+                 "  \"executionStartedEventDetails\": {\"input\": \"{}\", \"roleArn\": \"r\"}},"
+                 " {\"timestamp\": 1700000000.5, \"type\": \"PassStateEntered\", \"id\": 2,"
+                 "  \"previousEventId\": 1},"
+                 " {\"timestamp\": 1700000000.6, \"type\": \"ExecutionSucceeded\", \"id\": 3,"
+                 "  \"previousEventId\": 2, \"executionSucceededEventDetails\": {\"output\": \"[1.5]\"}}]");
+  json_decref(h);
+  h = sd_store_history(s, arn, 3, 2, true, &err);
+  ASSERT_INT_EQ(json_array_size(h), 2);
+  ASSERT_INT_EQ(json_integer_value(json_object_get(json_array_get(h, 0), "id")), 2);
+  json_decref(h);
+  sqlite3_stmt *st = NULL;
+  ASSERT(
+      sqlite3_prepare_v2(sd_sqlite_db(s),
+                         "SELECT group_concat(exec_id || '/' || id || '/' || prev_id || '/' || type || '/' ||"
+                         " ifnull(details_key, '-') || '/' || ifnull(details, '-'), ' ') FROM events",
+                         -1, &st, NULL) == SQLITE_OK);
+  ASSERT(sqlite3_step(st) == SQLITE_ROW);
+  ASSERT_STR_EQ((const char *)sqlite3_column_text(st, 0),
+                "3/1/0/ExecutionStarted/executionStartedEventDetails/{\"input\":\"{}\",\"roleArn\":\"r\"}"
+                " 3/2/1/PassStateEntered/-/-"
+                " 3/3/2/ExecutionSucceeded/executionSucceededEventDetails/{\"output\":\"[1.5]\"}");
+  sqlite3_finalize(st);
+  sd_store_close(s);
+  rm_file(path);
+  rm_dir();
+  return 0;
+}
+
 /* The comparison is not blind: a schema one column short differs. */
 TEST(store_schema_dump_sees_a_missing_column) {
   mk_dir();
