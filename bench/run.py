@@ -44,6 +44,13 @@ MIB = 1024.0 * 1024.0
 # The issue's targets.
 SPEEDUP_WORKLOADS = ["pass-chain-1000", "choice-loop", "map-10k", "parallel-fanout"]
 SPEEDUP_MIN = 5.0  # stepd whole process vs the peer's execution alone
+# The peer's rates the issue quotes "on these machines". They are its
+# first run in a fresh process (one execution, Node's start and the
+# definition's checks left out): 65-107 ms on pass-chain-1000 is 9,300-15,400
+# transitions/s, where its best warm run reaches 33,000-39,000. So the
+# target is judged against the first run, as the issue measured it, and the
+# best warm run is reported beside it as the stricter reading.
+ISSUE_PEER_RATES = {"pass-chain-1000": 15000, "choice-loop": 35000, "map-10k": 7000, "parallel-fanout": 10600}
 TRIVIAL = "trivial-1state"
 TRIVIAL_SPEEDUP_MIN = 40.0  # whole process vs whole process
 SQLITE_RATIO_MAX = 1.5  # raw SQLite rows/s over stepd --db rows/s
@@ -311,15 +318,18 @@ def targets(names, trans, st, sq, peer):
             lines.append((False, "%s: stepd failed (%s)" % (name, s.get("error"))))
         elif p.get("error") or not p.get("best_ms"):
             lines.append((None, "%s: no peer figure (%s)" % (name, p.get("error") or "peer skipped")))
+        elif not p.get("first_ms"):
+            lines.append((None, "%s: no first-run figure from the peer" % name))
         else:
-            x = (p["best_ms"] / 1000.0) / s["best_s"]
-            # The peer's warmest run is the figure most favourable to it; its
-            # first run in a fresh process is what one test in CI costs.
-            cold = (p["first_ms"] / 1000.0) / s["best_s"] if p.get("first_ms") else None
+            x = (p["first_ms"] / 1000.0) / s["best_s"]
+            warm = (p["best_ms"] / 1000.0) / s["best_s"]
+            quoted = s["transitions_per_s"] / ISSUE_PEER_RATES[name]
             lines.append((x >= SPEEDUP_MIN, "%s: stepd %s transitions/s (whole process) vs peer %s (execution alone,"
-                          " best warm run) = %.2fx, target >= %.0fx; vs the peer's first run: %s"
-                          % (name, fmt_rate(s["transitions_per_s"]), fmt_rate(p["transitions_per_s"]), x,
-                             SPEEDUP_MIN, "%.2fx" % cold if cold else "—")))
+                          " its first run in a fresh process) = %.2fx, target >= %.0fx; vs the issue's figure for the"
+                          " peer (%s/s): %.2fx; stricter, vs the peer's best of its warm runs (%s/s): %.2fx"
+                          % (name, fmt_rate(s["transitions_per_s"]), fmt_rate(1000.0 * trans[name] / p["first_ms"]),
+                             x, SPEEDUP_MIN, fmt_rate(ISSUE_PEER_RATES[name]), quoted,
+                             fmt_rate(p["transitions_per_s"]), warm)))
     if TRIVIAL in names:
         s, p = st[TRIVIAL]["memory"], peer.get("trivial_whole", {})
         if s.get("error") or not s.get("best_s"):
