@@ -130,10 +130,12 @@ static const char *const migrations[] = {
   "ALTER TABLE executions ADD COLUMN redrive_ms INTEGER NOT NULL DEFAULT 0;",
   /* 8: history in chunks of consecutive events (store_sqlite_history.c);
    * each old row becomes a chunk of one event. `events` becomes a view
-   * with the old table's columns but for the key, split in two. */
+   * with the old table's columns but for the key, split in two. Details
+   * that are not JSON stay as a string, which the reader names damaged as
+   * it did the row: json() would fail the step, and the file with it. */
   "CREATE TABLE history (k INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, events TEXT NOT NULL);"
   "INSERT INTO history SELECT k, k & 4294967295, json_array(json_array(k & 4294967295, prev_id, ts_ms,"
-  "  type, details_key, json(details))) FROM events;"
+  "  type, details_key, CASE WHEN json_valid(details) THEN json(details) ELSE details END)) FROM events;"
   "DROP TABLE events;" EVENTS_VIEW,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

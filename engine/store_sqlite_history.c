@@ -179,12 +179,17 @@ void sd_sqlite_hist_scratch_free(struct sd_sqlite_hist_scratch *sc) {
 /* One chunk element as a GetExecutionHistory event (API model shape
  * HistoryEvent): timestamp in epoch seconds, previousEventId left out for
  * the first event, the details object under its `<type>EventDetails` key.
- * A new reference, or NULL when the element is not an event. */
+ * A new reference, or NULL when the element is not an event. Details that
+ * are there must be an object or an array, as the one-row-per-event reader
+ * took them: migration 8 keeps a row's details that are not JSON as a
+ * string, which makes its event damaged as it was. */
 static json_t *event_json(json_t *e) {
   json_t *id = json_array_get(e, 0), *prev = json_array_get(e, 1), *ts = json_array_get(e, 2);
   json_t *type = json_array_get(e, 3), *key = json_array_get(e, 4), *details = json_array_get(e, 5);
   if (json_array_size(e) != 6 || !json_is_integer(id) || !json_is_integer(prev) || !json_is_integer(ts) ||
       !json_is_string(type) || !(json_is_string(key) || json_is_null(key)))
+    return NULL;
+  if (json_is_string(key) && !json_is_null(details) && !json_is_object(details) && !json_is_array(details))
     return NULL;
   json_t *ev = json_object(); /* new */
   json_object_set_new(ev, "timestamp", json_real((double)json_integer_value(ts) / 1000.0));
