@@ -234,7 +234,9 @@ static int read_chunk(struct sd_store *s, sqlite3_stmt *st, const char *arn, int
   for (size_t j = 0; j < m && (limit == 0 || json_array_size(events) < limit); j++) {
     json_t *e = json_array_get(chunk, reverse ? m - 1 - j : j);
     int64_t id = element_id(e);
-    if (reverse ? id >= from_id : id <= from_id)
+    /* An element without an integer id is on no page, and damaged: were
+     * it skipped as id 0, forward reads would drop it unnamed. */
+    if (json_is_integer(json_array_get(e, 0)) && (reverse ? id >= from_id : id <= from_id))
       continue;
     json_t *ev = event_json(e); /* new */
     if (ev == NULL) {

@@ -756,6 +756,18 @@ TEST(store_damaged_row) {
   }
   sd_store_close(s);
 
+  /* An element without an integer id cannot be placed on any page: it
+   * fails reads both ways, not only the reverse ones. */
+  ASSERT(run_sql(path, "UPDATE history SET events = '[[5, 4, 0, \"T\", null, null], \"x\","
+                       " [7, 6, 0, \"T\", null, null]]' WHERE k % 4294967296 = 5") == 0);
+  s = sd_store_open(path, &err);
+  for (int reverse = 0; reverse <= 1; reverse++) {
+    ASSERT(sd_store_history(s, ARN, reverse ? 0 : 4, 0, reverse, &err) == NULL);
+    ASSERT(strstr(err.cause, "history events 5 to 7 of '" ARN "' are damaged") != NULL);
+    sd_err_clear(&err);
+  }
+  sd_store_close(s);
+
   /* Text that is not UTF-8 cannot become a JSON string. */
   ASSERT(run_sql(path, "UPDATE executions SET cause = CAST(x'c328' AS TEXT)") == 0);
   s = sd_store_open(path, &err);
