@@ -19,6 +19,11 @@ struct sd_store;
 struct sd_store_batch;
 
 sqlite3 *sd_sqlite_db(struct sd_store *s);
+/* The private store's empty database (SD_SQLITE_SCHEMA_RUNS and nothing
+ * else), as sqlite3_serialize gave it at build time: store_image.c in the
+ * build folder, made by engine/gen/store_image.c. */
+extern const unsigned char sd_sqlite_runs_image[];
+extern const size_t sd_sqlite_runs_image_size;
 /* Migration `version` (1-based: from version-1 to version) as SQL, NULL past
  * the last: lets test_store_schema.c build every older schema. */
 const char *sd_sqlite_migration(int version);

@@ -28,6 +28,7 @@
 #include "engine/err.h"
 #include "engine/store.h"
 #include "engine/store_sqlite_int.h"
+#include "engine/store_sqlite_schema.h"
 #include "runner.h"
 
 static char sdir[256];
@@ -69,7 +70,7 @@ static int schema_diff(const char *what, const char *a, const char *b) {
   while (*a != '\0' || *b != '\0') {
     size_t na = strcspn(a, "\n"), nb = strcspn(b, "\n");
     if (na != nb || strncmp(a, b, na) != 0) {
-      fprintf(stderr, "%s: schema line %zu differs:\n  fresh: %.*s\n  steps: %.*s\n", what, line, (int)na, a,
+      fprintf(stderr, "%s: schema line %zu differs:\n  want: %.*s\n  got:  %.*s\n", what, line, (int)na, a,
               (int)nb, b);
       return 1;
     }
@@ -100,11 +101,11 @@ static const char *const dump_sql[] = {
   "NULL ORDER BY type, name",
 };
 
-/* The schema of the database at `path` as text (malloc'ed), or NULL. */
-static char *dump(const char *path) {
-  sqlite3 *db = NULL;
+/* The schema of the open database `db` as text (malloc'ed), or NULL;
+ * `what` names it in messages. */
+static char *dump_db(sqlite3 *db, const char *what) {
   struct sd_buf out = { 0 };
-  bool ok = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK;
+  bool ok = true;
   for (size_t q = 0; ok && q < sizeof dump_sql / sizeof dump_sql[0]; q++) {
     sqlite3_stmt *st = NULL;
     ok = sqlite3_prepare_v2(db, dump_sql[q], -1, &st, NULL) == SQLITE_OK;
@@ -117,10 +118,9 @@ static char *dump(const char *path) {
     if (ok && rc != SQLITE_DONE)
       ok = false;
     if (!ok)
-      fprintf(stderr, "dump of %s: %s\n", path, sqlite3_errmsg(db));
+      fprintf(stderr, "dump of %s: %s\n", what, sqlite3_errmsg(db));
     sqlite3_finalize(st);
   }
-  sqlite3_close(db);
   sd_buf_add(&out, "", 1);
   if (!ok) {
     sd_buf_free(&out);
@@ -128,6 +128,18 @@ static char *dump(const char *path) {
   }
   squeeze(out.data);
   return out.data;
+}
+
+/* The schema of the database at `path` as text (malloc'ed), or NULL. */
+static char *dump(const char *path) {
+  sqlite3 *db = NULL;
+  char *out = NULL;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK)
+    out = dump_db(db, path);
+  else
+    fprintf(stderr, "dump of %s: %s\n", path, sqlite3_errmsg(db));
+  sqlite3_close(db);
+  return out;
 }
 
 /* A database at schema version `v`, built from steps 1..v by hand. */
@@ -418,6 +430,48 @@ TEST(store_private_failed_write_is_reported) {
   h = sd_store_history(s, arn, 0, 0, false, &err);
   ASSERT_INT_EQ(json_array_size(h), 3);
   json_decref(h);
+  sd_store_close(s);
+  return 0;
+}
+
+/* Reads a one-row, one-column query as text into buf; 0 or -1. */
+static int query_text(sqlite3 *db, const char *sql, char *buf, size_t n) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK ? sqlite3_step(st) : SQLITE_ERROR;
+  snprintf(buf, n, "%s", rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "");
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* The private store starts from an image of SD_SQLITE_SCHEMA_RUNS made at
+ * build time (engine/gen/store_image.c): it must have exactly the tables,
+ * columns and indexes that running the SQL gives, and still the journal
+ * and secure_delete settings it had when it ran the SQL itself. A stale or
+ * wrong image (another table, a column missing) fails here. */
+TEST(store_private_image_equals_schema_runs) {
+  struct sd_err err = { 0 };
+  struct sd_store *s = sd_store_open_private(&err);
+  ASSERT(s != NULL);
+  sqlite3 *ref = NULL;
+  ASSERT(sqlite3_open(":memory:", &ref) == SQLITE_OK);
+  ASSERT(sqlite3_exec(ref, SD_SQLITE_SCHEMA_RUNS, NULL, NULL, NULL) == SQLITE_OK);
+  char *got = dump_db(sd_sqlite_db(s), "the private store"), *want = dump_db(ref, "schema_runs");
+  ASSERT(got != NULL && want != NULL);
+  ASSERT(strstr(want, "column executions.15 redrive_ms ") != NULL); /* the dump sees the columns */
+  ASSERT(strstr(want, "index executions sqlite_autoindex_executions_1 unique=1") != NULL);
+  ASSERT(schema_diff("private store against schema_runs", want, got) == 0);
+  char buf[32];
+  ASSERT(query_text(sd_sqlite_db(s), "PRAGMA journal_mode", buf, sizeof buf) == 0);
+  ASSERT_STR_EQ(buf, "off");
+  ASSERT(query_text(sd_sqlite_db(s), "PRAGMA secure_delete", buf, sizeof buf) == 0);
+  ASSERT_STR_EQ(buf, "0");
+  /* A true in-memory database, not one in SQLite's memdb VFS (whose
+   * commits copy pages): it has no file name. */
+  const char *file = sqlite3_db_filename(sd_sqlite_db(s), "main");
+  ASSERT(file == NULL || file[0] == '\0');
+  free(got);
+  free(want);
+  sqlite3_close(ref);
   sd_store_close(s);
   return 0;
 }
