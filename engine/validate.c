@@ -208,15 +208,18 @@ static void machine_states(struct sd_vd_ctx *c, json_t *states, json_t *start) {
   struct sd_vd_scope *scope =
       sd_vd_scope_new(c, states, json_is_string(start) ? json_string_value(start) : NULL);
   size_t mark = sd_vd_push(c, "States");
+  size_t outer = c->state_len; /* a Parallel's or Map's, while its machines are checked */
   size_t i = 0;
   const char *name;
   json_t *st;
   json_object_foreach(states, name, st) {
     size_t m2 = sd_vd_push(c, name);
+    c->state_len = c->ptr.len;
     check_name(c, name);
     sd_vd_state(c, scope, i++, st);
     sd_vd_pop(c, m2);
   }
+  c->state_len = outer;
   sd_vd_pop(c, mark);
 }
 

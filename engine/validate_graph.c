@@ -23,9 +23,14 @@
  * are freed before validate returns). */
 struct sd_vd_edge {
   size_t from;
-  const char *to; /* borrowed */
-  size_t loc;     /* offset of its pointer in the scope's locs */
+  const char *to;    /* borrowed */
+  const char *field; /* "Next", "Default"; static, NULL for none */
+  size_t sub;        /* offset in the scope's subs of the path from the state to the field, or NO_SUB */
 };
+
+/* An edge written in the state itself ("/Next", "/Default"), not inside
+ * a Catch or a Choice rule. */
+#define NO_SUB SIZE_MAX
 
 struct sd_vd_scope {
   char *ptr;             /* the machine's pointer ("" for the root); owned */
@@ -36,9 +41,12 @@ struct sd_vd_scope {
   size_t n;
   struct sd_vd_edge *edges; /* owned */
   size_t nedges, capedges;
-  /* The edges' pointers, NUL-separated: one buffer rather than a string
-   * allocated per edge (a 1,000-state chain has 1,000 edges). */
-  struct sd_buf locs;
+  /* An edge's pointer is needed only for a diagnostic, which few get: it
+   * is rebuilt then from the state's name, this path below the state
+   * ("/Catch/0", "/Choices/2"; NUL-separated, one buffer) and the field.
+   * Copying every edge's whole pointer cost a tenth of validating a
+   * 1,000-state chain. */
+  struct sd_buf subs;
 };
 
 struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, json_t *states, const char *start) {
@@ -74,11 +82,14 @@ void sd_vd_scope_edge(struct sd_vd_ctx *c, struct sd_vd_scope *s, size_t index, 
     s->capedges = s->capedges ? s->capedges * 2 : 16;
     s->edges = sd_xrealloc(s->edges, s->capedges * sizeof *s->edges);
   }
-  size_t mark = field ? sd_vd_push(c, field) : c->ptr.len;
-  const char *loc = sd_vd_loc(c);
-  s->edges[s->nedges++] = (struct sd_vd_edge){ index, target, s->locs.len };
-  sd_buf_add(&s->locs, loc, strlen(loc) + 1);
-  sd_vd_pop(c, mark);
+  struct sd_vd_edge *e = &s->edges[s->nedges++];
+  *e = (struct sd_vd_edge){ index, target, field, NO_SUB };
+  size_t below = c->ptr.len - c->state_len;
+  if (below > 0) {
+    e->sub = s->subs.len;
+    sd_buf_add(&s->subs, c->ptr.data + c->state_len, below);
+    sd_buf_putc(&s->subs, '\0');
+  }
 }
 
 static long target_index(const struct sd_vd_scope *s, const char *name) {
@@ -133,6 +144,17 @@ static void state_loc(struct sd_buf *b, const struct sd_vd_scope *s, size_t i) {
   sd_vd_ptr_append(b, s->names[i]);
 }
 
+/* The pointer of edge e, as it was when the edge was written. */
+static void edge_loc(struct sd_buf *b, const struct sd_vd_scope *s, const struct sd_vd_edge *e) {
+  state_loc(b, s, e->from);
+  if (e->sub != NO_SUB)
+    sd_buf_puts(b, s->subs.data + e->sub);
+  if (e->field != NULL) {
+    sd_buf_putc(b, '/');
+    sd_vd_ptr_append(b, e->field);
+  }
+}
+
 static void check_scope(struct sd_vd_ctx *c, const struct sd_vd_scope *s) {
   struct sd_buf loc = { 0 };
   /* The walks' arrays in one zeroed block (a Parallel's fifty branches
@@ -148,12 +170,13 @@ static void check_scope(struct sd_vd_ctx *c, const struct sd_vd_scope *s) {
   bool dangling = false;
   for (size_t e = 0; e < s->nedges; e++)
     if ((to[e] = target_index(s, s->edges[e].to)) < 0) {
-      sd_vd_diag(c, SD_VD_ERROR, SD_VD_MISSING_TARGET, s->locs.data + s->edges[e].loc,
-                 "Missing 'Next' target: %s", s->edges[e].to);
+      edge_loc(&loc, s, &s->edges[e]);
+      sd_vd_diag(c, SD_VD_ERROR, SD_VD_MISSING_TARGET, loc.data, "Missing 'Next' target: %s", s->edges[e].to);
       dangling = true;
     }
   long start = target_index(s, s->start);
   if (s->start != NULL && start < 0) {
+    loc.len = 0;
     sd_buf_printf(&loc, "%s/StartAt", s->ptr);
     sd_vd_diag(c, SD_VD_ERROR, SD_VD_MISSING_TARGET, loc.data, "Missing 'Next' target: %s", s->start);
   }
@@ -206,7 +229,7 @@ void sd_vd_graph_check(struct sd_vd_ctx *c) {
 void sd_vd_scopes_free(struct sd_vd_ctx *c) {
   for (size_t i = 0; i < c->nscopes; i++) {
     struct sd_vd_scope *s = c->scopes[i];
-    sd_buf_free(&s->locs);
+    sd_buf_free(&s->subs);
     free(s->edges);
     free(s->names);
     free(s->terminal);

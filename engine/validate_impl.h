@@ -56,6 +56,7 @@ struct sd_vd_ctx {
   size_t nerrors;
   bool truncated;
   struct sd_buf ptr; /* JSON pointer of the value being checked ("" = root) */
+  size_t state_len;  /* ptr.len at the state being checked ("/States/X") */
   /* Every state name seen so far, nested machines included: an
    * open-addressing set (names borrowed from the definition; the array
    * owned), where a Jansson object hashed and allocated per name. */
@@ -138,7 +139,8 @@ void sd_vd_timestamp(struct sd_vd_ctx *c, const char *field, json_t *v);
 struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, json_t *states, const char *start);
 void sd_vd_scope_terminal(struct sd_vd_scope *s, size_t index);
 /* A transition from state `index` to `target`, written at the current
- * pointer + "/field" (field may be NULL: the current pointer itself). */
+ * pointer + "/field" (field may be NULL: the current pointer itself), at or
+ * below the state's own pointer. `field` must be a static string. */
 void sd_vd_scope_edge(struct sd_vd_ctx *c, struct sd_vd_scope *s, size_t index, const char *target,
                       const char *field);
 void sd_vd_graph_check(struct sd_vd_ctx *c);
