@@ -212,7 +212,7 @@ static void machine_states(struct sd_vd_ctx *c, json_t *states, json_t *start) {
   size_t i = 0;
   const char *name;
   json_t *st;
-  json_object_foreach(states, name, st) {
+  SD_VD_FOREACH(states, it, name, st) {
     size_t m2 = sd_vd_push(c, name);
     c->state_len = c->ptr.len;
     check_name(c, name);
@@ -236,7 +236,7 @@ void sd_vd_machine(struct sd_vd_ctx *c, json_t *m, enum sd_vd_kind kind) {
   c->nest++;
   const char *key;
   json_t *v;
-  json_object_foreach(m, key, v) {
+  SD_VD_FOREACH_KEY(m, it, key) {
     if (!machine_field(kind, key))
       sd_vd_err(c, "Field '%s' is not supported", key);
   }

@@ -144,8 +144,7 @@ static void rule(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, j
   int nops = 0, op = -1;
   const char *combinator = NULL;
   const char *key;
-  json_t *v;
-  json_object_foreach(r, key, v) {
+  SD_VD_FOREACH_KEY(r, it, key) {
     int k = find_operator(key);
     if (k >= 0) {
       nops++;
@@ -185,8 +184,7 @@ static void jsonata_rule(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t 
     return;
   }
   const char *key;
-  json_t *v;
-  json_object_foreach(r, key, v) {
+  SD_VD_FOREACH_KEY(r, it, key) {
     bool jsonpath = find_operator(key) >= 0;
     for (size_t i = 0; !jsonpath && path_only[i] != NULL; i++)
       jsonpath = strcmp(path_only[i], key) == 0;

@@ -95,9 +95,10 @@ static bool looks_dynamic(const char *s) {
          (sd_intrinsic_is_call(s) && strchr(s, '(') != NULL && s[strlen(s) - 1] == ')');
 }
 
-static bool key_is_dynamic(const char *key) {
-  size_t n = strlen(key);
-  return n >= 2 && strcmp(key + n - 2, ".$") == 0;
+/* n: the key's length, which Jansson keeps (a strlen per key cost more
+ * than the test). */
+static bool key_is_dynamic(const char *key, size_t n) {
+  return n >= 2 && key[n - 2] == '.' && key[n - 1] == '$';
 }
 
 /* Walks a payload template; AWS reports its errors at the template field
@@ -125,8 +126,8 @@ static bool template_walk(struct sd_vd_ctx *c, json_t *v, const char *field, int
     return true;
   const char *key;
   json_t *e;
-  json_object_foreach(v, key, e) {
-    if (!key_is_dynamic(key)) {
+  SD_VD_FOREACH(v, it, key, e) {
+    if (!key_is_dynamic(key, json_object_iter_key_len(it))) {
       if (json_is_string(e) && looks_dynamic(json_string_value(e)))
         sd_vd_warn_at(
             c, SD_VD_NO_DOLLAR, field,

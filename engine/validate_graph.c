@@ -58,8 +58,7 @@ struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, json_t *states, const c
   s->terminal = sd_xcalloc(s->n ? s->n : 1, sizeof *s->terminal);
   size_t i = 0;
   const char *name;
-  json_t *v;
-  json_object_foreach(states, name, v) {
+  SD_VD_FOREACH_KEY(states, it, name) {
     s->names[i++] = name; /* keys of one object: unique */
   }
   sd_names_build(&s->index, s->names, sizeof *s->names, s->n);

@@ -68,6 +68,19 @@ struct sd_vd_ctx {
   int nest; /* current machine / rule nesting */
 };
 
+/* json_object_foreach without the two json_object_key_to_iter calls it
+ * makes per key: walking every key of a definition is most of what
+ * validation does. `it` names the iterator (for json_object_iter_key_len);
+ * it is scoped to the loop, as `key` and `v` are not. */
+#define SD_VD_FOREACH(obj, it, key, v)                                                                       \
+  for (void *it = json_object_iter(obj);                                                                     \
+       it != NULL && ((key) = json_object_iter_key(it), (v) = json_object_iter_value(it), true);             \
+       it = json_object_iter_next((obj), it))
+/* The same over the keys alone. */
+#define SD_VD_FOREACH_KEY(obj, it, key)                                                                      \
+  for (void *it = json_object_iter(obj); it != NULL && ((key) = json_object_iter_key(it), true);             \
+       it = json_object_iter_next((obj), it))
+
 /* Diagnostics. `loc` NULL means none (AWS omits location for some). */
 void sd_vd_diag(struct sd_vd_ctx *c, enum sd_vd_severity sev, const char *code, const char *loc,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));

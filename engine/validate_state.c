@@ -138,8 +138,7 @@ static bool listed(const char *const *list, const char *key) {
 void sd_vd_fields(struct sd_vd_ctx *c, json_t *obj, const char *const *both, const char *const *path_only,
                   const char *const *ata_only, enum sd_vd_ql ql) {
   const char *key;
-  json_t *v;
-  json_object_foreach(obj, key, v) {
+  SD_VD_FOREACH_KEY(obj, it, key) {
     if (listed(both, key))
       continue;
     if (listed(path_only, key) || listed(ata_only, key)) {
@@ -169,7 +168,7 @@ static void state_fields(json_t *st, json_t **vals, struct keyed *keys) {
   json_t *v;
   size_t k = 0;
   memset(vals, 0, NFIELDS * sizeof *vals);
-  json_object_foreach(st, key, v) {
+  SD_VD_FOREACH(st, it, key, v) {
     size_t i = 0;
     while (i < NFIELDS && (fields[i].name[0] != key[0] || strcmp(fields[i].name, key) != 0))
       i++;
@@ -385,7 +384,7 @@ static bool has_dynamic_key(json_t *v, int depth) {
       if (has_dynamic_key(e, depth + 1))
         return true;
     }
-  json_object_foreach(v, key, e) {
+  SD_VD_FOREACH(v, it, key, e) {
     size_t n = strlen(key);
     if ((n >= 2 && strcmp(key + n - 2, ".$") == 0) || has_dynamic_key(e, depth + 1))
       return true;
