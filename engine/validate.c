@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "engine/err.h"
-#include "engine/str.h"
 #include "engine/validate_impl.h"
 
 /* A state name is at most 80 characters (AWS's quota; the ASL spec says 128,
@@ -156,37 +155,8 @@ static size_t utf8_chars(const char *s) {
 
 /* State names are unique across the whole definition, nested machines
  * included (ASL: "unique within the scope of the whole state machine"). */
-static void names_put(const char **v, size_t cap, const char *name) {
-  size_t h = (size_t)sd_str_hash(name) & (cap - 1);
-  while (v[h] != NULL)
-    h = (h + 1) & (cap - 1);
-  v[h] = name;
-}
-
-/* Adds name to c->names; false when it was there already. */
-static bool names_add(struct sd_vd_ctx *c, const char *name) {
-  for (size_t h = c->names_cap ? (size_t)sd_str_hash(name) & (c->names_cap - 1) : 0;
-       c->names_cap && c->names[h] != NULL; h = (h + 1) & (c->names_cap - 1))
-    if (strcmp(c->names[h], name) == 0)
-      return false;
-  /* At most half full, so that probes stay short and always end. */
-  if (2 * (c->nnames + 1) > c->names_cap) {
-    size_t cap = c->names_cap ? 2 * c->names_cap : 64;
-    const char **v = sd_xcalloc(cap, sizeof *v);
-    for (size_t i = 0; i < c->names_cap; i++)
-      if (c->names[i] != NULL)
-        names_put(v, cap, c->names[i]);
-    free(c->names);
-    c->names = v;
-    c->names_cap = cap;
-  }
-  names_put(c->names, c->names_cap, name);
-  c->nnames++;
-  return true;
-}
-
-static void check_name(struct sd_vd_ctx *c, const char *name) {
-  if (!names_add(c, name))
+static void check_name(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, const char *name) {
+  if (!sd_vd_scope_add(c, scope, index, name))
     sd_vd_diag(c, SD_VD_ERROR, SD_VD_DUP_NAME, sd_vd_loc(c), "Duplicate State name: %s", name);
   if (utf8_chars(name) > SD_VD_MAX_STATE_NAME)
     sd_vd_diag(c, SD_VD_ERROR, SD_VD_BAD_NAME, sd_vd_loc(c), "State name is longer than %d characters",
@@ -206,7 +176,7 @@ static void machine_top_fields(struct sd_vd_ctx *c, json_t *m) {
 
 static void machine_states(struct sd_vd_ctx *c, json_t *states, json_t *start) {
   struct sd_vd_scope *scope =
-      sd_vd_scope_new(c, states, json_is_string(start) ? json_string_value(start) : NULL);
+      sd_vd_scope_new(c, json_object_size(states), json_is_string(start) ? json_string_value(start) : NULL);
   size_t mark = sd_vd_push(c, "States");
   size_t outer = c->state_len; /* a Parallel's or Map's, while its machines are checked */
   size_t i = 0;
@@ -215,7 +185,7 @@ static void machine_states(struct sd_vd_ctx *c, json_t *states, json_t *start) {
   SD_VD_FOREACH(states, it, name, st) {
     size_t m2 = sd_vd_push(c, name);
     c->state_len = c->ptr.len;
-    check_name(c, name);
+    check_name(c, scope, i, name);
     sd_vd_state(c, scope, i++, st);
     sd_vd_pop(c, m2);
   }
@@ -281,7 +251,6 @@ static json_t *validate(json_t *def, const char *text, size_t len, const struct 
   json_object_set_new(result, "result", json_string(c.nerrors ? "FAIL" : "OK"));
   json_object_set_new(result, "diagnostics", c.diags);
   json_object_set_new(result, "truncated", json_boolean(c.truncated));
-  free(c.names);
   json_decref(c.labels);
   sd_buf_free(&c.ptr);
   return result;

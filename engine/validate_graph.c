@@ -32,11 +32,22 @@ struct sd_vd_edge {
  * a Catch or a Choice rule. */
 #define NO_SUB SIZE_MAX
 
+/* A slot of the definition's name table (ctx->names). Names are unique
+ * across the definition, and transitions are judged only in a definition
+ * without errors, so the one table answers both "is this name taken" while
+ * walking and "which state of this machine is the target" after it, and
+ * each name is hashed once. */
+struct sd_vd_name {
+  const char *name; /* borrowed; NULL = empty slot */
+  uint64_t hash;    /* sd_str_hash(name), kept for growing the table */
+  struct sd_vd_scope *scope;
+  size_t index; /* position in scope */
+};
+
 struct sd_vd_scope {
-  char *ptr;             /* the machine's pointer ("" for the root); owned */
-  const char *start;     /* StartAt; borrowed, NULL when absent */
-  struct sd_names index; /* over names */
-  const char **names;    /* by position; the array owned, the names borrowed */
+  char *ptr;          /* the machine's pointer ("" for the root); owned */
+  const char *start;  /* StartAt; borrowed, NULL when absent */
+  const char **names; /* by position; the array owned, the names borrowed */
   bool *terminal;
   size_t n;
   struct sd_vd_edge *edges; /* owned */
@@ -49,19 +60,59 @@ struct sd_vd_scope {
   struct sd_buf subs;
 };
 
-struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, json_t *states, const char *start) {
+static void names_put(struct sd_vd_name *v, size_t cap, const struct sd_vd_name *e) {
+  size_t h = (size_t)e->hash & (cap - 1);
+  while (v[h].name != NULL)
+    h = (h + 1) & (cap - 1);
+  v[h] = *e;
+}
+
+/* Makes room for n more names, keeping the table at most half full so
+ * that probes stay short and always end: a machine's states at once, not
+ * a doubling every few states. */
+static void names_reserve(struct sd_vd_ctx *c, size_t n) {
+  if (2 * (c->nnames + n) <= c->names_cap)
+    return;
+  size_t cap = c->names_cap ? c->names_cap : 16;
+  while (2 * (c->nnames + n) > cap)
+    cap *= 2;
+  struct sd_vd_name *v = sd_xcalloc(cap, sizeof *v);
+  for (size_t i = 0; i < c->names_cap; i++)
+    if (c->names[i].name != NULL)
+      names_put(v, cap, &c->names[i]);
+  free(c->names);
+  c->names = v;
+  c->names_cap = cap;
+}
+
+/* The slot holding `name` (hash h), or NULL. */
+static const struct sd_vd_name *names_find(const struct sd_vd_ctx *c, const char *name, uint64_t h) {
+  for (size_t i = c->names_cap ? (size_t)h & (c->names_cap - 1) : 0; c->names_cap && c->names[i].name != NULL;
+       i = (i + 1) & (c->names_cap - 1))
+    if (c->names[i].hash == h && strcmp(c->names[i].name, name) == 0)
+      return &c->names[i];
+  return NULL;
+}
+
+bool sd_vd_scope_add(struct sd_vd_ctx *c, struct sd_vd_scope *s, size_t index, const char *name) {
+  s->names[index] = name;
+  uint64_t h = sd_str_hash(name);
+  if (names_find(c, name, h) != NULL)
+    return false;
+  names_reserve(c, 1);
+  names_put(c->names, c->names_cap, &(struct sd_vd_name){ name, h, s, index });
+  c->nnames++;
+  return true;
+}
+
+struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, size_t n, const char *start) {
   struct sd_vd_scope *s = sd_xcalloc(1, sizeof *s);
   s->ptr = sd_xstrdup(c->ptr.len ? c->ptr.data : "");
   s->start = start;
-  s->n = json_object_size(states);
+  s->n = n;
   s->names = sd_xcalloc(s->n ? s->n : 1, sizeof *s->names);
   s->terminal = sd_xcalloc(s->n ? s->n : 1, sizeof *s->terminal);
-  size_t i = 0;
-  const char *name;
-  SD_VD_FOREACH_KEY(states, it, name) {
-    s->names[i++] = name; /* keys of one object: unique */
-  }
-  sd_names_build(&s->index, s->names, sizeof *s->names, s->n);
+  names_reserve(c, n);
   if (c->nscopes == c->capscopes) {
     c->capscopes = c->capscopes ? c->capscopes * 2 : 8;
     c->scopes = sd_xrealloc(c->scopes, c->capscopes * sizeof *c->scopes);
@@ -91,8 +142,11 @@ void sd_vd_scope_edge(struct sd_vd_ctx *c, struct sd_vd_scope *s, size_t index, 
   }
 }
 
-static long target_index(const struct sd_vd_scope *s, const char *name) {
-  return sd_names_find(&s->index, s->names, sizeof *s->names, name);
+/* The position in s of the state named `name` (may be NULL), or -1 when
+ * no state of this machine has that name. */
+static long target_index(const struct sd_vd_ctx *c, const struct sd_vd_scope *s, const char *name) {
+  const struct sd_vd_name *e = name != NULL ? names_find(c, name, sd_str_hash(name)) : NULL;
+  return e != NULL && e->scope == s ? (long)e->index : -1;
 }
 
 /* Adjacency lists of a machine, forward or backward, in CSR form: the
@@ -168,12 +222,12 @@ static void check_scope(struct sd_vd_ctx *c, const struct sd_vd_scope *s) {
   bool *reached = (bool *)(void *)(to + (ne + 1)), *finishes = reached + (n + 1);
   bool dangling = false;
   for (size_t e = 0; e < s->nedges; e++)
-    if ((to[e] = target_index(s, s->edges[e].to)) < 0) {
+    if ((to[e] = target_index(c, s, s->edges[e].to)) < 0) {
       edge_loc(&loc, s, &s->edges[e]);
       sd_vd_diag(c, SD_VD_ERROR, SD_VD_MISSING_TARGET, loc.data, "Missing 'Next' target: %s", s->edges[e].to);
       dangling = true;
     }
-  long start = target_index(s, s->start);
+  long start = target_index(c, s, s->start);
   if (s->start != NULL && start < 0) {
     loc.len = 0;
     sd_buf_printf(&loc, "%s/StartAt", s->ptr);
@@ -232,11 +286,13 @@ void sd_vd_scopes_free(struct sd_vd_ctx *c) {
     free(s->edges);
     free(s->names);
     free(s->terminal);
-    sd_names_free(&s->index);
     free(s->ptr);
     free(s);
   }
   free(c->scopes);
   c->scopes = NULL;
+  free(c->names);
+  c->names = NULL;
+  c->names_cap = c->nnames = 0;
   c->nscopes = c->capscopes = 0;
 }

@@ -14,6 +14,7 @@
 struct sd_err;
 struct sd_validate_opts;
 struct sd_vd_scope;
+struct sd_vd_name;
 
 /* AWS returns at most 100 diagnostics and sets `truncated` past that
  * (ValidateStateMachineDefinitionMaxResult in the API model). */
@@ -57,10 +58,9 @@ struct sd_vd_ctx {
   bool truncated;
   struct sd_buf ptr; /* JSON pointer of the value being checked ("" = root) */
   size_t state_len;  /* ptr.len at the state being checked ("/States/X") */
-  /* Every state name seen so far, nested machines included: an
-   * open-addressing set (names borrowed from the definition; the array
-   * owned), where a Jansson object hashed and allocated per name. */
-  const char **names;
+  /* Every state name seen so far, nested machines included, with its
+   * machine and position: open addressing (validate_graph.c). */
+  struct sd_vd_name *names;    /* owned; the names borrowed */
   size_t names_cap, nnames;    /* names_cap: 0 or a power of two */
   json_t *labels;              /* Map Label -> pointer of its first use; owned */
   struct sd_vd_scope **scopes; /* one per (sub-)machine, in walk order; owned */
@@ -147,9 +147,13 @@ void sd_vd_timestamp(struct sd_vd_ctx *c, const char *field, json_t *v);
 /* validate_graph.c: transitions of one (sub-)machine, checked after the
  * schema pass (AWS reports them only for a definition that is otherwise
  * well-formed). */
-/* `states`' keys, `start` and every edge's `target` are borrowed: they must
- * outlive the scope (the definition being validated does). */
-struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, json_t *states, const char *start);
+/* A machine of n states. `start`, every state's name and every edge's
+ * `target` are borrowed: they must outlive the scope (the definition being
+ * validated does). */
+struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, size_t n, const char *start);
+/* Names state `index` of the scope; false when another state of the
+ * definition, in any machine, has that name already. */
+bool sd_vd_scope_add(struct sd_vd_ctx *c, struct sd_vd_scope *s, size_t index, const char *name);
 void sd_vd_scope_terminal(struct sd_vd_scope *s, size_t index);
 /* A transition from state `index` to `target`, written at the current
  * pointer + "/field" (field may be NULL: the current pointer itself), at or
