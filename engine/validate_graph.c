@@ -32,13 +32,15 @@ struct sd_vd_edge {
  * a Catch or a Choice rule. */
 #define NO_SUB SIZE_MAX
 
-/* A slot of the definition's name table (ctx->names). Names are unique
+/* A name of the definition's name table (ctx->names). Names are unique
  * across the definition, and transitions are judged only in a definition
  * without errors, so the one table answers both "is this name taken" while
  * walking and "which state of this machine is the target" after it, and
- * each name is hashed once. */
+ * each name is hashed once. The names lie in the order met; the hash
+ * slots (ctx->name_slots) hold their positions + 1, so that the block
+ * zeroed when the table grows is 4 bytes a slot, not a name's 32. */
 struct sd_vd_name {
-  const char *name; /* borrowed; NULL = empty slot */
+  const char *name; /* borrowed */
   uint64_t hash;    /* sd_str_hash(name), kept for growing the table */
   struct sd_vd_scope *scope;
   size_t index; /* position in scope */
@@ -60,11 +62,12 @@ struct sd_vd_scope {
   struct sd_buf subs;
 };
 
-static void names_put(struct sd_vd_name *v, size_t cap, const struct sd_vd_name *e) {
-  size_t h = (size_t)e->hash & (cap - 1);
-  while (v[h].name != NULL)
+/* Puts name i of c->names into `slots` (cap of them). */
+static void names_put(const struct sd_vd_ctx *c, uint32_t *slots, size_t cap, size_t i) {
+  size_t h = (size_t)c->names[i].hash & (cap - 1);
+  while (slots[h] != 0)
     h = (h + 1) & (cap - 1);
-  v[h] = *e;
+  slots[h] = (uint32_t)i + 1;
 }
 
 /* Makes room for n more names, keeping the table at most half full so
@@ -76,21 +79,25 @@ static void names_reserve(struct sd_vd_ctx *c, size_t n) {
   size_t cap = c->names_cap ? c->names_cap : 16;
   while (2 * (c->nnames + n) > cap)
     cap *= 2;
-  struct sd_vd_name *v = sd_xcalloc(cap, sizeof *v);
-  for (size_t i = 0; i < c->names_cap; i++)
-    if (c->names[i].name != NULL)
-      names_put(v, cap, &c->names[i]);
-  free(c->names);
-  c->names = v;
+  /* Half as many names as slots, at most. */
+  c->names = sd_xrealloc(c->names, cap / 2 * sizeof *c->names);
+  uint32_t *slots = sd_xcalloc(cap, sizeof *slots);
+  for (size_t i = 0; i < c->nnames; i++)
+    names_put(c, slots, cap, i);
+  free(c->name_slots);
+  c->name_slots = slots;
   c->names_cap = cap;
 }
 
 /* The slot holding `name` (hash h), or NULL. */
 static const struct sd_vd_name *names_find(const struct sd_vd_ctx *c, const char *name, uint64_t h) {
-  for (size_t i = c->names_cap ? (size_t)h & (c->names_cap - 1) : 0; c->names_cap && c->names[i].name != NULL;
-       i = (i + 1) & (c->names_cap - 1))
-    if (c->names[i].hash == h && strcmp(c->names[i].name, name) == 0)
-      return &c->names[i];
+  size_t mask = c->names_cap - 1;
+  for (size_t i = c->names_cap ? (size_t)h & mask : 0; c->names_cap && c->name_slots[i] != 0;
+       i = (i + 1) & mask) {
+    const struct sd_vd_name *e = &c->names[c->name_slots[i] - 1];
+    if (e->hash == h && strcmp(e->name, name) == 0)
+      return e;
+  }
   return NULL;
 }
 
@@ -100,8 +107,8 @@ bool sd_vd_scope_add(struct sd_vd_ctx *c, struct sd_vd_scope *s, size_t index, c
   if (names_find(c, name, h) != NULL)
     return false;
   names_reserve(c, 1);
-  names_put(c->names, c->names_cap, &(struct sd_vd_name){ name, h, s, index });
-  c->nnames++;
+  c->names[c->nnames] = (struct sd_vd_name){ name, h, s, index };
+  names_put(c, c->name_slots, c->names_cap, c->nnames++);
   return true;
 }
 
@@ -110,7 +117,7 @@ struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, size_t n, const char *s
   s->ptr = sd_xstrdup(c->ptr.len ? c->ptr.data : "");
   s->start = start;
   s->n = n;
-  s->names = sd_xcalloc(s->n ? s->n : 1, sizeof *s->names);
+  s->names = sd_xmalloc((s->n ? s->n : 1) * sizeof *s->names); /* sd_vd_scope_add names each */
   s->terminal = sd_xcalloc(s->n ? s->n : 1, sizeof *s->terminal);
   names_reserve(c, n);
   if (c->nscopes == c->capscopes) {
@@ -157,22 +164,23 @@ struct sd_vd_adj {
   size_t *adj;   /* owned */
 };
 
-/* `first` (n + 2 entries) and `adj` (nedges + 1) are zeroed by the caller;
- * `fill` (n + 1) is scratch. */
-static void adj_build(const struct sd_vd_scope *s, const long *to, bool forward, struct sd_vd_adj *g,
-                      size_t *fill) {
+/* `first` (n + 2 entries) is zeroed by the caller, `adj` (nedges + 1) is
+ * filled here. The counts go two places up, so that after the sums
+ * first[a + 1] is where state a's list starts, and placing a neighbour
+ * moves it on to where a's list ends, i.e. where a + 1's starts: no
+ * second array of positions to zero. */
+static void adj_build(const struct sd_vd_scope *s, const long *to, bool forward, struct sd_vd_adj *g) {
   for (size_t e = 0; e < s->nedges; e++)
     if (to[e] >= 0)
-      g->first[(forward ? s->edges[e].from : (size_t)to[e]) + 1]++;
+      g->first[(forward ? s->edges[e].from : (size_t)to[e]) + 2]++;
   for (size_t i = 0; i < s->n; i++)
     g->first[i + 1] += g->first[i];
-  memset(fill, 0, (s->n + 1) * sizeof *fill);
   for (size_t e = 0; e < s->nedges; e++) {
     if (to[e] < 0)
       continue;
     size_t a = forward ? s->edges[e].from : (size_t)to[e];
     size_t b = forward ? (size_t)to[e] : s->edges[e].from;
-    g->adj[g->first[a] + fill[a]++] = b;
+    g->adj[g->first[a + 1]++] = b;
   }
 }
 
@@ -210,16 +218,21 @@ static void edge_loc(struct sd_buf *b, const struct sd_vd_scope *s, const struct
 
 static void check_scope(struct sd_vd_ctx *c, const struct sd_vd_scope *s) {
   struct sd_buf loc = { 0 };
-  /* The walks' arrays in one zeroed block (a Parallel's fifty branches
-   * made fifty times eight allocations): the size_t ones first, then
-   * `to`, then the flags. */
+  /* The walks' arrays in one block (a Parallel's fifty branches made
+   * fifty times eight allocations): the size_t ones first, then `to`, then
+   * the flags. Only the counts and the flags start at zero; the rest is
+   * written before it is read, and zeroing it all was most of the cost of
+   * the block. */
   size_t n = s->n, ne = s->nedges;
-  size_t words = 2 * (n + 2) + 2 * (ne + 1) + 2 * (n + 1);
-  size_t *blk = sd_xcalloc(1, words * sizeof(size_t) + (ne + 1) * sizeof(long) + 2 * (n + 1) * sizeof(bool));
+  size_t words = 2 * (n + 2) + 2 * (ne + 1) + (n + 1);
+  size_t *blk = sd_xmalloc(words * sizeof(size_t) + (ne + 1) * sizeof(long) + 2 * (n + 1) * sizeof(bool));
   struct sd_vd_adj fwd = { blk, blk + (n + 2) }, bwd = { fwd.adj + (ne + 1), fwd.adj + (ne + 1) + (n + 2) };
-  size_t *work = bwd.adj + (ne + 1), *fill = work + (n + 1);
-  long *to = (long *)(void *)(fill + (n + 1));
+  size_t *work = bwd.adj + (ne + 1);
+  long *to = (long *)(void *)(work + (n + 1));
   bool *reached = (bool *)(void *)(to + (ne + 1)), *finishes = reached + (n + 1);
+  memset(fwd.first, 0, (n + 2) * sizeof *fwd.first);
+  memset(bwd.first, 0, (n + 2) * sizeof *bwd.first);
+  memset(reached, 0, 2 * (n + 1) * sizeof *reached);
   bool dangling = false;
   for (size_t e = 0; e < s->nedges; e++)
     if ((to[e] = target_index(c, s, s->edges[e].to)) < 0) {
@@ -243,8 +256,8 @@ static void check_scope(struct sd_vd_ctx *c, const struct sd_vd_scope *s) {
     free(blk);
     return;
   }
-  adj_build(s, to, true, &fwd, fill);
-  adj_build(s, to, false, &bwd, fill);
+  adj_build(s, to, true, &fwd);
+  adj_build(s, to, false, &bwd);
   size_t nwork = 0;
   if (start >= 0) {
     reached[start] = true;
@@ -292,7 +305,9 @@ void sd_vd_scopes_free(struct sd_vd_ctx *c) {
   free(c->scopes);
   c->scopes = NULL;
   free(c->names);
+  free(c->name_slots);
   c->names = NULL;
+  c->name_slots = NULL;
   c->names_cap = c->nnames = 0;
   c->nscopes = c->capscopes = 0;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -60,8 +61,9 @@ struct sd_vd_ctx {
   size_t state_len;  /* ptr.len at the state being checked ("/States/X") */
   /* Every state name seen so far, nested machines included, with its
    * machine and position: open addressing (validate_graph.c). */
-  struct sd_vd_name *names;    /* owned; the names borrowed */
-  size_t names_cap, nnames;    /* names_cap: 0 or a power of two */
+  struct sd_vd_name *names;    /* in the order met; owned, the names borrowed */
+  uint32_t *name_slots;        /* index in names + 1, 0 = empty; owned */
+  size_t names_cap, nnames;    /* names_cap: slots, 0 or a power of two */
   json_t *labels;              /* Map Label -> pointer of its first use; owned */
   struct sd_vd_scope **scopes; /* one per (sub-)machine, in walk order; owned */
   size_t nscopes, capscopes;

@@ -59,6 +59,7 @@ enum fid {
   F_ARGUMENTS,
   F_OUTPUT,
   F_ASSIGN,
+  F_NVALS /* the fields above are read through the value table */
 };
 
 static const struct field fields[] = {
@@ -158,21 +159,22 @@ struct keyed {
   size_t field;
 };
 
-/* Fills vals (NFIELDS entries, borrowed) with the value of each known
- * field, NULL when absent, and keys (json_object_size(st) entries) with
- * each key and its field: the one walk over the keys answers what would
+/* Fills vals (F_NVALS entries, borrowed) with the value of each field
+ * read through it, NULL when absent (a slot for every field cost zeroing
+ * 48 pointers a state), and keys (json_object_size(st) entries) with each
+ * key and its field: the one walk over the keys answers what would
  * otherwise be a hash lookup per field (Type and QueryLanguage included,
  * read before the keys are judged). Reports nothing. */
 static void state_fields(json_t *st, json_t **vals, struct keyed *keys) {
   const char *key;
   json_t *v;
   size_t k = 0;
-  memset(vals, 0, NFIELDS * sizeof *vals);
+  memset(vals, 0, F_NVALS * sizeof *vals);
   SD_VD_FOREACH(st, it, key, v) {
     size_t i = 0;
     while (i < NFIELDS && (fields[i].name[0] != key[0] || strcmp(fields[i].name, key) != 0))
       i++;
-    if (i < NFIELDS)
+    if (i < F_NVALS)
       vals[i] = v;
     keys[k++] = (struct keyed){ key, i };
   }
@@ -484,7 +486,7 @@ void sd_vd_state(struct sd_vd_ctx *c, struct sd_vd_scope *scope, size_t index, j
     sd_vd_err(c, "Value must be an object.");
     return;
   }
-  json_t *vals[NFIELDS];
+  json_t *vals[F_NVALS];
   struct keyed few[16];
   size_t nkeys = json_object_size(st);
   struct keyed *keys = nkeys <= sizeof few / sizeof few[0] ? few : sd_xcalloc(nkeys, sizeof *keys);
