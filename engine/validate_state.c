@@ -10,6 +10,8 @@
  * state and the reverse, with AWS's wording. */
 #include "engine/validate.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +161,33 @@ struct keyed {
   size_t field;
 };
 
+/* Finding the field a key names is the innermost loop of validation
+ * (every key of every state): the fields are chained by their first byte,
+ * once, so that a key is compared with the one or few fields that start
+ * like it rather than with every field before its own. */
+#define NO_FIELD UINT8_MAX
+static uint8_t field_head[256];     /* first field starting with this byte */
+static uint8_t field_next[NFIELDS]; /* next field with the same first byte */
+static pthread_once_t field_once = PTHREAD_ONCE_INIT;
+_Static_assert(NFIELDS < NO_FIELD, "field indices fit a byte");
+
+static void field_chains_build(void) {
+  memset(field_head, NO_FIELD, sizeof field_head);
+  for (size_t i = NFIELDS; i-- > 0;) { /* backwards: chains keep the table's order */
+    unsigned char b = (unsigned char)fields[i].name[0];
+    field_next[i] = field_head[b];
+    field_head[b] = (uint8_t)i;
+  }
+}
+
+/* The field named by `key`, or NFIELDS. */
+static size_t field_find(const char *key) {
+  for (size_t i = field_head[(unsigned char)key[0]]; i != NO_FIELD; i = field_next[i])
+    if (strcmp(fields[i].name + 1, key + 1) == 0)
+      return i;
+  return NFIELDS;
+}
+
 /* Fills vals (F_NVALS entries, borrowed) with the value of each field
  * read through it, NULL when absent (a slot for every field cost zeroing
  * 48 pointers a state), and keys (json_object_size(st) entries) with each
@@ -169,11 +198,10 @@ static void state_fields(json_t *st, json_t **vals, struct keyed *keys) {
   const char *key;
   json_t *v;
   size_t k = 0;
+  pthread_once(&field_once, field_chains_build);
   memset(vals, 0, F_NVALS * sizeof *vals);
   SD_VD_FOREACH(st, it, key, v) {
-    size_t i = 0;
-    while (i < NFIELDS && (fields[i].name[0] != key[0] || strcmp(fields[i].name, key) != 0))
-      i++;
+    size_t i = field_find(key);
     if (i < F_NVALS)
       vals[i] = v;
     keys[k++] = (struct keyed){ key, i };
