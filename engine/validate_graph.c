@@ -46,11 +46,13 @@ struct sd_vd_name {
   size_t index; /* position in scope */
 };
 
+/* A scope and its arrays are one allocation (a Parallel of fifty
+ * branches made fifty times four). */
 struct sd_vd_scope {
-  char *ptr;          /* the machine's pointer ("" for the root); owned */
+  char *ptr;          /* the machine's pointer ("" for the root); in the block */
   const char *start;  /* StartAt; borrowed, NULL when absent */
-  const char **names; /* by position; the array owned, the names borrowed */
-  bool *terminal;
+  const char **names; /* by position; in the block, the names borrowed */
+  bool *terminal;     /* in the block */
   size_t n;
   struct sd_vd_edge *edges; /* owned */
   size_t nedges, capedges;
@@ -113,12 +115,16 @@ bool sd_vd_scope_add(struct sd_vd_ctx *c, struct sd_vd_scope *s, size_t index, c
 }
 
 struct sd_vd_scope *sd_vd_scope_new(struct sd_vd_ctx *c, size_t n, const char *start) {
-  struct sd_vd_scope *s = sd_xcalloc(1, sizeof *s);
-  s->ptr = sd_xstrdup(c->ptr.len ? c->ptr.data : "");
-  s->start = start;
-  s->n = n;
-  s->names = sd_xmalloc((s->n ? s->n : 1) * sizeof *s->names); /* sd_vd_scope_add names each */
-  s->terminal = sd_xcalloc(s->n ? s->n : 1, sizeof *s->terminal);
+  /* The struct, then names, terminal and ptr: each part's alignment is
+   * at most the one before it. Names are left for sd_vd_scope_add. */
+  struct sd_vd_scope *s =
+      sd_xmalloc(sizeof *s + n * sizeof *s->names + n * sizeof *s->terminal + c->ptr.len + 1);
+  *s = (struct sd_vd_scope){ .start = start, .n = n };
+  s->names = (const char **)(void *)(s + 1);
+  s->terminal = (bool *)(void *)(s->names + n);
+  s->ptr = (char *)(s->terminal + n);
+  memset(s->terminal, 0, n * sizeof *s->terminal);
+  memcpy(s->ptr, c->ptr.len ? c->ptr.data : "", c->ptr.len + 1);
   names_reserve(c, n);
   if (c->nscopes == c->capscopes) {
     c->capscopes = c->capscopes ? c->capscopes * 2 : 8;
@@ -297,9 +303,6 @@ void sd_vd_scopes_free(struct sd_vd_ctx *c) {
     struct sd_vd_scope *s = c->scopes[i];
     sd_buf_free(&s->subs);
     free(s->edges);
-    free(s->names);
-    free(s->terminal);
-    free(s->ptr);
     free(s);
   }
   free(c->scopes);
