@@ -73,7 +73,7 @@ char *sd_asprintf(const char *fmt, ...) {
   return s;
 }
 
-static void buf_reserve(struct sd_buf *b, size_t extra) {
+void sd_buf_reserve(struct sd_buf *b, size_t extra) {
   if (b->len + extra + 1 <= b->cap)
     return;
   size_t cap = b->cap ? b->cap : 64;
@@ -84,7 +84,7 @@ static void buf_reserve(struct sd_buf *b, size_t extra) {
 }
 
 void sd_buf_add(struct sd_buf *b, const char *s, size_t n) {
-  buf_reserve(b, n);
+  sd_buf_reserve(b, n);
   memcpy(b->data + b->len, s, n);
   b->len += n;
   b->data[b->len] = '\0';

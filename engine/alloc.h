@@ -25,6 +25,18 @@ struct sd_buf {
   size_t cap;
 };
 void sd_buf_add(struct sd_buf *b, const char *s, size_t n);
+/* Counts n more bytes in b and returns where they go, for a caller that
+ * writes several pieces after one size check. Inline when there is room:
+ * the history batch calls it once an event. */
+void sd_buf_reserve(struct sd_buf *b, size_t extra);
+static inline char *sd_buf_extend(struct sd_buf *b, size_t n) {
+  if (b->len + n + 1 > b->cap)
+    sd_buf_reserve(b, n);
+  char *o = b->data + b->len;
+  b->len += n;
+  b->data[b->len] = '\0';
+  return o;
+}
 void sd_buf_puts(struct sd_buf *b, const char *s);
 void sd_buf_putc(struct sd_buf *b, char c);
 void sd_buf_printf(struct sd_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -289,9 +289,10 @@ void sd_frame_child_cancel(struct sd_frame *c) {
 
 /* ---- history ---- */
 
-/* Appends an event whose details are JSON text (or NULL). */
+/* Appends an event whose details are JSON text (or NULL) of `len` bytes
+ * (0: unknown, measured by the store). */
 static int64_t exec_event_text(struct sd_exec *ex, struct sd_frame *f, const char *type, const char *key,
-                               const char *details) {
+                               const char *details, size_t len) {
   int64_t id = ++ex->last_id;
   /* One event stays free for the ExecutionFailed that reports the limit. */
   if (ex->eng->limits && id >= HISTORY_LIMIT - 1)
@@ -308,6 +309,7 @@ static int64_t exec_event_text(struct sd_exec *ex, struct sd_frame *f, const cha
       .type = type,
       .details_key = details ? key : NULL,
       .details = details,
+      .details_len = len,
     };
     sd_writer_add_event(ex->eng->writer, &ev);
   }
@@ -317,8 +319,9 @@ static int64_t exec_event_text(struct sd_exec *ex, struct sd_frame *f, const cha
 /* Same, with details as a JSON object (stolen; may be NULL). */
 static int64_t exec_event(struct sd_exec *ex, struct sd_frame *f, const char *type, const char *key,
                           json_t *details) {
-  char *text = details ? sd_jsonw_dumps(details, NULL) : NULL;
-  int64_t id = exec_event_text(ex, f, type, key, text);
+  size_t len = 0;
+  char *text = details ? sd_jsonw_dumps(details, &len) : NULL;
+  int64_t id = exec_event_text(ex, f, type, key, text, len);
   free(text);
   json_decref(details);
   return id;
@@ -406,7 +409,8 @@ static int64_t frame_io_event(struct sd_frame *f, const char *type, const char *
   if (f->exec->status != SD_EXEC_RUNNING)
     return 0;
   struct sd_engine *eng = f->exec->eng;
-  return exec_event_text(f->exec, f, type, key, io_details_text(&eng->evtext, name, field, lit, len));
+  const char *text = io_details_text(&eng->evtext, name, field, lit, len);
+  return exec_event_text(f->exec, f, type, key, text, eng->evtext.len);
 }
 
 /* ---- stepping ---- */
@@ -873,7 +877,8 @@ static void exec_close(struct sd_exec *ex, enum sd_exec_status status, json_t *o
     size_t len;
     /* The output is, nearly always, the root's last text. */
     char *text = io_literal(output, &len, ex->root->io_text != NULL ? memo_cur(ex->root) : NULL, NULL);
-    exec_event_text(ex, at, type, key, io_details_text(&ex->eng->evtext, NULL, "output", text, len));
+    const char *details = io_details_text(&ex->eng->evtext, NULL, "output", text, len);
+    exec_event_text(ex, at, type, key, details, ex->eng->evtext.len);
     free(text);
     ex->output = output;
   } else {

@@ -78,6 +78,7 @@ struct sd_store_event {
   const char *type;        /* "PassStateEntered" */
   const char *details_key; /* "stateEnteredEventDetails" or NULL */
   const char *details;     /* JSON text or NULL */
+  size_t details_len;      /* its bytes when the caller knows them; 0: measured with strlen */
 };
 
 /* Opens (creating, migrating) the database at `path`; NULL or ":memory:"

@@ -385,11 +385,20 @@ static void index_grow(struct sd_store_batch *b) {
   b->index_cap = cap;
 }
 
-static uint32_t intern_arn(struct sd_store_batch *b, const char *arn) {
+static uint32_t intern_arn_slow(struct sd_store_batch *b, const char *arn);
+
+/* Rows come in runs of one execution's: the last slot is checked inline,
+ * sparing an event the table's call and register saves (20 instructions
+ * of the 278 above). */
+static inline uint32_t intern_arn(struct sd_store_batch *b, const char *arn) {
   if (arn == NULL)
     arn = ""; /* the write rejects it with a clear message */
   if (b->nslots > 0 && strcmp(b->text.data + b->slots[b->last].off, arn) == 0)
     return b->last;
+  return intern_arn_slow(b, arn);
+}
+
+static uint32_t intern_arn_slow(struct sd_store_batch *b, const char *arn) {
   if ((b->nslots + 1) * 2 > b->index_cap)
     index_grow(b);
   uint32_t h = hash_str(arn);
@@ -410,19 +419,35 @@ static uint32_t intern_arn(struct sd_store_batch *b, const char *arn) {
   return b->last = (uint32_t)b->nslots++;
 }
 
-/* Appends `n` strings back to back; returns their offset and sets `nulls`. */
-static size_t put_strs(struct sd_store_batch *b, const char *const *strs, int n, uint32_t *nulls) {
+#define STRS_MAX 10 /* an execution row's */
+
+/* Appends `n` strings back to back, each with its NUL; returns their
+ * offset and sets `nulls`. `lens` (may be NULL) gives the lengths callers
+ * know, 0 meaning unknown. One size check for all the strings, and the
+ * details' length the engine already had: an event's texts cost 116
+ * instructions less than with a strlen and a sd_buf_add each (callgrind,
+ * 394 -> 278 an event). */
+static size_t put_strs(struct sd_store_batch *b, const char *const *strs, const size_t *lens, int n,
+                       uint32_t *nulls) {
+  assert(n <= STRS_MAX);
   if (b->text.len >= TEXT_SMALL && b->text.cap < TEXT_BIG) {
     b->text.data = sd_xrealloc(b->text.data, TEXT_BIG);
     b->text.cap = TEXT_BIG;
   }
-  size_t off = b->text.len;
+  size_t off = b->text.len, len[STRS_MAX], total = 0;
   *nulls = 0;
   for (int i = 0; i < n; i++) {
     if (strs[i] == NULL)
       *nulls |= 1u << i;
-    const char *s = strs[i] ? strs[i] : "";
-    sd_buf_add(&b->text, s, strlen(s) + 1);
+    len[i] = strs[i] == NULL ? 0 : lens != NULL && lens[i] != 0 ? lens[i] : strlen(strs[i]);
+    total += len[i] + 1;
+  }
+  char *o = sd_buf_extend(&b->text, total);
+  for (int i = 0; i < n; i++) {
+    if (len[i] != 0)
+      memcpy(o, strs[i], len[i]);
+    o[len[i]] = '\0';
+    o += len[i] + 1;
   }
   return off;
 }
@@ -486,7 +511,7 @@ void sd_store_batch_put_exec(struct sd_store_batch *b, const struct sd_store_exe
                          row->frame,
                          row->version_arn ? row->version_arn : kept[0],
                          row->alias_arn ? row->alias_arn : kept[1] };
-  r->off = put_strs(b, strs, 10, &r->nulls);
+  r->off = put_strs(b, strs, NULL, 10, &r->nulls);
   free(kept[0]);
   free(kept[1]);
 }
@@ -502,7 +527,8 @@ void sd_store_batch_add_event(struct sd_store_batch *b, const struct sd_store_ev
   r->prev_id = ev->prev_id;
   r->ts_ms = ev->ts_ms;
   const char *strs[] = { ev->type, ev->details_key, ev->details };
-  r->off = put_strs(b, strs, 3, &r->nulls);
+  const size_t lens[] = { 0, 0, ev->details_len };
+  r->off = put_strs(b, strs, lens, 3, &r->nulls);
 }
 
 void sd_store_batch_put_frame(struct sd_store_batch *b, const struct sd_store_frame *fr) {
@@ -514,7 +540,7 @@ void sd_store_batch_put_frame(struct sd_store_batch *b, const struct sd_store_fr
   r->slot = intern_arn(b, fr->exec_arn);
   r->prefix = fr->prefix;
   const char *strs[] = { fr->key ? fr->key : "", fr->snapshot };
-  r->off = put_strs(b, strs, 2, &r->nulls);
+  r->off = put_strs(b, strs, NULL, 2, &r->nulls);
 }
 
 /* ---- handle ---- */

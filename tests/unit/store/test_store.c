@@ -212,14 +212,17 @@ TEST(store_history_event_shape) {
   ASSERT(s != NULL);
   struct sd_store_batch *b = sd_store_batch_new();
   sd_store_batch_put_exec(b, &running);
+  /* A length given by the caller is honoured: what follows is not stored. */
+  static const char d1[] = "{\"input\": \"{}\", \"inputDetails\": {\"truncated\": false}}TRAILING";
   struct sd_store_event e1 = { ARN,
                                1,
                                0,
                                1700000000123,
                                "ExecutionStarted",
                                "executionStartedEventDetails",
-                               "{\"input\": \"{}\", \"inputDetails\": {\"truncated\": false}}" };
-  struct sd_store_event e2 = { ARN, 2, 1, 1700000000500, "PassStateEntered", NULL, NULL };
+                               d1,
+                               sizeof d1 - 1 - strlen("TRAILING") };
+  struct sd_store_event e2 = { ARN, 2, 1, 1700000000500, "PassStateEntered", NULL, NULL, 0 };
   sd_store_batch_add_event(b, &e1);
   sd_store_batch_add_event(b, &e2);
   ASSERT_INT_EQ(sd_store_batch_len(b), 3);

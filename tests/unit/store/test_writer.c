@@ -56,7 +56,7 @@ static void add(struct fixture *fx, int n) {
   for (int i = 0; i < n; i++) {
     fx->next_id++;
     struct sd_store_event ev = {
-      ARN, fx->next_id, fx->next_id - 1, 1700000000000 + fx->next_id, "PassStateEntered", NULL, NULL
+      ARN, fx->next_id, fx->next_id - 1, 1700000000000 + fx->next_id, "PassStateEntered", NULL, NULL, 0
     };
     sd_writer_add_event(fx->w, &ev);
   }
