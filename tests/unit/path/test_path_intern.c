@@ -2,6 +2,8 @@
  * and flags inside a span, shared by reference; nothing shared outside. */
 #include "path_test.h"
 
+#include <string.h>
+
 #include "engine/intern.h"
 #include "engine/intrinsic.h"
 #include "engine/path.h"
@@ -41,6 +43,44 @@ TEST(path_intern_shares_within_a_span) {
   sd_path_free(a);
   sd_path_free(ref);
   sd_path_free(other);
+  ASSERT(err.name == NULL);
+  ASSERT_NO_LEAKS();
+  return 0;
+}
+
+/* Texts of every length around the lookup's word sizes (4 and 8 bytes,
+ * compared and hashed in overlapping words): one path per text, however
+ * near the byte that tells two texts apart is to either end. */
+TEST(path_intern_tells_texts_apart_at_every_length) {
+  struct sd_err err = { 0 };
+  sd_intern_begin();
+  for (size_t n = 3; n <= 20; n++) {
+    char text[4][24];
+    struct sd_path *p[4];
+    for (int k = 0; k < 4; k++) {
+      memset(text[k], 'a', n);
+      text[k][0] = '$';
+      text[k][1] = '.';
+      text[k][n] = '\0';
+    }
+    text[1][2] = 'b';         /* the first byte after "$." */
+    text[2][n / 2 + 1] = 'c'; /* the middle */
+    text[3][n - 1] = 'd';     /* the last */
+    for (int k = 0; k < 4; k++) {
+      p[k] = sd_path_compile(text[k], 0, &err);
+      ASSERT(p[k] != NULL);
+      ASSERT_STR_EQ(sd_path_text(p[k]), text[k]);
+    }
+    for (int k = 0; k < 4; k++)
+      for (int j = k + 1; j < 4; j++)
+        ASSERT(strcmp(text[k], text[j]) == 0 ? p[k] == p[j] : p[k] != p[j]);
+    struct sd_path *again = sd_path_compile(text[3], 0, &err);
+    ASSERT(again == p[3]);
+    sd_path_free(again);
+    for (int k = 0; k < 4; k++)
+      sd_path_free(p[k]);
+  }
+  sd_intern_end();
   ASSERT(err.name == NULL);
   ASSERT_NO_LEAKS();
   return 0;
