@@ -146,10 +146,14 @@ class TestHistoryChunks(unittest.TestCase):
                     "SELECT k & 4294967295, last_id, length(events) FROM history WHERE k >> 32 = ? ORDER BY k",
                     (xid,),
                 ).fetchall()
-                # Cut past CHUNK_BYTES: none longer by more than an event, and
-                # most of the Map's writes cut several times.
+                # Cut past CHUNK_BYTES: none longer by more than an event. How
+                # many writes the Map took, and so how many chunks were cut
+                # rather than ended by their write, depends on the writer's
+                # pace (a sanitized build on a fresh machine cut two where a
+                # plain one cut five); ~450 kB in chunks of at most ~67 kB is
+                # seven or more either way.
                 self.assertTrue(all(size < CHUNK_BYTES + 4096 for _, _, size in chunks), chunks)
-                self.assertGreaterEqual(sum(size >= CHUNK_BYTES for _, _, size in chunks), 3, chunks)
+                self.assertGreaterEqual(len(chunks), 7, chunks)
                 self.assertEqual(chunks[0][0], 1)
                 for (_, last, _), (first, _, _) in zip(chunks, chunks[1:]):
                     self.assertEqual(first, last + 1, chunks)
