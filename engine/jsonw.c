@@ -380,6 +380,31 @@ static bool put_memo(struct sd_buf *b, json_t *v, const struct wctx *w) {
   return true;
 }
 
+static void put_value(struct sd_buf *b, json_t *v, const struct wctx *w);
+
+/* Writes object v; with `top`, records where each member's value goes
+ * (sd_jsonw_splice_memo). Always inlined, so that put_value's copy, with
+ * top NULL, keeps none of the recording. */
+static inline __attribute__((always_inline)) void
+put_object(struct sd_buf *b, json_t *v, const struct wctx *w, struct sd_jsonw_memo *top) {
+  put_byte(b, '{');
+  /* The iterator by hand: json_object_keylen_foreach converts each
+   * key back to its iterator three times a member. */
+  bool first = true;
+  for (void *it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it)) {
+    if (!first)
+      put_byte(b, ',');
+    first = false;
+    put_string(b, json_object_iter_key(it), json_object_iter_key_len(it), w->level);
+    put_byte(b, ':');
+    size_t at = b->len;
+    put_value(b, json_object_iter_value(it), w);
+    if (top != NULL)
+      top_add(top, at, b->len - at);
+  }
+  put_byte(b, '}');
+}
+
 static void put_value(struct sd_buf *b, json_t *v, const struct wctx *w) {
   int level = w->level;
   switch (json_typeof(v)) {
@@ -388,19 +413,7 @@ static void put_value(struct sd_buf *b, json_t *v, const struct wctx *w) {
       if (v->refcount > 1 && (w->from != NULL || w->into != NULL) && put_memo(b, v, w))
         return;
       size_t start = b->len;
-      put_byte(b, '{');
-      /* The iterator by hand: json_object_keylen_foreach converts each
-       * key back to its iterator three times a member. */
-      bool first = true;
-      for (void *it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it)) {
-        if (!first)
-          put_byte(b, ',');
-        first = false;
-        put_string(b, json_object_iter_key(it), json_object_iter_key_len(it), level);
-        put_byte(b, ':');
-        put_value(b, json_object_iter_value(it), w);
-      }
-      put_byte(b, '}');
+      put_object(b, v, w, NULL);
       if (w->into != NULL)
         memo_add(w->into, v, start, b->len - start);
       return;
@@ -462,18 +475,7 @@ void sd_jsonw_value_memo(struct sd_buf *b, json_t *v, bool in_string, const stru
   /* A root object only it holds (a new state output) is written here,
    * recording where each member's value goes (sd_jsonw_splice_memo). */
   size_t start = b->len;
-  put_byte(b, '{');
-  for (void *it = json_object_iter(v); it != NULL; it = json_object_iter_next(v, it)) {
-    if (into->ntop > 0)
-      put_byte(b, ',');
-    put_string(b, json_object_iter_key(it), json_object_iter_key_len(it), w.level);
-    put_byte(b, ':');
-    size_t at = b->len;
-    put_value(b, json_object_iter_value(it), &w);
-    into->top[into->ntop].off = (uint32_t)at;
-    into->top[into->ntop++].len = (uint32_t)(b->len - at);
-  }
-  put_byte(b, '}');
+  put_object(b, v, &w, into);
   into->top_of = v;
   memo_add(into, v, start, b->len - start);
 }
