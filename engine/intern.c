@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine/alloc.h"
+#include "engine/str.h"
 
 struct slot {
   void *obj; /* one reference, owned by the span; NULL when free */
@@ -48,21 +49,14 @@ static uint64_t hash_text(enum sd_intern_kind kind, const char *s, size_t len, u
     h ^= h >> 32;
   }
   /* The tail: the last eight bytes (overlapping the words above) when
-   * there are that many; from four, the first and last four (overlapping);
-   * else byte by byte. Template paths ("$.seed") are mostly shorter than
-   * eight bytes, where the byte loop was a third of a lookup. */
-  uint64_t w = 0;
-  if (len >= 8) {
+   * there are that many, else sd_str_word. Template paths ("$.seed") are
+   * mostly shorter than eight bytes, where a byte loop was a third of a
+   * lookup. */
+  uint64_t w;
+  if (len >= 8)
     memcpy(&w, s + len - 8, sizeof w);
-  } else if (len >= 4) {
-    uint32_t lo, hi;
-    memcpy(&lo, s, sizeof lo);
-    memcpy(&hi, s + len - 4, sizeof hi);
-    w = lo | (uint64_t)hi << 32;
-  } else {
-    for (size_t k = 0; k < len; k++)
-      w |= (uint64_t)(unsigned char)s[k] << (8 * k);
-  }
+  else
+    w = sd_str_word(s, len);
   h = (h ^ w) * 0xC4CEB9FE1A85EC53ull;
   return h ^ (h >> 29);
 }
@@ -85,16 +79,8 @@ void sd_intern_end(void) {
  * lookup: texts are short, and a matching hash nearly always means equal
  * texts, so the words are compared whole, the last ones overlapping. */
 static bool same_text(const char *a, const char *b, size_t len) {
-  if (len < 4)
-    return len == 0 || memcmp(a, b, len) == 0;
-  if (len < 8) {
-    uint32_t x[2], y[2];
-    memcpy(&x[0], a, 4);
-    memcpy(&y[0], b, 4);
-    memcpy(&x[1], a + len - 4, 4);
-    memcpy(&y[1], b + len - 4, 4);
-    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
-  }
+  if (len < 8)
+    return sd_str_word(a, len) == sd_str_word(b, len);
   for (size_t i = 0; len - i > 8; i += 8) {
     uint64_t x, y;
     memcpy(&x, a + i, 8);

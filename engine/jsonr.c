@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine/alloc.h"
+#include "engine/str.h"
 
 /* Short string values repeat (a definition's "Pass", "$.Payload" and
  * "$.acc" in every state; an input's enum-like fields): equal ones within
@@ -420,17 +421,16 @@ static json_t *read_number(struct reader *r) {
   return v;
 }
 
-/* A short string's first and last eight bytes (the last word is zero below
- * eight bytes, the words overlap below sixteen): together, all its bytes up
- * to sixteen. */
+/* A short string's first and last eight bytes (below eight bytes, the whole
+ * string in the first word and the last zero; the words overlap below
+ * sixteen): together, all its bytes up to sixteen. */
 static void words(const char *s, size_t n, uint64_t *head, uint64_t *tail) {
-  uint64_t a = 0, b = 0;
+  uint64_t a, b = 0;
   if (n >= 8) {
     memcpy(&a, s, 8);
     memcpy(&b, s + n - 8, 8);
   } else {
-    for (size_t k = 0; k < n; k++) /* a fixed-size copy, where memcpy(n) was a call */
-      a |= (uint64_t)(unsigned char)s[k] << (8 * k);
+    a = sd_str_word(s, n);
   }
   *head = a;
   *tail = b;

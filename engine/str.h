@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Cuts leading and trailing white space (isspace) off `s` in place:
  * returns a pointer into `s`, whose end is moved. */
@@ -29,6 +30,24 @@ static inline uint64_t sd_str_hash(const char *s) {
   for (; *s != '\0'; s++)
     h = (h ^ (unsigned char)*s) * 1099511628211ull;
   return h;
+}
+
+/* A short text (n < 8 bytes) as one word, for hashing and comparing
+ * texts a word at a time: from four bytes the first and last four
+ * (overlapping), below that byte by byte, where memcpy(n) would be a
+ * call. Two texts of the same length give equal words exactly when they
+ * are equal. */
+static inline uint64_t sd_str_word(const char *s, size_t n) {
+  if (n >= 4) {
+    uint32_t lo, hi;
+    memcpy(&lo, s, sizeof lo);
+    memcpy(&hi, s + n - 4, sizeof hi);
+    return lo | (uint64_t)hi << 32;
+  }
+  uint64_t w = 0;
+  for (size_t k = 0; k < n; k++)
+    w |= (uint64_t)(unsigned char)s[k] << (8 * k);
+  return w;
 }
 
 /* An index of n unique names, for finding a name's position: open
