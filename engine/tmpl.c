@@ -130,14 +130,18 @@ static int compile_dynamic(const char *key, json_t *v, const char *where, struct
 
 static int compile_node(json_t *def, const char *where, struct tnode *t, struct sd_err *err);
 
+static void make_scalar(json_t *def, struct tnode *t) {
+  t->kind = T_CONST;
+  t->value = json_incref(def); /* scalars are never mutated */
+}
+
 /* A container child: its pointer is only needed by nested containers (for
  * their error locations), so scalars skip building it, and compile_node's
  * call (a template's constants are mostly scalars). */
 static int compile_child(json_t *v, const char *where, const char *token, struct tnode *t,
                          struct sd_err *err) {
   if (!json_is_object(v) && !json_is_array(v)) {
-    t->kind = T_CONST;
-    t->value = json_incref(v); /* scalars are never mutated */
+    make_scalar(v, t);
     return 0;
   }
   char *sub = pointer_join(where, token);
@@ -230,8 +234,7 @@ static int compile_node(json_t *def, const char *where, struct tnode *t, struct 
     return compile_object(def, where, t, fields_count(def), NULL, err);
   if (json_is_array(def))
     return compile_array(def, where, t, err);
-  t->kind = T_CONST;
-  t->value = json_incref(def); /* scalars are never mutated */
+  make_scalar(def, t);
   return 0;
 }
 
