@@ -510,7 +510,6 @@ bool sd_jsonw_splice_memo(struct sd_buf *b, json_t *root, size_t index, json_t *
   for (; k < from->n; k++)
     if (from->spans[k].off >= end)
       memo_add(into, from->spans[k].v, from->spans[k].off - end + delta_len, from->spans[k].len);
-  into->ntop = 0;
   for (size_t i = 0; i < from->ntop; i++) {
     size_t off = from->top[i].off, len = from->top[i].len;
     if (i == index)
