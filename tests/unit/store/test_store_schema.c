@@ -157,6 +157,26 @@ static int make_at(const char *path, int v) {
   return ok ? 0 : -1;
 }
 
+/* A version 7 file at `path` (in sdir, made here) holding execution 3,
+ * `arn`, and the rows that `events` (INSERTs into the one-row-per-event
+ * table) add: what an older stepd left for migration 8 to chunk. */
+static int make_v7(char *path, size_t n, const char *arn, const char *events) {
+  mk_dir();
+  snprintf(path, n, "%s/v7.db", sdir);
+  if (make_at(path, 7) != 0)
+    return -1;
+  sqlite3 *db = NULL;
+  char *sql = sqlite3_mprintf(
+      "INSERT INTO executions (id, arn, name, status) VALUES (3, %Q, 'e1', 'SUCCEEDED');%s", arn, events);
+  int ok = sql != NULL && sqlite3_open(path, &db) == SQLITE_OK &&
+           sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK;
+  if (!ok)
+    fprintf(stderr, "filling version 7: %s\n", db ? sqlite3_errmsg(db) : "out of memory");
+  sqlite3_free(sql);
+  sqlite3_close(db);
+  return ok ? 0 : -1;
+}
+
 static int open_close(const char *path) {
   struct sd_err err = { 0 };
   struct sd_store *s = sd_store_open(path, &err);
@@ -231,23 +251,14 @@ TEST(store_schema_each_older_version_migrates_to_fresh) {
  * them one per row again. */
 TEST(store_schema_history_rows_become_chunks) {
   static const char arn[] = "arn:aws:states:us-east-1:123456789012:execution:M:e1";
-  mk_dir();
   char path[512];
-  snprintf(path, sizeof path, "%s/v7.db", sdir);
-  ASSERT(make_at(path, 7) == 0);
-  sqlite3 *db = NULL;
-  ASSERT(sqlite3_open(path, &db) == SQLITE_OK);
-  char sql[1024];
-  snprintf(sql, sizeof sql,
-           "INSERT INTO executions (id, arn, name, status) VALUES (3, '%s', 'e1', 'SUCCEEDED');"
-           "INSERT INTO events VALUES ((3 << 32) + 1, 0, 1700000000123, 'ExecutionStarted',"
-           "  'executionStartedEventDetails', '{\"input\": \"{}\", \"roleArn\": \"r\"}');"
-           "INSERT INTO events VALUES ((3 << 32) + 2, 1, 1700000000500, 'PassStateEntered', NULL, NULL);"
-           "INSERT INTO events VALUES ((3 << 32) + 3, 2, 1700000000600, 'ExecutionSucceeded',"
-           "  'executionSucceededEventDetails', '{\"output\": \"[1.5]\"}');",
-           arn);
-  ASSERT(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
-  sqlite3_close(db);
+  ASSERT(
+      make_v7(path, sizeof path, arn,
+              "INSERT INTO events VALUES ((3 << 32) + 1, 0, 1700000000123, 'ExecutionStarted',"
+              "  'executionStartedEventDetails', '{\"input\": \"{}\", \"roleArn\": \"r\"}');"
+              "INSERT INTO events VALUES ((3 << 32) + 2, 1, 1700000000500, 'PassStateEntered', NULL, NULL);"
+              "INSERT INTO events VALUES ((3 << 32) + 3, 2, 1700000000600, 'ExecutionSucceeded',"
+              "  'executionSucceededEventDetails', '{\"output\": \"[1.5]\"}');") == 0);
 
   struct sd_err err = { 0 };
   struct sd_store *s = sd_store_open(path, &err);
@@ -288,22 +299,12 @@ TEST(store_schema_history_rows_become_chunks) {
  * and it still fails only that page, named, while the file opens. */
 TEST(store_schema_damaged_details_survive_migration) {
   static const char arn[] = "arn:aws:states:us-east-1:123456789012:execution:M:e1";
-  mk_dir();
   char path[512];
-  snprintf(path, sizeof path, "%s/v7.db", sdir);
-  ASSERT(make_at(path, 7) == 0);
-  sqlite3 *db = NULL;
-  ASSERT(sqlite3_open(path, &db) == SQLITE_OK);
-  char sql[1024];
-  snprintf(sql, sizeof sql,
-           "INSERT INTO executions (id, arn, name, status) VALUES (3, '%s', 'e1', 'SUCCEEDED');"
-           "INSERT INTO events VALUES ((3 << 32) + 1, 0, 1000, 'T', 'tEventDetails', '{\"a\": 1}');"
-           "INSERT INTO events VALUES ((3 << 32) + 2, 1, 2000, 'T', 'tEventDetails', '{\"name\": ');"
-           "INSERT INTO events VALUES ((3 << 32) + 3, 2, 3000, 'T', 'tEventDetails', '5');"
-           "INSERT INTO events VALUES ((3 << 32) + 4, 3, 4000, 'T', 'tEventDetails', '[1]');",
-           arn);
-  ASSERT(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
-  sqlite3_close(db);
+  ASSERT(make_v7(path, sizeof path, arn,
+                 "INSERT INTO events VALUES ((3 << 32) + 1, 0, 1000, 'T', 'tEventDetails', '{\"a\": 1}');"
+                 "INSERT INTO events VALUES ((3 << 32) + 2, 1, 2000, 'T', 'tEventDetails', '{\"name\": ');"
+                 "INSERT INTO events VALUES ((3 << 32) + 3, 2, 3000, 'T', 'tEventDetails', '5');"
+                 "INSERT INTO events VALUES ((3 << 32) + 4, 3, 4000, 'T', 'tEventDetails', '[1]');") == 0);
 
   struct sd_err err = { 0 };
   struct sd_store *s = sd_store_open(path, &err);
