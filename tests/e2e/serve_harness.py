@@ -129,18 +129,24 @@ def wait_done(test, sfn, arn, timeout=30):
         time.sleep(0.05)
 
 
-def history(sfn, arn):
-    """An execution's whole history, every page followed."""
-    events, token = [], None
+def history_pages(sfn, arn, size=1000, reverse=False):
+    """An execution's history by pages of `size`, following nextToken: the
+    list of pages."""
+    out, token = [], None
     while True:
-        kw = {"executionArn": arn, "maxResults": 1000}
+        kw = {"executionArn": arn, "maxResults": size, "reverseOrder": reverse}
         if token:
             kw["nextToken"] = token
         page = sfn.get_execution_history(**kw)
-        events += page["events"]
+        out.append(page["events"])
         token = page.get("nextToken")
         if not token:
-            return events
+            return out
+
+
+def history(sfn, arn):
+    """An execution's whole history, every page followed."""
+    return [e for page in history_pages(sfn, arn) for e in page]
 
 
 class ServeCase(unittest.TestCase):

@@ -17,7 +17,7 @@ import unittest
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_harness import ROLE, STEPD, Server, boto3, history, wait_done  # noqa: E402
+from serve_harness import ROLE, STEPD, Server, boto3, history, history_pages, wait_done  # noqa: E402
 
 ITEMS = 150
 PAD = "p" * 1000
@@ -51,20 +51,6 @@ BIG = {
 }
 
 
-def pages(sfn, arn, size, reverse=False):
-    """The history by pages of `size`, following nextToken: the pages."""
-    out, token = [], None
-    while True:
-        kw = {"executionArn": arn, "maxResults": size, "reverseOrder": reverse}
-        if token:
-            kw["nextToken"] = token
-        page = sfn.get_execution_history(**kw)
-        out.append(page["events"])
-        token = page.get("nextToken")
-        if not token:
-            return out
-
-
 def details(event):
     """An API event's details object, or None."""
     keys = [k for k in event if k.endswith("EventDetails")]
@@ -94,11 +80,11 @@ class TestHistoryChunks(unittest.TestCase):
 
     def check_reads(self, sfn, arn, whole, size):
         """Pages of `size` both ways give `whole` exactly, event for event."""
-        forward = pages(sfn, arn, size)
+        forward = history_pages(sfn, arn, size)
         self.assertTrue(all(len(p) == size for p in forward[:-1]), [len(p) for p in forward])
         self.assertTrue(1 <= len(forward[-1]) <= size)
         self.assertSame([e for p in forward for e in p], whole, "pages of %d" % size)
-        backward = pages(sfn, arn, size, reverse=True)
+        backward = history_pages(sfn, arn, size, reverse=True)
         self.assertTrue(all(len(p) == size for p in backward[:-1]), [len(p) for p in backward])
         self.assertSame([e for p in backward for e in p], whole[::-1], "reversed pages of %d" % size)
 
