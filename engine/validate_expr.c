@@ -95,12 +95,6 @@ static bool looks_dynamic(const char *s) {
          (sd_intrinsic_is_call(s) && strchr(s, '(') != NULL && s[strlen(s) - 1] == ')');
 }
 
-/* n: the key's length, which Jansson keeps (a strlen per key cost more
- * than the test). */
-static bool key_is_dynamic(const char *key, size_t n) {
-  return n >= 2 && key[n - 2] == '.' && key[n - 1] == '$';
-}
-
 /* Walks a payload template; AWS reports its errors at the template field
  * itself (current pointer + "/field", e.g. /States/X/Parameters), a
  * pointer built only for a diagnostic: most templates get none. Returns
@@ -127,7 +121,7 @@ static bool template_walk(struct sd_vd_ctx *c, json_t *v, const char *field, int
   const char *key;
   json_t *e;
   SD_VD_FOREACH(v, it, key, e) {
-    if (!key_is_dynamic(key, json_object_iter_key_len(it))) {
+    if (!sd_vd_key_is_dynamic(key, json_object_iter_key_len(it))) {
       if (json_is_string(e) && looks_dynamic(json_string_value(e)))
         sd_vd_warn_at(
             c, SD_VD_NO_DOLLAR, field,

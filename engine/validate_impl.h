@@ -83,6 +83,13 @@ struct sd_vd_ctx {
   for (void *it = json_object_iter(obj); it != NULL && ((key) = json_object_iter_key(it), true);             \
        it = json_object_iter_next((obj), it))
 
+/* Whether a template key ends with ".$" (its value is evaluated). n: the
+ * key's length, which Jansson keeps (json_object_iter_key_len): a strlen
+ * per key cost more than the test. */
+static inline bool sd_vd_key_is_dynamic(const char *key, size_t n) {
+  return n >= 2 && key[n - 2] == '.' && key[n - 1] == '$';
+}
+
 /* Diagnostics. `loc` NULL means none (AWS omits location for some). */
 void sd_vd_diag(struct sd_vd_ctx *c, enum sd_vd_severity sev, const char *code, const char *loc,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -415,8 +415,7 @@ static bool has_dynamic_key(json_t *v, int depth) {
         return true;
     }
   SD_VD_FOREACH(v, it, key, e) {
-    size_t n = strlen(key);
-    if ((n >= 2 && strcmp(key + n - 2, ".$") == 0) || has_dynamic_key(e, depth + 1))
+    if (sd_vd_key_is_dynamic(key, json_object_iter_key_len(it)) || has_dynamic_key(e, depth + 1))
       return true;
   }
   return false;
