@@ -13,17 +13,11 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from stepd_test import StepdTestCase  # noqa: E402
-from test_serve_compat import ROLE, boto3  # noqa: E402
+from test_serve_compat import ROLE  # noqa: E402
+from test_serve_redrive import has_redrive  # noqa: E402
 from serve_harness import Server, history  # noqa: E402
 
 BIG = "x" * (300 * 1024)
-
-
-def has_redrive():
-    if boto3 is None:
-        return False
-    client = boto3.session.Session().client("stepfunctions", region_name="us-east-1")
-    return "RedriveExecution" in client.meta.service_model.operation_names
 
 
 class ResultPathInPlace(StepdTestCase):
