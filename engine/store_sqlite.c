@@ -12,7 +12,6 @@
 
 #include <assert.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1003,7 +1002,7 @@ void sd_sqlite_batch_event(const struct sd_store_batch *b, size_t i, struct sd_s
   for (int k = 0; k < 3; k++) {
     size_t n = strlen(p);
     ev->text[k] = (r->nulls & (1u << k)) ? NULL : p;
-    ev->len[k] = n > INT_MAX ? -1 : (int)n;
+    ev->len[k] = n;
     p += n + 1;
   }
 }

@@ -40,9 +40,9 @@ static const char E_NO_EXEC[] = "ExecutionDoesNotExist";
 
 /* ---- writing ---- */
 
-static void put_text(struct sd_buf *o, const char *s, int len) {
+static void put_text(struct sd_buf *o, const char *s, size_t len) {
   if (s != NULL)
-    sd_jsonw_string(o, s, (size_t)len);
+    sd_jsonw_string(o, s, len);
   else
     sd_buf_add(o, "null", 4);
 }
@@ -62,7 +62,7 @@ static void put_event(struct sd_buf *o, const struct sd_sqlite_event *ev) {
   put_text(o, ev->text[1], ev->len[1]);
   sd_buf_putc(o, ',');
   if (ev->text[2] != NULL && ev->len[2] > 0)
-    sd_buf_add(o, ev->text[2], (size_t)ev->len[2]);
+    sd_buf_add(o, ev->text[2], ev->len[2]);
   else
     sd_buf_add(o, "null", 4);
   sd_buf_putc(o, ']');
@@ -111,7 +111,8 @@ static int put_chunk(struct sd_store *s, struct sd_buf *o, int64_t exec_id, int6
     return -1;
   sqlite3_bind_int64(st, 1, (int64_t)((uint64_t)exec_id << 32 | (uint64_t)first));
   sqlite3_bind_int64(st, 2, last);
-  sqlite3_bind_text(st, 3, o->data, (int)len, SQLITE_STATIC);
+  /* 64-bit length: a chunk past SQLite's limit fails as SQLITE_TOOBIG, named. */
+  sqlite3_bind_text64(st, 3, o->data, len, SQLITE_STATIC, SQLITE_UTF8);
   int rc = sqlite3_step(st);
   sqlite3_reset(st);
   sqlite3_clear_bindings(st); /* the text is ours, and reused */

@@ -49,7 +49,7 @@ struct sd_sqlite_event {
   int64_t exec_id, id, prev_id, ts_ms;
   const char *arn;
   const char *text[3]; /* type, details_key, details */
-  int len[3];
+  size_t len[3];
 };
 size_t sd_sqlite_batch_nevents(const struct sd_store_batch *b);
 void sd_sqlite_batch_event(const struct sd_store_batch *b, size_t i, struct sd_sqlite_event *ev);
